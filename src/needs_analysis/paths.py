@@ -1,0 +1,34 @@
+"""Where the bundled data lives, in a source checkout and in an installed wheel.
+
+In a checkout (or an editable install) the sample municipality and the labeled answers sit
+in ``data/`` at the repository root; a wheel carries copies under ``needs_analysis/_data``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_data_dir(name: str) -> Path:
+    """Return the folder ``data/<name>`` of the checkout, or its copy inside the package."""
+    checkout = _PACKAGE_DIR.parent.parent / "data" / name
+    if checkout.is_dir():
+        return checkout
+    return _PACKAGE_DIR / "_data" / name
+
+
+def sample_config_path() -> Path:
+    """The sample municipality's config: the default when the user names none."""
+    return bundled_data_dir("sample") / "config.toml"
+
+
+def labeled_data_dir() -> Path:
+    """The labeled answers the default classifier is fitted on."""
+    return bundled_data_dir("labeled")
+
+
+def package_file(name: str) -> Path:
+    """A data file shipped inside the package itself (taxonomy, rules, stop words)."""
+    return _PACKAGE_DIR / "data" / name
