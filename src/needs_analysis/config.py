@@ -102,7 +102,7 @@ class Config:
     resource_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     min_count: int = DEFAULT_MIN_COUNT
     taxonomy_path: Path = field(default_factory=lambda: package_file("taxonomy.toml"))
-    rules_path: Path = field(default_factory=lambda: package_file("rules.toml"))
+    rules_path: Path = field(default_factory=lambda: package_file("rules.txt"))
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
 
@@ -210,7 +210,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         resource_categories=resource_categories,
         min_count=min_count,
         taxonomy_path=taxonomy or package_file("taxonomy.toml"),
-        rules_path=rules or package_file("rules.toml"),
+        rules_path=rules or package_file("rules.txt"),
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
     )
