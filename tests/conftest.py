@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from needs_analysis.config import Config, load_config
+
+# Models and user dictionaries are cached per test session, never in the user's own cache;
+# subprocesses started by tests inherit this.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="needs-analysis-test-cache-")
 
 TOWN_CONFIG = """
 [municipality]
@@ -94,3 +100,11 @@ def write_survey(
     delimiter = "\t" if path.suffix == ".tsv" else ","
     path.write_bytes(csv_text(rows, header, delimiter).encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The default classifier, fitted once per session on the bundled labeled answers."""
+    from needs_analysis.classify import get_classifier
+
+    return get_classifier()

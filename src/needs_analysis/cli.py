@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from needs_analysis import __version__
 from needs_analysis.errors import NeedsAnalysisError
 
@@ -52,7 +54,154 @@ def build_parser() -> argparse.ArgumentParser:
         help="除外した行の書き出し先（既定: reports/<年度>/rejects/<ファイル名>_rejects.csv）",
     )
     check.set_defaults(handler=_run_check)
+
+    classify = commands.add_parser(
+        "classify",
+        help="回答を困りごとの分類に振り分け、CSV に書き出す",
+        description="CSV・TSV・.xlsx の回答を分類し、元の列すべてに categories（| 区切り）・"
+        "confidence（確からしさ）・evidence（根拠の語）を加えて UTF-8（BOM付き）の CSV に書き出します。",
+    )
+    classify.add_argument("input", type=Path, help="回答のファイル（CSV・TSV・.xlsx）")
+    classify.add_argument("-o", "--output", type=Path, required=True, help="書き出す CSV")
+    classify.add_argument("--text-column", help="回答の列（既定: 自由記述・自由記載・text など）")
+    classify.add_argument("--id-column", help="回答者IDの列（指定すると出力の先頭に置き、重複を数える）")
+    classify.add_argument("--encoding", help="文字コード（通常は自動判別）")
+    classify.add_argument("--sheet", help="Excel のシート名")
+    classify.add_argument("--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）")
+    classify.set_defaults(handler=_run_classify)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="ラベル付きの回答で分類の精度を測る",
+        description="ラベル付きの回答ファイルで、分類ごとの適合率・再現率・F1、マイクロ/マクロ平均F1、"
+        "完全一致率を表示します。--cv K で学習データの K 分割交差検証をします。",
+    )
+    evaluate.add_argument(
+        "labeled", nargs="?", type=Path, help="ラベル付きの回答（.tsv/.csv/.xlsx か、そのフォルダ）"
+    )
+    evaluate.add_argument("--text-column", default="text", help="回答の列（既定: text）")
+    evaluate.add_argument("--label-column", default="categories", help="正解の分類の列（既定: categories）")
+    evaluate.add_argument("--cv", type=int, metavar="K", help="K 分割交差検証（ファイル省略時は学習データ）")
+    evaluate.add_argument("--config", type=Path, help="設定ファイル")
+    evaluate.set_defaults(handler=_run_evaluate)
+
+    train = commands.add_parser(
+        "train",
+        help="学習データから分類モデルを作り直す",
+        description="ラベル付きの回答からモデルを作り直し、ルールの点検結果を表示します。",
+    )
+    train.add_argument("--labeled", type=Path, help="ラベル付きの回答のフォルダ（既定: 同梱の学習データ）")
+    train.add_argument("--config", type=Path, help="設定ファイル")
+    train.set_defaults(handler=_run_train)
     return parser
+
+
+def _optional_config(path: Path | None):
+    from needs_analysis.config import load_config
+
+    return load_config(path) if path is not None else None
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from needs_analysis.classify import classify_responses, get_classifier
+    from needs_analysis.config import DEFAULT_SURVEY_COLUMNS
+    from needs_analysis.io import find_columns, read_table, write_csv
+
+    config = _optional_config(args.config)
+    table = read_table(args.input, encoding=args.encoding, sheet=args.sheet)
+    mapping = {"text": (args.text_column,) if args.text_column else (*DEFAULT_SURVEY_COLUMNS["text"], "text")}
+    required = ["text"]
+    if args.id_column:
+        mapping["respondent_id"] = (args.id_column,)
+        required.append("respondent_id")
+    columns = find_columns(table, mapping, tuple(required))
+    width = len(table.header)
+    frame = pd.DataFrame(
+        [list(row.cells[:width]) + [""] * (width - len(row.cells[:width])) for row in table.rows],
+        columns=_unique_columns(table.header),
+    )
+    if args.id_column:
+        id_name = frame.columns[columns["respondent_id"]]
+        frame = frame[[id_name, *[c for c in frame.columns if c != id_name]]]
+    text_name = _unique_columns(table.header)[columns["text"]]
+    print(f"{len(frame):,}行を分類しています…", file=sys.stderr)
+    model = get_classifier(config)
+    result = classify_responses(frame, text_column=text_name, model=model)
+    output = result.drop(columns=["has_text"]).assign(
+        categories=["|".join(c) for c in result["categories"]],
+        confidence=[None if c != c else round(c, 3) for c in result["confidence"]],
+    )
+    write_csv(output, args.output)
+    print(f"読み込んだ行: {len(frame):,}")
+    print(f"回答あり: {int(result['has_text'].sum()):,}（空欄: {int((~result['has_text']).sum()):,}）")
+    counts = pd.Series([label for labels in result["categories"] for label in labels]).value_counts()
+    for label in (*model.labels, model.other):
+        print(f"  {label}: {int(counts.get(label, 0)):,}")
+    if args.id_column:
+        duplicated = int(frame.iloc[:, 0].duplicated().sum())
+        if duplicated:
+            print(f"注意: 回答者IDの重複が{duplicated:,}件あります（行はすべて出力しました）。")
+    print(f"書き出し先: {args.output}（{len(output):,}行）")
+    return 0
+
+
+def _unique_columns(header: tuple[str, ...]) -> list[str]:
+    from needs_analysis.io import _unique_headers
+
+    return _unique_headers(header)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from needs_analysis.classify import ModelSources, get_classifier, read_labeled
+    from needs_analysis.evaluate import cross_validate, evaluate_model, format_report
+    from needs_analysis.taxonomy import load_taxonomy
+
+    config = _optional_config(args.config)
+    sources = ModelSources.from_config(config)
+    taxonomy = load_taxonomy(sources.taxonomy)
+    if args.cv is not None:
+        if args.cv < 2:
+            raise NeedsAnalysisError("--cv には2以上の数を指定してください。")
+        labeled = read_labeled(args.labeled or sources.labeled, taxonomy, args.text_column, args.label_column)
+        print(f"{args.cv}分割交差検証（{len(labeled):,}件）", file=sys.stderr)
+        report = cross_validate(labeled, taxonomy, sources.rules, args.cv)
+    else:
+        if args.labeled is None:
+            raise NeedsAnalysisError("評価するラベル付きの回答のファイルを指定してください（または --cv K）。")
+        labeled = read_labeled(args.labeled, taxonomy, args.text_column, args.label_column)
+        report = evaluate_model(get_classifier(config), labeled)
+    print(format_report(report))
+    return 0
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    import time
+
+    from needs_analysis.classify import ModelSources, model_cache_path, train
+
+    config = _optional_config(args.config)
+    sources = ModelSources.from_config(config)
+    if args.labeled is not None:
+        sources = ModelSources(args.labeled, sources.rules, sources.taxonomy)
+    started = time.perf_counter()
+    model = train(sources)
+    path = model.save(model_cache_path(sources.fingerprint()))
+    print(f"学習データ: {sources.labeled}（{model.metadata['examples']:,}件）")
+    print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
+    print(f"辞書: {model.metadata['dictionary_version']}")
+    from needs_analysis.classify import read_labeled
+    from needs_analysis.taxonomy import load_taxonomy
+
+    labeled = read_labeled(sources.labeled, load_taxonomy(sources.taxonomy))
+    analyses = model.pipeline.named_steps["analyze"].transform(labeled["text"])
+    notes = model.rules.diagnose([analysis.answer for analysis in analyses])
+    if notes:
+        print("ルールの点検:")
+        for note in notes:
+            print(f"  - {note}")
+    else:
+        print("ルールの点検: 問題はありません。")
+    return 0
 
 
 def _add_config_options(command: argparse.ArgumentParser) -> None:

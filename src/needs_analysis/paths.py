@@ -32,3 +32,11 @@ def labeled_data_dir() -> Path:
 def package_file(name: str) -> Path:
     """A data file shipped inside the package itself (taxonomy, rules, stop words)."""
     return _PACKAGE_DIR / "data" / name
+
+
+def notebooks_dir() -> Path:
+    """The report notebooks: ``notebooks/`` of the checkout, or their copy in the package."""
+    checkout = _PACKAGE_DIR.parent.parent / "notebooks"
+    if checkout.is_dir():
+        return checkout
+    return _PACKAGE_DIR / "_data" / "notebooks"

@@ -54,6 +54,8 @@ class AnalyzedAnswer:
     tokens: tuple[Token, ...]
     lemmas: tuple[str, ...]
     negated: tuple[bool, ...]
+    # lemma → token indices where it stands outside a negation, for fast lookups
+    free_positions: dict[str, list[int]] = field(default_factory=dict, compare=False)
 
     def free_lemmas(self) -> set[str]:
         return {lemma for lemma, neg in zip(self.lemmas, self.negated, strict=True) if not neg}
@@ -133,10 +135,17 @@ def _find_sequence(
 
 def _find_term(answer: AnalyzedAnswer, term: Term, start: int = 0) -> list[int] | None:
     # A word the dictionary splits must stay adjacent to count as the written word.
+    lemmas = answer.lemmas
     for form in term.forms:
-        positions = _find_sequence(answer.lemmas[start:], answer.negated[start:], form, 0)
-        if positions is not None:
-            return [start + p for p in positions]
+        for first in answer.free_positions.get(form[0], ()):
+            if first < start:
+                continue
+            end = first + len(form)
+            if end <= len(lemmas) and all(
+                lemmas[first + k] == form[k] and not answer.negated[first + k]
+                for k in range(1, len(form))
+            ):
+                return list(range(first, end))
     return None
 
 
@@ -378,7 +387,7 @@ class RuleSet:
 
     def candidate_rules(self, answer: AnalyzedAnswer) -> list[Rule]:
         indices = set(self._always)
-        for lemma in set(answer.lemmas):
+        for lemma in answer.free_positions:
             indices.update(self._by_trigger.get(lemma, ()))
         return [self.rules[i] for i in sorted(indices)]
 
@@ -408,7 +417,11 @@ class RuleSet:
                         start -= 1
                     for position in range(start, end + 1):
                         negated[position] = True
-        return AnalyzedAnswer(text, tokens, lemmas, tuple(negated))
+        free_positions: dict[str, list[int]] = {}
+        for position, (lemma, neg) in enumerate(zip(lemmas, negated, strict=True)):
+            if not neg:
+                free_positions.setdefault(lemma, []).append(position)
+        return AnalyzedAnswer(text, tokens, lemmas, tuple(negated), free_positions)
 
     # -- matching ---------------------------------------------------------------
 

@@ -3,9 +3,9 @@
 A MeCab tagger holds a C handle and cannot be pickled, so :class:`Tokenizer` keeps only the
 arguments and builds its tagger lazily in each process that uses it.
 
-Tokens come from the tagger's own text output (unidic-lite's default format: surface,
-pronunciation, kana lemma, lemma, part of speech …) rather than from per-node Python
-objects: one C call per answer keeps tokenisation close to the speed of MeCab itself.
+Tokens come from the tagger's own text output, in a format of our own (``data/mecabrc``:
+surface, part of speech and lemma, tab-separated) rather than from per-node Python objects:
+one C call and one split per answer keep tokenisation close to the speed of MeCab itself.
 """
 
 from __future__ import annotations
@@ -124,27 +124,22 @@ class Tokenizer:
 
 
 def _build_tagger(user_dic: str | None) -> fugashi.GenericTagger:
-    dicdir = unidic_lite.DICDIR
-    # Name the rc file explicitly: without it MeCab looks for a system-wide mecabrc.
-    args = f'-d "{dicdir}" -r "{os.path.join(dicdir, "mecabrc")}"'
+    # Our rc file (instead of a system-wide mecabrc) defines the output format "needs".
+    rcfile = Path(__file__).resolve().parent / "data" / "mecabrc"
+    args = f'-d "{unidic_lite.DICDIR}" -r "{rcfile}" -O needs'
     if user_dic:
         args += f' -u "{user_dic}"'
     return fugashi.GenericTagger(args)
 
 
 def _tokens_from_output(parsed: str) -> list[Token]:
-    tokens: list[Token] = []
-    for line in parsed.split("\n"):
-        if line == "EOS" or not line:
-            continue
-        fields = line.split("\t")
-        surface = fields[0]
-        lemma = fields[3] if len(fields) > 3 and fields[3] else surface
-        pos = fields[4] if len(fields) > 4 else ""
-        if "-" in lemma:
-            lemma = _LOANWORD_GLOSS.sub("", lemma) or surface
-        tokens.append(Token(surface, lemma, pos))
-    return tokens
+    if not parsed:
+        return []
+    fields = iter(parsed.split("\t"))
+    return [
+        Token(surface, _LOANWORD_GLOSS.sub("", lemma) or surface if "-" in lemma else lemma or surface, pos)
+        for surface, pos, lemma in zip(fields, fields, fields, strict=False)
+    ]
 
 
 def content_tokens(

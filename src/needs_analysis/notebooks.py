@@ -1,0 +1,110 @@
+"""Executing the report notebooks with papermill and turning them into HTML without code.
+
+Notebooks hold no logic: they read the prepared run data through the package and draw it.
+Each executed notebook is kept beside its HTML for audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.paths import notebooks_dir
+
+KERNEL_NAME = "python3"
+
+
+class NotebookError(NeedsAnalysisError):
+    """A notebook failed while running: the message names the notebook, cell and error."""
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook execution: which notebook, its parameters, where the outputs go."""
+
+    notebook: str
+    parameters: dict[str, object]
+    output_stem: str
+    title: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def notebook_path(name: str) -> Path:
+    path = notebooks_dir() / name
+    if not path.is_file():
+        raise NotebookError(f"ノートブック {path} が見つかりません。")
+    return path
+
+
+def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[Path, Path]:
+    """Run one notebook with papermill, then write its HTML; return (ipynb, html) paths."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / "notebooks" / f"{job.output_stem}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(notebook_path(job.notebook)),
+            str(executed),
+            parameters=job.parameters,
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+            cwd=str(cwd) if cwd else None,
+            log_output=False,
+        )
+    except PapermillExecutionError as error:
+        raise NotebookError(
+            f"ノートブック {job.notebook}（{job.output_stem}）のセル {error.exec_count} で"
+            f"エラーが起きました: {error.ename}: {error.evalue}（実行済みのノートブック: {executed}）"
+        ) from None
+    html = out_dir / f"{job.output_stem}.html"
+    html.write_text(to_html(executed, job.title), encoding="utf-8")
+    return executed, html
+
+
+def execute_all(
+    jobs: Sequence[NotebookJob], out_dir: Path, workers: int = 2, progress=None
+) -> list[tuple[Path, Path]]:
+    """Run notebooks, ``workers`` at a time, in order of the jobs; stop at the first failure."""
+    if workers <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(execute(job, out_dir))
+            if progress:
+                progress(job)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(execute, job, out_dir) for job in jobs]
+        results = []
+        for job, future in zip(jobs, futures, strict=True):
+            try:
+                results.append(future.result())
+            except NotebookError:
+                for pending in futures:
+                    pending.cancel()
+                raise
+            if progress:
+                progress(job)
+        return results
+
+
+def to_html(executed: Path, title: str = "") -> str:
+    """HTML of an executed notebook with its code cells and prompts left out."""
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(executed, as_version=4)
+    if title:
+        notebook.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(notebook)
+    return body.replace('<html>', '<html lang="ja">', 1)

@@ -1,0 +1,174 @@
+"""The classifier: the labeling guide's decided cases, evidence, persistence, every row kept."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import write_survey
+
+from needs_analysis.classify import (
+    NeedClassifier,
+    classify_responses,
+    get_classifier,
+    model_cache_path,
+    parse_labels,
+    read_labeled,
+    ModelSources,
+)
+from needs_analysis.errors import InputError
+from needs_analysis.taxonomy import load_taxonomy
+
+# Every edge case decided in the labeling guide, plus the spellings it asks us to read.
+GUIDE_CASES = [
+    ("今は元気なので見守りは必要ない", set()),
+    ("送迎は家族がしてくれるので困っていない", set()),
+    ("今は運転できるが、数年後が心配", {"移動支援"}),
+    ("免許を返納したら通院が心配", {"移動支援"}),
+    ("スーパーまで送ってくれる人がいない", {"移動支援", "買い物支援"}),
+    ("一人暮らしで話し相手もなく、倒れても気づかれない", {"居場所", "見守り"}),
+    ("ゴミ出しくらいなら手伝える", set()),
+    ("ゴミの出し方を守らない人がいる", set()),
+    ("どんなサービスがあるのか知りたい", set()),
+    ("配食サービスがあるなら知りたい", {"配食"}),
+    ("たまには誰かと食べたい", {"居場所"}),
+    ("食事の支度がつらい", {"配食"}),
+    ("粗大ごみや重い家具の片付けができない", {"ゴミ出し", "家事支援"}),
+    ("冬の雪下ろしを頼める人がいない", {"家事支援"}),
+    ("ｺﾞﾐ出しがたいへん", {"ゴミ出し"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GUIDE_CASES)
+def test_labeling_guide_cases(classifier, text, expected):
+    [prediction] = classifier.predict([text])
+    assert set(prediction.labels) == expected
+
+
+def test_evidence_names_the_deciding_words(classifier):
+    [prediction] = classifier.predict(["バスの本数が減って病院に通えない"])
+    assert "移動支援" in prediction.labels
+    assert "バス" in prediction.evidence
+    [negated] = classifier.predict(["今は元気なので見守りは必要ない"])
+    assert negated.labels == ()
+    assert "見守り" in negated.evidence  # shown as what was negated
+
+
+def test_confidence_is_a_probability(classifier):
+    predictions = classifier.predict(["ゴミ出しがつらい", "特にありません", ""])
+    assert 0.5 <= predictions[0].confidence <= 1.0
+    assert 0.0 <= predictions[1].confidence <= 1.0
+    assert predictions[2].labels == () and predictions[2].confidence != predictions[2].confidence
+
+
+def test_same_input_same_output(classifier):
+    texts = ["バスが少ない", "話し相手がほしい", "特になし"]
+    first = [p.probabilities for p in classifier.predict(texts)]
+    again = [p.probabilities for p in classifier.predict(list(reversed(texts)))][::-1]
+    assert first == again
+
+
+def test_model_round_trips(classifier, tmp_path):
+    path = classifier.save(tmp_path / "model.joblib")
+    loaded = NeedClassifier.load(path)
+    texts = ["雪かきを手伝ってほしい", "サロンに行きたい", "特になし"]
+    assert [p.probabilities for p in loaded.predict(texts)] == [
+        p.probabilities for p in classifier.predict(texts)
+    ]
+    assert loaded.metadata["dictionary_version"].startswith("unidic-lite")
+    assert len(loaded.metadata["training_data_sha256"]) == 16
+
+
+def test_cache_is_keyed_by_the_sources(classifier):
+    fingerprint = ModelSources.from_config().fingerprint()
+    assert model_cache_path(fingerprint).is_file()
+    assert get_classifier().metadata == classifier.metadata
+    changed = dict(fingerprint, rules_sha256="0" * 16)
+    assert model_cache_path(changed) != model_cache_path(fingerprint)
+
+
+def test_broken_model_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(b"not a model")
+    with pytest.raises(InputError, match="モデル"):
+        NeedClassifier.load(path)
+
+
+def test_labeled_data_follows_the_taxonomy():
+    taxonomy = load_taxonomy()
+    labeled = read_labeled(ModelSources.from_config().labeled, taxonomy)
+    assert len(labeled) >= 1000
+    counts = pd.Series([label for labels in labeled["labels"] for label in labels]).value_counts()
+    for label in taxonomy.labels:
+        assert counts[label] >= 80, label
+    no_need = (labeled["labels"].map(len) == 0).mean()
+    assert no_need >= 0.25
+    lengths = labeled["text"].str.len()
+    assert lengths.min() >= 5 and lengths.max() <= 300
+    assert not labeled["text"].duplicated().any()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("移動", "分類表にありません"), ("その他|配食", "一緒に")]
+)
+def test_bad_labels_are_named(value, message):
+    with pytest.raises(InputError, match=message):
+        parse_labels(value, load_taxonomy(), "x.tsv の2行目")
+
+
+def test_classify_responses_keeps_rows_and_marks_blank_answers(classifier):
+    frame = pd.DataFrame({"respondent_id": ["1", "2", "3"], "text": ["ゴミ出しがつらい", "", "特になし"]})
+    result = classify_responses(frame, model=classifier)
+    assert len(result) == 3
+    assert result["categories"].tolist()[1:] == [(), ("その他",)]
+    assert "ゴミ出し" in result["categories"].iloc[0]
+    assert result["has_text"].tolist() == [True, False, True]
+    assert "categories" not in frame.columns
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "needs_analysis", *args], capture_output=True, text=True)
+
+
+def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_path):
+    rows = [
+        ["1", "北部", "", "", "", "バスが少なくて病院に行けない"],
+        ["2", "中央", "", "", "", ""],
+        ["3", "南部", "", "", "", "=1+2 ゴミ出しがつらい"],
+        ["3", "南部", "", "", "", "特になし"],
+    ]
+    source = write_survey(tmp_path, rows, encoding="cp932")
+    output = tmp_path / "out.csv"
+    result = run_cli("classify", str(source), "-o", str(output), "--id-column", "回答者ID")
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert len(written) == len(rows)
+    assert list(written[0])[:1] == ["回答者ID"]
+    assert list(written[0])[-3:] == ["categories", "confidence", "evidence"]
+    assert "移動支援" in written[0]["categories"].split("|")
+    assert written[1]["categories"] == ""
+    assert written[2]["自由記述"].startswith("'=")
+    assert written[3]["categories"] == "その他"
+    assert "重複が1件" in result.stdout
+
+
+def test_classify_command_bad_input(tmp_path):
+    source = write_survey(tmp_path, [["1", "北部", "", "", "", "x"]], header=["回答者ID", "圏域", "a", "b", "c", "d"])
+    result = run_cli("classify", str(source), "-o", str(tmp_path / "o.csv"))
+    assert result.returncode == 2
+    assert "「自由記述」列" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_command_prints_scores(tmp_path):
+    labeled = tmp_path / "labeled.tsv"
+    labeled.write_text(
+        "text\tcategories\nバスがなくて通院に困る\t移動支援\nゴミ出しがつらい\tゴミ出し\n特になし\tその他\n",
+        encoding="utf-8",
+    )
+    result = run_cli("evaluate", str(labeled))
+    assert result.returncode == 0, result.stderr
+    assert "マクロ平均F1" in result.stdout and "完全一致率" in result.stdout
