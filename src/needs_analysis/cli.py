@@ -232,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from needs_analysis.config import format_fiscal_year, load_config
     from needs_analysis.io import load_survey, write_csv
+    from needs_analysis.privacy import mask_table
 
     config = load_config(args.config)
     data = load_survey(
@@ -257,8 +258,8 @@ def _run_check(args: argparse.Namespace) -> int:
         target = args.rejects or (
             Path("reports") / str(data.fiscal_year) / "rejects" / f"{summary.path.stem}_rejects.csv"
         )
-        write_csv(data.rejects, target)
-        print(f"除外した行の一覧: {target}")
+        write_csv(mask_table(data.rejects), target)
+        print(f"除外した行の一覧（個人情報は伏せ字）: {target}")
     return 0
 
 

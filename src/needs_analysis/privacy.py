@@ -117,3 +117,17 @@ def escape_formula(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def mask_table(frame, tokenizer: Tokenizer | None = None):
+    """A copy of a table with every text cell masked (rejected rows, raw exports).
+
+    Numbers are left alone; the input is not changed.
+    """
+    tokenizer = tokenizer or _default_tokenizer()
+    masked = frame.copy()
+    for column in masked.columns:
+        masked[column] = masked[column].map(
+            lambda value: mask_personal_data(value, tokenizer) if isinstance(value, str) else value
+        )
+    return masked

@@ -1,0 +1,385 @@
+"""The year's run: read, classify, mask, and hand the results to the report notebooks.
+
+``prepare_run`` does the heavy work once (reading both fiscal years, classifying every
+answer); the notebooks load its result with :func:`load_run` and only compute tables and
+draw. Answers are masked before the run data is written, so nothing under ``reports/``
+holds an unmasked answer.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from needs_analysis import __version__
+from needs_analysis.classify import classify_responses, get_classifier
+from needs_analysis.config import Config, format_fiscal_year, load_config
+from needs_analysis.gaps import analyse_gaps, ranked_gaps, year_over_year
+from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.privacy import mask_personal_data, mask_table, suppress_count
+from needs_analysis.taxonomy import Taxonomy, load_taxonomy
+from needs_analysis.tokenize import Tokenizer
+
+RUN_FILE = "run.pkl"
+
+
+@dataclass
+class RunData:
+    """Everything the notebooks need for one municipality and fiscal year."""
+
+    municipality: str
+    fiscal_year: int
+    previous_fiscal_year: int | None
+    min_count: int
+    areas: list[str]
+    populations: dict[str, int | None]
+    previous_populations: dict[str, int | None]
+    taxonomy: Taxonomy
+    responses: pd.DataFrame
+    previous_responses: pd.DataFrame | None
+    resources: pd.DataFrame
+    resource_categories: dict[str, tuple[str, ...]]
+    survey_summary: IngestSummary
+    previous_summary: IngestSummary | None
+    resources_summary: IngestSummary | None
+    package_version: str = __version__
+    model_metadata: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def year_label(self) -> str:
+        return format_fiscal_year(self.fiscal_year)
+
+    @property
+    def previous_year_label(self) -> str | None:
+        if self.previous_fiscal_year is None:
+            return None
+        return format_fiscal_year(self.previous_fiscal_year)
+
+
+def prepare_run(
+    config: Config, fiscal_year: int | None = None, progress=None
+) -> RunData:
+    """Read, check, classify and mask one fiscal year (and the year before, if configured)."""
+    say = progress or (lambda message: None)
+    year = config.fiscal_year if fiscal_year is None else fiscal_year
+    previous_year = config.previous_fiscal_year(year)
+    taxonomy = load_taxonomy(config.taxonomy_path)
+
+    say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
+    survey = load_survey(config, year)
+    previous = load_survey(config, previous_year) if previous_year is not None else None
+    resources = load_resources(config) if config.resources is not None else None
+
+    say("分類モデルを準備しています")
+    model = get_classifier(config)
+    tokenizer = Tokenizer(config.user_dictionary)
+    say(f"回答を分類しています（{survey.summary.with_text:,}件）")
+    responses = _classified_and_masked(survey.responses, config, model, tokenizer)
+    previous_responses = None
+    if previous is not None:
+        say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
+        previous_responses = _classified_and_masked(previous.responses, config, model, tokenizer)
+
+    areas = [area.name for area in config.areas]
+    return RunData(
+        municipality=config.municipality,
+        fiscal_year=year,
+        previous_fiscal_year=previous_year,
+        min_count=config.min_count,
+        areas=areas,
+        populations={area.name: area.population_in(year) for area in config.areas},
+        previous_populations={
+            area.name: area.population_in(previous_year) if previous_year else None
+            for area in config.areas
+        },
+        taxonomy=taxonomy,
+        responses=responses,
+        previous_responses=previous_responses,
+        resources=resources.resources if resources is not None else _empty_resources(),
+        resource_categories=dict(config.resource_categories),
+        survey_summary=survey.summary,
+        previous_summary=previous.summary if previous is not None else None,
+        resources_summary=resources.summary if resources is not None else None,
+        model_metadata=dict(model.metadata),
+    )
+
+
+def _classified_and_masked(
+    responses: pd.DataFrame, config: Config, model, tokenizer: Tokenizer
+) -> pd.DataFrame:
+    classified = classify_responses(responses, config, model=model)
+    # The raw answer never leaves this function: only the masked text is kept.
+    classified["text"] = [
+        mask_personal_data(text, tokenizer) if has_text else ""
+        for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
+    ]
+    return classified
+
+
+def _empty_resources() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["name", "type", "area", "per_month", "capacity", "started", "source_row"]
+    )
+
+
+def save_run(run: RunData, directory: Path | str) -> Path:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / RUN_FILE
+    with path.open("wb") as handle:
+        pickle.dump(run, handle)
+    return path
+
+
+def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int = 0) -> RunData:
+    """The prepared run in ``directory``; with no directory, prepare it from the config.
+
+    The second form lets a notebook run on its own with its default parameters.
+    """
+    if directory:
+        path = Path(directory) / RUN_FILE
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    config = load_config(config_path or None)
+    return prepare_run(config, fiscal_year or None)
+
+
+def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
+    """Rejected rows with their reasons and row numbers, every text cell masked."""
+    if rejects.empty:
+        return None
+    return write_csv(mask_table(rejects), path)
+
+
+# --------------------------------------------------------------------------- year tables
+
+
+@dataclass(frozen=True)
+class YearTables:
+    """The gap tables of the run's year, of the previous year, and the change between them."""
+
+    gaps: pd.DataFrame
+    previous_gaps: pd.DataFrame | None
+    change: pd.DataFrame
+
+
+def year_tables(run: RunData) -> YearTables:
+    """Gap analysis of both years (the same method, each with its own population and
+    the resources that had started by then) and the year-over-year table."""
+    current = analyse_gaps(
+        run.responses,
+        run.resources,
+        run.populations,
+        run.resource_categories,
+        run.taxonomy.labels,
+        run.fiscal_year,
+        run.areas,
+    )
+    previous = None
+    if run.previous_responses is not None and run.previous_fiscal_year is not None:
+        previous = analyse_gaps(
+            run.previous_responses,
+            run.resources,
+            run.previous_populations,
+            run.resource_categories,
+            run.taxonomy.labels,
+            run.previous_fiscal_year,
+            run.areas,
+        )
+    return YearTables(current, previous, year_over_year(current, previous))
+
+
+# --------------------------------------------------------------------------- display
+
+
+def page_style() -> HTML:
+    """Print and screen style for the handouts: A4, Japanese fonts, compact tables."""
+    return HTML(
+        "<style>"
+        "@page { size: A4; margin: 14mm 12mm; }"
+        "body, .jp-RenderedHTMLCommon { font-family: IPAGothic, 'Noto Sans CJK JP',"
+        " 'Hiragino Sans', Meiryo, sans-serif; }"
+        ".jp-RenderedHTMLCommon table { font-size: 12px; border-collapse: collapse; }"
+        ".jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 3px 6px; }"
+        ".na-note { color: #555; font-size: 12px; }"
+        ".na-gap { border-left: 4px solid #d95f02; padding: 4px 10px; margin: 10px 0; }"
+        "@media print { .modebar-container { display: none !important; }"
+        " .jp-Cell { break-inside: avoid; } main { max-width: 186mm; } }"
+        "</style>"
+    )
+
+
+def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
+    """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
+    where = f"{run.municipality}　{area}" if area else run.municipality
+    return Markdown(f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）")
+
+
+def table_html(frame: pd.DataFrame) -> HTML:
+    """A table for a handout: no index, Japanese headers as given, text escaped."""
+    return HTML(frame.to_html(index=False, na_rep="—", escape=True, border=0))
+
+
+def suppressed(count: object, threshold: int) -> str:
+    if pd.isna(count):
+        return "—"
+    return suppress_count(int(count), threshold)
+
+
+def percent(value: object) -> str:
+    return "—" if pd.isna(value) else f"{float(value) * 100:.1f}%"
+
+
+def respondent_table(run: RunData) -> pd.DataFrame:
+    """Respondents and answers per 圏域 with the 65+ population (Japanese headers)."""
+    responses = run.responses
+    rows = []
+    for area in run.areas:
+        in_area = responses[responses["area"] == area]
+        rows.append(
+            {
+                "圏域": area,
+                "回答者数": suppressed(len(in_area), run.min_count),
+                "自由記述あり": suppressed(int(in_area["has_text"].sum()), run.min_count),
+                "65歳以上人口": "—" if run.populations.get(area) is None else f"{run.populations[area]:,}",
+            }
+        )
+    rows.append(
+        {
+            "圏域": "町全体",
+            "回答者数": f"{len(responses):,}",
+            "自由記述あり": f"{int(responses['has_text'].sum()):,}",
+            "65歳以上人口": f"{sum(v for v in run.populations.values() if v):,}",
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """The flagged gaps, ranked, with n, rates, interval and supply (Japanese headers)."""
+    ranked = _hide_small_rates(ranked_gaps(gaps), min_count)
+    return pd.DataFrame(
+        {
+            "順位": ranked["rank"].astype(int),
+            "圏域": ranked["area"],
+            "分類": ranked["category"],
+            "該当/自由記述": [
+                f"{suppressed(c, min_count)} / {n}" for c, n in zip(ranked["count"], ranked["n"], strict=True)
+            ],
+            "割合": ranked["rate"].map(percent),
+            "95%区間": [f"{percent(lo)}〜{percent(hi)}" for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)],
+            "町全体": ranked["municipal_rate"].map(percent),
+            "資源（千人あたり）": [
+                f"{r}か所（{'—' if pd.isna(p) else f'{p:.2f}'}）"
+                for r, p in zip(ranked["resources"], ranked["per_1000"], strict=True)
+            ],
+            "町全体の密度": ranked["municipal_per_1000"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
+            "判定の理由": ranked["reason"],
+        }
+    )
+
+
+def _hide_small_rates(frame: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Blank the rate and interval of cells whose count is under the threshold: a rate
+    with its n would give the suppressed count away."""
+    small = (frame["count"] > 0) & (frame["count"] < min_count)
+    hidden = frame.copy()
+    for column in ("rate", "ci_low", "ci_high"):
+        if column in hidden.columns:
+            hidden[column] = hidden[column].where(~small)
+    return hidden
+
+
+def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFrame:
+    """One 圏域's need per category against the municipal rate (Japanese headers)."""
+    rows = _hide_small_rates(gaps[gaps["area"] == area], min_count)
+    return pd.DataFrame(
+        {
+            "分類": rows["category"],
+            "該当": [suppressed(c, min_count) for c in rows["count"]],
+            "自由記述": rows["n"],
+            "割合": rows["rate"].map(percent),
+            "95%区間": [f"{percent(lo)}〜{percent(hi)}" for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)],
+            "町全体": rows["municipal_rate"].map(percent),
+            "資源": rows["resources"].astype(int).astype(str) + "か所",
+            "不足の候補": rows["flag"].map({True: "●", False: ""}),
+        }
+    )
+
+
+def area_resources(run: RunData, area: str) -> pd.DataFrame:
+    """The resources of one 圏域 that count in the run's year, with the needs they meet."""
+    resources = run.resources[run.resources["area"] == area]
+    started = pd.to_numeric(resources["started"], errors="coerce")
+    resources = resources[started.isna() | (started <= run.fiscal_year)]
+    return pd.DataFrame(
+        {
+            "資源名": resources["name"],
+            "種別": resources["type"],
+            "対応する困りごと": resources["type"].map(
+                lambda kind: "・".join(run.resource_categories.get(kind, ()))
+            ),
+            "月あたり回数": resources["per_month"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
+        }
+    )
+
+
+def supply_display_table(gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]) -> pd.DataFrame:
+    """Resources per 圏域 and category as counts, with the density per 1,000 aged 65+."""
+    table = gaps.set_index(["area", "category"])
+    rows = []
+    for area in areas:
+        row: dict[str, object] = {"圏域": area}
+        for label in labels:
+            if (area, label) in table.index:
+                cell = table.loc[(area, label)]
+                density = "—" if pd.isna(cell["per_1000"]) else f"{cell['per_1000']:.2f}"
+                row[label] = f"{int(cell['resources'])}（{density}）"
+            else:
+                row[label] = "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """Rows whose flag changed or stayed, with both years' rates (Japanese headers)."""
+    moved = change[change["flag_change"] != "該当なし"]
+    return pd.DataFrame(
+        {
+            "圏域": moved["area"],
+            "分類": moved["category"],
+            "前回の割合": moved["rate_previous"].map(percent),
+            "今回の割合": moved["rate"].map(percent),
+            "前回の資源": moved["resources_previous"].map(lambda v: "—" if pd.isna(v) else f"{int(v)}か所"),
+            "今回の資源": moved["resources"].map(lambda v: "—" if pd.isna(v) else f"{int(v)}か所"),
+            "不足の候補": moved["flag_change"],
+        }
+    )
+
+
+def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
+    """A few questions for the 第2層 council, one per flagged gap and one to close."""
+    flagged = ranked_gaps(gaps)
+    flagged = flagged[flagged["area"] == area]
+    questions = []
+    for row in flagged.itertuples(index=False):
+        if row.resources == 0:
+            questions.append(
+                f"「{row.category}」の困りごとが町全体より多く、この圏域には対応する資源がありません。"
+                "近所の助け合いや既存の活動で、まず何ができそうでしょうか。"
+            )
+        else:
+            questions.append(
+                f"「{row.category}」の困りごとが町全体より多い一方、資源は町全体の水準より少なめです。"
+                "今ある活動を広げるには、何が足りないでしょうか（担い手・場所・回数）。"
+            )
+    questions.append("この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。")
+    return questions
+
+
+def questions_markdown(questions: list[str]) -> Markdown:
+    return Markdown("\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1)))
