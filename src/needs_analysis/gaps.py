@@ -1,0 +1,565 @@
+"""Service gaps per 日常生活圏域: need rates, supply per 1,000 residents aged 65+, flags.
+
+Every function takes DataFrames and returns a new one; no input is changed. The method, with
+its denominators and thresholds, is written out for planners in ``docs/method.md``.
+
+Need (per 圏域 × category)
+    n = respondents in the 圏域 who wrote an answer (``has_text``); count = those whose
+    answer carries the category; rate = count / n with a Wilson 95% interval. The 圏域 is
+    compared with the rest of the municipality in the 2 × 2 table (this 圏域 / the rest) ×
+    (has the category / not): the adjusted standardised residual of the cell (this 圏域,
+    has), or Fisher's exact test when an expected count of the table is below 5.
+
+Supply (per 圏域 × category)
+    resources of a type mapped to the category (``resource_categories``) that have started
+    by the fiscal year (開始年度 ≤ year, or 開始年度 empty), per 1,000 residents aged 65+.
+
+Gap
+    need significantly above the rest of the municipality (residual > 1.96, or exact
+    p < 0.05 with a higher rate) AND supply below the municipal density or zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.normalize import normalize_text
+
+Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
+RESIDUAL_THRESHOLD = 1.96
+EXACT_ALPHA = 0.05
+SMALL_EXPECTED = 5.0  # below this expected count the exact test decides
+
+TEST_RESIDUAL = "調整済み標準化残差"
+TEST_EXACT = "Fisherの正確検定"
+
+NOTE_NO_ANSWERS = "この圏域には自由記述の回答がありません"
+NOTE_NO_REST = "比べる他の圏域の回答がありません"
+NOTE_NO_RESOURCES = "この圏域の資源は登録されていません"
+NOTE_NO_POPULATION = "65歳以上人口が設定されていないため、資源の密度を計算できません"
+NOTE_ZERO_POPULATION = "65歳以上人口が0のため、資源の密度を計算できません"
+NOTE_NO_SURVEY_AREA = "調査にこの圏域の回答者がいません"
+NOTE_NO_PREVIOUS = "前年度の結果がありません"
+NOTE_NEW_AREA = "前年度はこの圏域の結果がありません"
+NOTE_GONE_AREA = "今年度はこの圏域の結果がありません"
+
+CHANGE_NEW = "新たに該当"
+CHANGE_CLOSED = "解消"
+CHANGE_KEPT = "継続"
+CHANGE_NONE = "該当なし"
+
+NEED_COLUMNS = [
+    "area",
+    "category",
+    "n",
+    "count",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "rest_n",
+    "rest_count",
+    "rest_rate",
+    "municipal_n",
+    "municipal_count",
+    "municipal_rate",
+    "expected_min",
+    "residual",
+    "test",
+    "p_value",
+    "above",
+    "note",
+]
+SUPPLY_COLUMNS = [
+    "area",
+    "category",
+    "resources",
+    "sessions_per_month",
+    "capacity",
+    "population_65",
+    "per_1000",
+    "municipal_resources",
+    "municipal_population_65",
+    "municipal_per_1000",
+    "note",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise an error naming the first column of ``columns`` that ``frame`` lacks."""
+    for column in columns:
+        if column not in frame.columns:
+            present = "、".join(str(c) for c in frame.columns) or "なし"
+            raise NeedsAnalysisError(f"{what}に列「{column}」がありません（ある列: {present}）。")
+
+
+def with_has_text(responses: pd.DataFrame) -> pd.DataFrame:
+    """A copy with ``has_text`` = the normalised answer is not empty (kept if present)."""
+    result = responses.copy()
+    if "has_text" not in result.columns:
+        require_columns(result, ["text"], "回答の表")
+        result["has_text"] = [normalize_text(text) != "" for text in result["text"]]
+    result["has_text"] = result["has_text"].fillna(False).astype(bool)
+    return result
+
+
+def label_set(value: object) -> frozenset[str]:
+    """The labels of one answer: a tuple, list or set of labels; "a|b" text; or nothing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset(part.strip() for part in value.split("|") if part.strip())
+    return frozenset(str(label) for label in value)
+
+
+def area_order(areas: Sequence[str] | None, *columns: Iterable[object]) -> list[str]:
+    """The given areas in their order, then any other area found in ``columns``, sorted."""
+    ordered = list(dict.fromkeys(areas or []))
+    known = set(ordered)
+    extra = {
+        str(value)
+        for column in columns
+        for value in column
+        if isinstance(value, str) and value and value not in known
+    }
+    return ordered + sorted(extra)
+
+
+def _join_notes(*notes: object) -> str:
+    parts: list[str] = []
+    for note in notes:
+        if isinstance(note, str):
+            parts.extend(part for part in note.split("。") if part and part not in parts)
+    return "".join(f"{part}。" for part in parts)
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def wilson_interval(count: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``count / n`` (NaN, NaN when n is 0).
+
+    >>> low, high = wilson_interval(3, 10)
+    >>> round(low, 4), round(high, 4)
+    (0.1078, 0.6032)
+    """
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = count / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def adjusted_residual(count: int, n: int, rest_count: int, rest_n: int) -> float:
+    """Adjusted standardised residual of the cell (this area, has the category).
+
+    The table is [[count, n - count], [rest_count, rest_n - rest_count]]. The residual is
+    (observed - expected) / sqrt(expected * (1 - row share) * (1 - column share)); it is
+    NaN when a row or a column of the table is empty.
+
+    >>> round(adjusted_residual(30, 100, 50, 400), 3)
+    4.27
+    """
+    total = n + rest_n
+    has = count + rest_count
+    if n <= 0 or rest_n <= 0 or has <= 0 or has >= total:
+        return math.nan
+    expected = n * has / total
+    variance = expected * (1 - n / total) * (1 - has / total)
+    return (count - expected) / math.sqrt(variance)
+
+
+def smallest_expected(count: int, n: int, rest_count: int, rest_n: int) -> float:
+    """The smallest expected count of the 2 × 2 table (area / rest) × (has / not)."""
+    total = n + rest_n
+    if total <= 0:
+        return math.nan
+    has = count + rest_count
+    rows, columns = (n, rest_n), (has, total - has)
+    return min(row * column / total for row in rows for column in columns)
+
+
+def compare_with_rest(count: int, n: int, rest_count: int, rest_n: int) -> dict[str, object]:
+    """Residual, test used, p-value and whether the area's rate is significantly higher."""
+    residual = adjusted_residual(count, n, rest_count, rest_n)
+    result: dict[str, object] = {
+        "expected_min": smallest_expected(count, n, rest_count, rest_n),
+        "residual": residual,
+        "test": "",
+        "p_value": math.nan,
+        "above": False,
+        "note": "",
+    }
+    if n <= 0:
+        result["note"] = NOTE_NO_ANSWERS
+        return result
+    if rest_n <= 0:
+        result["note"] = NOTE_NO_REST
+        return result
+    higher = count / n > rest_count / rest_n
+    if result["expected_min"] < SMALL_EXPECTED:
+        table = [[count, n - count], [rest_count, rest_n - rest_count]]
+        p_value = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+        result.update(test=TEST_EXACT, p_value=p_value, above=higher and p_value < EXACT_ALPHA)
+    else:
+        p_value = float(2 * stats.norm.sf(abs(residual)))
+        result.update(test=TEST_RESIDUAL, p_value=p_value, above=residual > RESIDUAL_THRESHOLD)
+    return result
+
+
+# --------------------------------------------------------------------------- need
+
+
+def need_rates(
+    classified: pd.DataFrame,
+    labels: Sequence[str],
+    areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Need rate per 圏域 × category with n, Wilson interval and the area-vs-rest test.
+
+    ``classified`` has one row per respondent with ``area``, ``categories`` (labels of the
+    answer; the empty tuple for respondents who wrote nothing) and ``has_text`` (computed
+    from ``text`` when absent). ``areas`` lists the 圏域 to report in order, including
+    those without respondents; 圏域 found only in the data follow.
+    """
+    require_columns(classified, ["area", "categories"], "分類済みの回答の表")
+    frame = with_has_text(classified)
+    written = frame[frame["has_text"]]
+    answer_labels = written["categories"].map(label_set)
+    order = area_order(areas, frame["area"])
+    n_by_area = written.groupby("area").size().reindex(order, fill_value=0)
+    municipal_n = int(n_by_area.sum())
+    rows: list[dict[str, object]] = []
+    for label in labels:
+        carries = answer_labels.map(lambda found, label=label: label in found)
+        count_by_area = carries.groupby(written["area"]).sum().reindex(order, fill_value=0)
+        municipal_count = int(count_by_area.sum())
+        for area in order:
+            n = int(n_by_area[area])
+            count = int(count_by_area[area])
+            rest_n, rest_count = municipal_n - n, municipal_count - count
+            low, high = wilson_interval(count, n)
+            rows.append(
+                {
+                    "area": area,
+                    "category": label,
+                    "n": n,
+                    "count": count,
+                    "rate": count / n if n else math.nan,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "rest_n": rest_n,
+                    "rest_count": rest_count,
+                    "rest_rate": rest_count / rest_n if rest_n else math.nan,
+                    "municipal_n": municipal_n,
+                    "municipal_count": municipal_count,
+                    "municipal_rate": municipal_count / municipal_n if municipal_n else math.nan,
+                    **compare_with_rest(count, n, rest_count, rest_n),
+                }
+            )
+    result = pd.DataFrame(rows, columns=NEED_COLUMNS)
+    return result.astype({"above": bool})
+
+
+# --------------------------------------------------------------------------- supply
+
+
+def active_resources(resources: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
+    """Resources counted in a fiscal year: 開始年度 ≤ that year, or 開始年度 empty."""
+    require_columns(resources, ["started"], "資源一覧の表")
+    started = pd.to_numeric(resources["started"], errors="coerce")
+    return resources[started.isna() | (started <= fiscal_year)].copy()
+
+
+def resource_category_rows(
+    resources: pd.DataFrame, resource_categories: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """One row per resource and category it serves (a type can serve several)."""
+    require_columns(resources, ["type", "area"], "資源一覧の表")
+    types = resources["type"].map(normalize_text)
+    mapping = {normalize_text(key): tuple(value) for key, value in resource_categories.items()}
+    unknown = sorted(set(types) - set(mapping))
+    if unknown:
+        raise NeedsAnalysisError(
+            f"資源の種別 {'、'.join(unknown)} が設定ファイルの [resource_categories] にありません。"
+            "どの困りごとに対応するか書き足してください。"
+        )
+    result = resources.assign(category=types.map(lambda kind: list(mapping[kind])))
+    result = result.explode("category")
+    return result[result["category"].notna()].reset_index(drop=True)
+
+
+def supply_density(
+    resources: pd.DataFrame,
+    populations: Mapping[str, int | None],
+    resource_categories: Mapping[str, Sequence[str]],
+    labels: Sequence[str],
+    fiscal_year: int,
+    areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Resources per 1,000 residents aged 65+ per 圏域 × category, and the municipal density.
+
+    Only resources that have started by ``fiscal_year`` count. The municipal density is the
+    sum over 圏域 with a population figure of their resources, divided by their population;
+    a 圏域 without a figure gets a note and no density.
+    """
+    require_columns(resources, ["type", "area", "started"], "資源一覧の表")
+    counted = resource_category_rows(active_resources(resources, fiscal_year), resource_categories)
+    order = area_order(areas or list(populations), resources["area"])
+    any_resource = set(active_resources(resources, fiscal_year)["area"])
+    count = counted.groupby(["area", "category"]).size()
+    sessions = _numeric_sum(counted, "per_month")
+    capacity = _numeric_sum(counted, "capacity")
+    with_population = [a for a in order if (populations.get(a) or 0) > 0]
+    municipal_population = sum(int(populations[a]) for a in with_population)
+    rows: list[dict[str, object]] = []
+    for label in labels:
+        municipal_resources = int(sum(count.get((area, label), 0) for area in with_population))
+        municipal_per_1000 = (
+            municipal_resources / municipal_population * 1000 if municipal_population else math.nan
+        )
+        for area in order:
+            population = populations.get(area)
+            resources_here = int(count.get((area, label), 0))
+            per_1000 = math.nan
+            note = "" if area in any_resource else NOTE_NO_RESOURCES
+            if population is None:
+                note = _join_notes(note, NOTE_NO_POPULATION)
+            elif population <= 0:
+                note = _join_notes(note, NOTE_ZERO_POPULATION)
+            else:
+                per_1000 = resources_here / population * 1000
+            rows.append(
+                {
+                    "area": area,
+                    "category": label,
+                    "resources": resources_here,
+                    "sessions_per_month": sessions.get((area, label), math.nan),
+                    "capacity": capacity.get((area, label), math.nan),
+                    "population_65": population,
+                    "per_1000": per_1000,
+                    "municipal_resources": municipal_resources,
+                    "municipal_population_65": municipal_population,
+                    "municipal_per_1000": municipal_per_1000,
+                    "note": _join_notes(note),
+                }
+            )
+    result = pd.DataFrame(rows, columns=SUPPLY_COLUMNS)
+    return result.astype({"population_65": "Int64", "sessions_per_month": float, "capacity": float})
+
+
+def _numeric_sum(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(dtype=float)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return values.groupby([frame["area"], frame["category"]]).sum(min_count=1)
+
+
+# --------------------------------------------------------------------------- gaps
+
+
+def gap_table(need: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
+    """Need and supply side by side, the gap flag, a score and the rank of flagged gaps.
+
+    flag = need significantly above the rest of the municipality AND (no resource of the
+    category in the 圏域, or a density below the municipal density). score = (rate /
+    municipal rate) × (1 − density / municipal density), so a gap ranks higher the more
+    the need exceeds the municipal rate and the thinner the supply; flagged gaps are
+    ranked by score, then by residual.
+    """
+    require_columns(need, ["area", "category", "above", "note"], "需要の表")
+    require_columns(supply, ["area", "category", "resources", "per_1000", "note"], "資源の表")
+    merged = need.merge(supply, on=["area", "category"], how="outer", suffixes=("", "_supply"))
+    merged = _sort_like(merged, need, supply)
+    merged["above"] = merged["above"].fillna(False).astype(bool)
+    merged["resources"] = merged["resources"].fillna(0).astype(int)
+    merged["n"] = merged["n"].fillna(0).astype(int)
+    merged["count"] = merged["count"].fillna(0).astype(int)
+    zero = merged["resources"] == 0
+    thinner = merged["per_1000"] < merged["municipal_per_1000"]
+    merged["supply_below"] = zero | thinner.fillna(False)
+    merged["flag"] = merged["above"] & merged["supply_below"]
+    merged["need_ratio"] = merged["rate"] / merged["municipal_rate"].where(
+        merged["municipal_rate"] > 0
+    )
+    supply_ratio = merged["per_1000"] / merged["municipal_per_1000"].where(
+        merged["municipal_per_1000"] > 0
+    )
+    merged["supply_ratio"] = supply_ratio.where(~zero, 0.0)
+    shortfall = (1 - merged["supply_ratio"].clip(upper=1.0)).where(~zero, 1.0)
+    merged["score"] = (merged["need_ratio"] * shortfall).where(merged["flag"])
+    merged["rank"] = _rank(merged)
+    merged["reason"] = [_reason(row) for row in merged.itertuples(index=False)]
+    merged["note"] = [
+        _join_notes(
+            need_note,
+            supply_note,
+            NOTE_NO_SURVEY_AREA if pd.isna(n_total) else "",
+        )
+        for need_note, supply_note, n_total in zip(
+            merged["note"], merged["note_supply"], merged["municipal_n"], strict=True
+        )
+    ]
+    return merged.drop(columns=["note_supply"]).reset_index(drop=True)
+
+
+def _rank(merged: pd.DataFrame) -> pd.Series:
+    flagged = merged[merged["flag"]].sort_values(
+        ["score", "residual", "area", "category"], ascending=[False, False, True, True]
+    )
+    rank = pd.Series(pd.NA, index=merged.index, dtype="Int64")
+    rank.loc[flagged.index] = np.arange(1, len(flagged) + 1)
+    return rank
+
+
+def _reason(row) -> str:
+    """One Japanese sentence on why the cell is, or is not, flagged."""
+    if pd.isna(row.rate):
+        return "回答がないため判定できません"
+    need = (
+        f"需要 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
+        if not pd.isna(row.municipal_rate)
+        else f"需要 {row.rate:.1%}"
+    )
+    if not row.above:
+        return f"{need}は町全体と比べて有意に高くないため、該当しません"
+    if row.resources == 0:
+        supply = "この分類の資源が圏域に1つもありません"
+    elif pd.isna(row.per_1000) or pd.isna(row.municipal_per_1000):
+        return f"{need}は有意に高いが、人口が未設定のため資源の多さを比べられません"
+    else:
+        supply = f"資源は高齢者千人あたり {row.per_1000:.2f}（町全体 {row.municipal_per_1000:.2f}）"
+    if row.flag:
+        return f"{need}は有意に高く、{supply}"
+    return f"{need}は有意に高いが、{supply}で町全体の水準以上のため、該当しません"
+
+
+def analyse_gaps(
+    classified: pd.DataFrame,
+    resources: pd.DataFrame,
+    populations: Mapping[str, int | None],
+    resource_categories: Mapping[str, Sequence[str]],
+    labels: Sequence[str],
+    fiscal_year: int,
+    areas: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The gap table of one fiscal year: :func:`need_rates` + :func:`supply_density`."""
+    order = area_order(
+        areas or list(populations),
+        classified["area"] if "area" in classified.columns else [],
+        resources["area"] if "area" in resources.columns else [],
+    )
+    need = need_rates(classified, labels, order)
+    supply = supply_density(resources, populations, resource_categories, labels, fiscal_year, order)
+    return gap_table(need, supply).assign(fiscal_year=fiscal_year)
+
+
+def ranked_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The flagged rows of a gap table, best-ranked first."""
+    require_columns(gaps, ["flag", "rank"], "ギャップの表")
+    return gaps[gaps["flag"]].sort_values("rank").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- change
+
+
+CHANGE_COLUMNS = [
+    "area",
+    "category",
+    "n",
+    "n_previous",
+    "rate",
+    "rate_previous",
+    "rate_change",
+    "resources",
+    "resources_previous",
+    "resources_change",
+    "per_1000",
+    "per_1000_previous",
+    "flag",
+    "flag_previous",
+    "flag_change",
+    "note",
+]
+
+
+def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Rates, supply and flags of this fiscal year against the previous year's gap table.
+
+    ``rate_change`` is in proportion units (0.05 = 5 points). Without a previous table
+    the previous columns are empty and the note says so.
+    """
+    keep = ["area", "category", "n", "rate", "resources", "per_1000", "flag"]
+    require_columns(current, keep, "今年度のギャップの表")
+    now = current[keep].copy()
+    if previous is None:
+        before = pd.DataFrame(columns=keep)
+    else:
+        require_columns(previous, keep, "前年度のギャップの表")
+        before = previous[keep].copy()
+    merged = now.merge(
+        before, on=["area", "category"], how="outer", suffixes=("", "_previous"), indicator=True
+    )
+    merged["rate_change"] = merged["rate"].astype(float) - merged["rate_previous"].astype(float)
+    merged["resources_change"] = merged["resources"].astype(float) - merged[
+        "resources_previous"
+    ].astype(float)
+    merged["flag_change"] = [
+        _flag_change(flag, flag_previous)
+        for flag, flag_previous in zip(merged["flag"], merged["flag_previous"], strict=True)
+    ]
+    if previous is None:
+        merged["note"] = NOTE_NO_PREVIOUS + "。"
+    else:
+        merged["note"] = (
+            merged["_merge"]
+            .map(
+                {"left_only": NOTE_NEW_AREA + "。", "right_only": NOTE_GONE_AREA + "。", "both": ""}
+            )
+            .astype(str)
+        )
+    merged = _sort_like(merged, now, before)
+    for column in ("n", "n_previous", "resources", "resources_previous"):
+        merged[column] = pd.to_numeric(merged[column]).astype("Int64")
+    for column in ("flag", "flag_previous"):
+        merged[column] = merged[column].astype("boolean")
+    return merged[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def _flag_change(flag: object, flag_previous: object) -> str:
+    now, before = _is_true(flag), _is_true(flag_previous)
+    if now and before:
+        return CHANGE_KEPT
+    if now:
+        return CHANGE_NEW
+    if before:
+        return CHANGE_CLOSED
+    return CHANGE_NONE
+
+
+def _is_true(value: object) -> bool:
+    return isinstance(value, (bool, np.bool_)) and bool(value)
+
+
+def _sort_like(merged: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the area order, then the category order, of the source tables."""
+    areas = list(dict.fromkeys(a for source in sources for a in source["area"]))
+    categories = list(dict.fromkeys(c for source in sources for c in source["category"]))
+    keys = pd.DataFrame(
+        {
+            "area": merged["area"].map({a: i for i, a in enumerate(areas)}),
+            "category": merged["category"].map({c: i for i, c in enumerate(categories)}),
+        }
+    )
+    return merged.loc[keys.sort_values(["area", "category"], kind="stable").index]
