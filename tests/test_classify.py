@@ -11,13 +11,13 @@ import pytest
 from conftest import write_survey
 
 from needs_analysis.classify import (
+    ModelSources,
     NeedClassifier,
     classify_responses,
     get_classifier,
     model_cache_path,
     parse_labels,
     read_labeled,
-    ModelSources,
 )
 from needs_analysis.errors import InputError
 from needs_analysis.taxonomy import load_taxonomy
@@ -120,7 +120,9 @@ def test_bad_labels_are_named(value, message):
 
 
 def test_classify_responses_keeps_rows_and_marks_blank_answers(classifier):
-    frame = pd.DataFrame({"respondent_id": ["1", "2", "3"], "text": ["ゴミ出しがつらい", "", "特になし"]})
+    frame = pd.DataFrame(
+        {"respondent_id": ["1", "2", "3"], "text": ["ゴミ出しがつらい", "", "特になし"]}
+    )
     result = classify_responses(frame, model=classifier)
     assert len(result) == 3
     assert result["categories"].tolist()[1:] == [(), ("その他",)]
@@ -130,7 +132,9 @@ def test_classify_responses_keeps_rows_and_marks_blank_answers(classifier):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "needs_analysis", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "needs_analysis", *args], capture_output=True, text=True
+    )
 
 
 def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_path):
@@ -157,7 +161,9 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
 
 
 def test_classify_command_bad_input(tmp_path):
-    source = write_survey(tmp_path, [["1", "北部", "", "", "", "x"]], header=["回答者ID", "圏域", "a", "b", "c", "d"])
+    source = write_survey(
+        tmp_path, [["1", "北部", "", "", "", "x"]], header=["回答者ID", "圏域", "a", "b", "c", "d"]
+    )
     result = run_cli("classify", str(source), "-o", str(tmp_path / "o.csv"))
     assert result.returncode == 2
     assert "「自由記述」列" in result.stderr and "Traceback" not in result.stderr

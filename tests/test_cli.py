@@ -28,7 +28,9 @@ def test_help_and_version():
 
 def test_check_prints_counts_that_add_up(town_dir, capsys, monkeypatch):
     monkeypatch.chdir(town_dir)
-    write_survey(town_dir, [*ROWS, ["5", "東部", "", "", "", "x"], ["1", "北部", "", "", "", "重複"]])
+    write_survey(
+        town_dir, [*ROWS, ["5", "東部", "", "", "", "x"], ["1", "北部", "", "", "", "重複"]]
+    )
     code = main(["check", "--config", str(town_dir / "config.toml")])
     out = capsys.readouterr().out
     assert code == 0
@@ -53,7 +55,11 @@ def test_check_prints_counts_that_add_up(town_dir, capsys, monkeypatch):
 )
 def test_bad_input_is_one_sentence_and_status_2(town_dir, setup, expected):
     if setup == "missing_column":
-        write_survey(town_dir, [row[:5] for row in ROWS], header=["回答者ID", "圏域", "年齢区分", "性別", "世帯構成"])
+        write_survey(
+            town_dir,
+            [row[:5] for row in ROWS],
+            header=["回答者ID", "圏域", "年齢区分", "性別", "世帯構成"],
+        )
     elif setup == "empty":
         (town_dir / "survey.csv").write_bytes(b"")
     result = run_cli("check", "--config", str(town_dir / "config.toml"))

@@ -38,7 +38,11 @@ def test_bundled_sample_is_the_default():
     [
         ('name = "テスト町"\n', "", "municipality.name"),
         ("fiscal_year = 2025\n", 'fiscal_year = "R7"\n', "municipality.fiscal_year"),
-        ('[surveys.2025]\npath = "survey.csv"', '[surveys.2025]\npaht = "survey.csv"', "surveys.2025.paht"),
+        (
+            '[surveys.2025]\npath = "survey.csv"',
+            '[surveys.2025]\npaht = "survey.csv"',
+            "surveys.2025.paht",
+        ),
         ('respondent_id = "No"', "respondent_id = 3", "surveys.2022.columns.respondent_id"),
         ("population_65 = 700", "population_65 = -1", "areas[3].population_65"),
         ('aliases = ["北部圏域", "北部地区"]', 'aliases = ["中央"]', "areas[2].aliases"),
@@ -78,7 +82,12 @@ def test_optional_paths_must_exist(tmp_path):
 
 @pytest.mark.parametrize(
     ("year", "expected"),
-    [(2019, "令和元年度（2019）"), (2022, "令和4年度（2022）"), (2025, "令和7年度（2025）"), (2000, "平成12年度（2000）")],
+    [
+        (2019, "令和元年度（2019）"),
+        (2022, "令和4年度（2022）"),
+        (2025, "令和7年度（2025）"),
+        (2000, "平成12年度（2000）"),
+    ],
 )
 def test_fiscal_year_in_the_japanese_era(year, expected):
     assert format_fiscal_year(year) == expected

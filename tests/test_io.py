@@ -93,7 +93,11 @@ def test_unknown_area_is_rejected_with_reason(town_dir, town_config):
 
 
 def test_alias_maps_to_the_area(town_dir, town_config):
-    rows = [["1", "北部地区", "", "", "", "a"], ["2", "北部 圏域", "", "", "", "b"], ["3", "中央圏域", "", "", "", ""]]
+    rows = [
+        ["1", "北部地区", "", "", "", "a"],
+        ["2", "北部 圏域", "", "", "", "b"],
+        ["3", "中央圏域", "", "", "", ""],
+    ]
     write_survey(town_dir, rows)
     data = load_survey(town_config)
     assert data.responses["area"].tolist() == ["北部", "北部", "中央"]
@@ -101,7 +105,13 @@ def test_alias_maps_to_the_area(town_dir, town_config):
 
 def test_area_derived_from_district_name_or_code(town_dir, town_config):
     header = ["No", "行政区", "ご意見"]
-    rows = [["1", "上町", "x"], ["2", "3", "y"], ["3", "０４", "z"], ["4", "山町", "w"], ["5", "", "v"]]
+    rows = [
+        ["1", "上町", "x"],
+        ["2", "3", "y"],
+        ["3", "０４", "z"],
+        ["4", "山町", "w"],
+        ["5", "", "v"],
+    ]
     write_survey(town_dir, rows, name="old.csv", header=header, encoding="cp932")
     data = load_survey(town_config, 2022)
     assert_accounted(data, 5)
@@ -148,7 +158,9 @@ def test_missing_file_is_an_error(town_config):
 
 
 def test_binary_file_is_not_a_table(town_dir, town_config):
-    (town_dir / "survey.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (town_dir / "survey.csv").write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    )
     with pytest.raises(InputError):
         load_survey(town_config)
 
@@ -172,14 +184,17 @@ def test_undecodable_bytes_name_row_and_column(town_dir, town_config):
 
 
 def test_formula_cell_is_read_verbatim_and_written_escaped(town_dir, town_config, tmp_path):
-    rows = [["1", "北部", "", "", "", '=HYPERLINK("http://example.com","x")'], ["2", "南部", "", "", "", "+81 と書いた"]]
+    rows = [
+        ["1", "北部", "", "", "", '=HYPERLINK("http://example.com","x")'],
+        ["2", "南部", "", "", "", "+81 と書いた"],
+    ]
     write_survey(town_dir, rows)
     data = load_survey(town_config)
     assert data.responses["text"].iloc[0].startswith("=HYPERLINK")
     out = write_csv(data.responses, tmp_path / "out.csv")
     with out.open(encoding="utf-8-sig", newline="") as handle:
         cells = [row["text"] for row in csv.DictReader(handle)]
-    assert cells == ["'=HYPERLINK(\"http://example.com\",\"x\")", "'+81 と書いた"]
+    assert cells == ['\'=HYPERLINK("http://example.com","x")', "'+81 と書いた"]
 
 
 def test_ten_thousand_character_answer(town_dir, town_config):

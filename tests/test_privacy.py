@@ -64,15 +64,25 @@ def test_empty_text():
     assert mask_personal_data("") == ""
 
 
-@pytest.mark.parametrize(("count", "expected"), [(0, "0"), (1, "5未満"), (4, "5未満"), (5, "5"), (120, "120")])
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0"), (1, "5未満"), (4, "5未満"), (5, "5"), (120, "120")]
+)
 def test_suppress_count(count, expected):
     assert suppress_count(count, 5) == expected
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+81", "'+81"), ("-特になし", "'-特になし"), ("@x", "'@x"),
-     ("\t=1", "'\t=1"), ("普通の回答", "普通の回答"), (-3, -3), (2.5, 2.5)],
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+81", "'+81"),
+        ("-特になし", "'-特になし"),
+        ("@x", "'@x"),
+        ("\t=1", "'\t=1"),
+        ("普通の回答", "普通の回答"),
+        (-3, -3),
+        (2.5, 2.5),
+    ],
 )
 def test_escape_formula(value, expected):
     assert escape_formula(value) == expected

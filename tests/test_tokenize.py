@@ -66,7 +66,10 @@ def test_tokenizer_pickles_without_its_tagger(tokenizer):
 @pytest.fixture
 def user_words(tmp_path):
     path = tmp_path / "words.csv"
-    path.write_text("表記,読み,種類\nミニデイ,ミニデイ,名詞\nふれあいサロン,,\n峰の尾,ミネノオ,地名\n", encoding="utf-8")
+    path.write_text(
+        "表記,読み,種類\nミニデイ,ミニデイ,名詞\nふれあいサロン,,\n峰の尾,ミネノオ,地名\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -49,9 +49,13 @@ def rate_heatmap(
             text_row.append(f"{min_count}未満" if small else _percent(row["rate"]))
             count = f"{min_count}未満" if small else f"{int(row['count'])}"
             interval = (
-                "" if small else f"<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}"
+                ""
+                if small
+                else f"<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}"
             )
-            residual = "" if pd.isna(row["residual"]) else f"<br>調整済み残差: {row['residual']:.2f}"
+            residual = (
+                "" if pd.isna(row["residual"]) else f"<br>調整済み残差: {row['residual']:.2f}"
+            )
             hover_row.append(
                 f"{area}／{label}<br>該当 {count}人 / 自由記述 {int(row['n'])}人{interval}{residual}"
             )
@@ -76,17 +80,13 @@ def rate_heatmap(
     return figure
 
 
-def area_against_municipality(
-    area_rates: pd.DataFrame, municipal_rates: pd.DataFrame, area: str, min_count: int
-) -> go.Figure:
+def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> go.Figure:
     """One 圏域's rate per category beside the municipal rate, with 95% intervals.
 
-    ``area_rates`` has category, count, n, rate, ci_low, ci_high; ``municipal_rates`` has
-    category, rate. Categories under ``min_count`` in the area show no bar.
+    ``gaps`` has area, category, count, n, rate, ci_low, ci_high and municipal_rate.
+    Categories counted under ``min_count`` in the area show no bar.
     """
-    merged = area_rates.merge(
-        municipal_rates[["category", "rate"]], on="category", suffixes=("", "_municipal")
-    )
+    merged = gaps[gaps["area"] == area].rename(columns={"municipal_rate": "rate_municipal"})
     small = (merged["count"] > 0) & (merged["count"] < min_count)
     shown = merged["rate"].where(~small)
     figure = go.Figure()
@@ -100,7 +100,10 @@ def area_against_municipality(
             array=((merged["ci_high"] - merged["rate"]) * 100).where(~small),
             arrayminus=((merged["rate"] - merged["ci_low"]) * 100).where(~small),
         ),
-        text=[f"{min_count}未満" if s else _percent(r) for s, r in zip(small, merged["rate"], strict=True)],
+        text=[
+            f"{min_count}未満" if s else _percent(r)
+            for s, r in zip(small, merged["rate"], strict=True)
+        ],
         textposition="outside",
         hovertemplate="%{x}: %{text}<extra></extra>",
     )
@@ -113,8 +116,11 @@ def area_against_municipality(
         hovertemplate="町全体 %{y:.1f}%<extra></extra>",
     )
     figure.update_layout(
-        title=f"{area}の困りごとの割合と町全体（線）", yaxis_title="自由記述のある人に占める割合(%)",
-        height=380, legend=dict(orientation="h", y=-0.2), **_LAYOUT,
+        title=f"{area}の困りごとの割合と町全体（線）",
+        yaxis_title="自由記述のある人に占める割合(%)",
+        height=380,
+        legend=dict(orientation="h", y=-0.2),
+        **_LAYOUT,
     )
     return figure
 
@@ -135,33 +141,58 @@ def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str
             hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}か所（65歳以上千人あたり %{{y:.2f}}）<extra></extra>",
         )
     figure.update_layout(
-        title="地域資源（65歳以上千人あたりの数）", barmode="group", height=420,
-        yaxis_title="千人あたり", **_LAYOUT,
+        title="地域資源（65歳以上千人あたりの数）",
+        barmode="group",
+        height=420,
+        yaxis_title="千人あたり",
+        **_LAYOUT,
     )
     return figure
 
 
-def change_dumbbell(change: pd.DataFrame, previous_label: str, current_label: str) -> go.Figure:
+def change_dumbbell(
+    change: pd.DataFrame, previous_label: str, current_label: str, min_change: float = 0.03
+) -> go.Figure:
     """Rates of the previous and the current year side by side for each 圏域 × category.
 
-    ``change`` has area, category, rate_previous, rate_current.
+    ``change`` has area, category, rate_previous, rate (the current year), flag_change.
+    Only rows whose gap flag is or was set, or whose rate moved by ``min_change`` or more,
+    are drawn, so the chart stays readable with many 圏域.
     """
-    rows = change.dropna(subset=["rate_previous", "rate_current"])
+    rows = change.dropna(subset=["rate_previous", "rate"])
+    moved = (rows["rate"] - rows["rate_previous"]).abs() >= min_change
+    rows = rows[moved | (rows["flag_change"] != "該当なし")]
     names = rows["area"] + "／" + rows["category"]
     figure = go.Figure()
     for _, row in rows.iterrows():
         figure.add_scatter(
-            x=[row["rate_previous"] * 100, row["rate_current"] * 100],
+            x=[row["rate_previous"] * 100, row["rate"] * 100],
             y=[f"{row['area']}／{row['category']}"] * 2,
-            mode="lines", line=dict(color="#bbb"), showlegend=False, hoverinfo="skip",
+            mode="lines",
+            line=dict(color="#bbb"),
+            showlegend=False,
+            hoverinfo="skip",
         )
-    figure.add_scatter(name=previous_label, x=rows["rate_previous"] * 100, y=names, mode="markers",
-                       marker=dict(color="#999", size=9))
-    figure.add_scatter(name=current_label, x=rows["rate_current"] * 100, y=names, mode="markers",
-                       marker=dict(color="#d95f02", size=11))
+    figure.add_scatter(
+        name=previous_label,
+        x=rows["rate_previous"] * 100,
+        y=names,
+        mode="markers",
+        marker=dict(color="#999", size=9),
+    )
+    figure.add_scatter(
+        name=current_label,
+        x=rows["rate"] * 100,
+        y=names,
+        mode="markers",
+        marker=dict(color="#d95f02", size=11),
+    )
     figure.update_layout(
-        title="前回調査からの変化（割合 %）", height=max(320, 40 + 22 * len(rows)),
-        xaxis_title="割合(%)", legend=dict(orientation="h", y=-0.15), **_LAYOUT,
+        title="前回調査からの変化（割合 %）",
+        height=max(320, 40 + 22 * len(rows)),
+        xaxis_title="割合(%)",
+        legend=dict(orientation="h", y=-0.15),
+        **_LAYOUT,
     )
     figure.update_yaxes(autorange="reversed")
     return figure

@@ -185,7 +185,9 @@ def read_labeled(
     Returns columns ``text`` and ``labels`` (a tuple; empty for その他) and ``source``.
     """
     source = Path(source)
-    files = sorted(source.glob("*.tsv")) + sorted(source.glob("*.csv")) if source.is_dir() else [source]
+    files = (
+        sorted(source.glob("*.tsv")) + sorted(source.glob("*.csv")) if source.is_dir() else [source]
+    )
     if not files:
         raise InputError(source, "ラベル付きの回答（.tsv / .csv）がありません。")
     frames = []
@@ -194,7 +196,12 @@ def read_labeled(
         header = [normalize_text(h) for h in table.header]
         missing = [c for c in (text_column, label_column) if c not in header]
         if missing:
-            raise InputError(path, f"この列が見つかりません（見出し: {'、'.join(table.header)}）。", row=1, column=missing[0])
+            raise InputError(
+                path,
+                f"この列が見つかりません（見出し: {'、'.join(table.header)}）。",
+                row=1,
+                column=missing[0],
+            )
         text_at, label_at = header.index(text_column), header.index(label_column)
         records = []
         for row in table.rows:
@@ -380,7 +387,9 @@ class NeedClassifier:
         except FileNotFoundError:
             raise InputError(path, "モデルのファイルが見つかりません。") from None
         except Exception as error:  # an unreadable or foreign pickle
-            raise InputError(path, f"モデルのファイルとして読めません（{type(error).__name__}）。") from None
+            raise InputError(
+                path, f"モデルのファイルとして読めません（{type(error).__name__}）。"
+            ) from None
         if not isinstance(model, NeedClassifier):
             raise InputError(path, "needs-analysis のモデルではありません。")
         return model
@@ -429,7 +438,9 @@ class ModelSources:
     def from_config(cls, config: Config | None = None) -> ModelSources:
         if config is None:
             return cls(labeled_data_dir(), package_file("rules.txt"), package_file("taxonomy.toml"))
-        return cls(config.labeled_dir or labeled_data_dir(), config.rules_path, config.taxonomy_path)
+        return cls(
+            config.labeled_dir or labeled_data_dir(), config.rules_path, config.taxonomy_path
+        )
 
     def fingerprint(self) -> dict[str, str]:
         def digest(paths: Iterable[Path]) -> str:
@@ -501,4 +512,3 @@ def classify_responses(
     result["confidence"] = [p.confidence for p in predictions]
     result["evidence"] = [p.evidence for p in predictions]
     return result
-

@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="調査ファイル（CSV・TSV・.xlsx）。省略すると設定ファイルの年度の調査",
     )
     _add_config_options(check)
-    check.add_argument("--encoding", help="文字コード（utf-8, utf-8-sig, cp932 など）。通常は自動判別")
+    check.add_argument(
+        "--encoding", help="文字コード（utf-8, utf-8-sig, cp932 など）。通常は自動判別"
+    )
     check.add_argument("--sheet", help="Excel のシート名（省略すると最初のシート）")
     check.add_argument(
         "--rejects",
@@ -64,10 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("input", type=Path, help="回答のファイル（CSV・TSV・.xlsx）")
     classify.add_argument("-o", "--output", type=Path, required=True, help="書き出す CSV")
     classify.add_argument("--text-column", help="回答の列（既定: 自由記述・自由記載・text など）")
-    classify.add_argument("--id-column", help="回答者IDの列（指定すると出力の先頭に置き、重複を数える）")
+    classify.add_argument(
+        "--id-column", help="回答者IDの列（指定すると出力の先頭に置き、重複を数える）"
+    )
     classify.add_argument("--encoding", help="文字コード（通常は自動判別）")
     classify.add_argument("--sheet", help="Excel のシート名")
-    classify.add_argument("--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）")
+    classify.add_argument(
+        "--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）"
+    )
     classify.set_defaults(handler=_run_classify)
 
     evaluate = commands.add_parser(
@@ -80,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         "labeled", nargs="?", type=Path, help="ラベル付きの回答（.tsv/.csv/.xlsx か、そのフォルダ）"
     )
     evaluate.add_argument("--text-column", default="text", help="回答の列（既定: text）")
-    evaluate.add_argument("--label-column", default="categories", help="正解の分類の列（既定: categories）")
-    evaluate.add_argument("--cv", type=int, metavar="K", help="K 分割交差検証（ファイル省略時は学習データ）")
+    evaluate.add_argument(
+        "--label-column", default="categories", help="正解の分類の列（既定: categories）"
+    )
+    evaluate.add_argument(
+        "--cv", type=int, metavar="K", help="K 分割交差検証（ファイル省略時は学習データ）"
+    )
     evaluate.add_argument("--config", type=Path, help="設定ファイル")
     evaluate.set_defaults(handler=_run_evaluate)
 
@@ -90,9 +100,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="学習データから分類モデルを作り直す",
         description="ラベル付きの回答からモデルを作り直し、ルールの点検結果を表示します。",
     )
-    train.add_argument("--labeled", type=Path, help="ラベル付きの回答のフォルダ（既定: 同梱の学習データ）")
+    train.add_argument(
+        "--labeled", type=Path, help="ラベル付きの回答のフォルダ（既定: 同梱の学習データ）"
+    )
     train.add_argument("--config", type=Path, help="設定ファイル")
     train.set_defaults(handler=_run_train)
+
+    run = commands.add_parser(
+        "run",
+        help="分類・集計・ノートブックの実行をして、年度の資料を reports/ に書き出す",
+        description="回答を分類し、圏域ごとの困りごとと資源を集計し、ノートブックを実行して "
+        "reports/<年度>/ に全体資料（index.html）・圏域ごとの配布資料・計画の表・Excel を書き出します。"
+        "引数なしでは同梱のサンプル町で実行します。",
+    )
+    _add_config_options(run)
+    run.add_argument(
+        "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
+    )
+    run.add_argument(
+        "--workers", type=int, default=2, help="同時に実行するノートブックの数（既定: 2）"
+    )
+    run.set_defaults(handler=_run_reports)
     return parser
 
 
@@ -109,7 +137,11 @@ def _run_classify(args: argparse.Namespace) -> int:
 
     config = _optional_config(args.config)
     table = read_table(args.input, encoding=args.encoding, sheet=args.sheet)
-    mapping = {"text": (args.text_column,) if args.text_column else (*DEFAULT_SURVEY_COLUMNS["text"], "text")}
+    mapping = {
+        "text": (args.text_column,)
+        if args.text_column
+        else (*DEFAULT_SURVEY_COLUMNS["text"], "text")
+    }
     required = ["text"]
     if args.id_column:
         mapping["respondent_id"] = (args.id_column,)
@@ -133,8 +165,12 @@ def _run_classify(args: argparse.Namespace) -> int:
     )
     write_csv(output, args.output)
     print(f"読み込んだ行: {len(frame):,}")
-    print(f"回答あり: {int(result['has_text'].sum()):,}（空欄: {int((~result['has_text']).sum()):,}）")
-    counts = pd.Series([label for labels in result["categories"] for label in labels]).value_counts()
+    print(
+        f"回答あり: {int(result['has_text'].sum()):,}（空欄: {int((~result['has_text']).sum()):,}）"
+    )
+    counts = pd.Series(
+        [label for labels in result["categories"] for label in labels]
+    ).value_counts()
     for label in (*model.labels, model.other):
         print(f"  {label}: {int(counts.get(label, 0)):,}")
     if args.id_column:
@@ -162,12 +198,16 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if args.cv is not None:
         if args.cv < 2:
             raise NeedsAnalysisError("--cv には2以上の数を指定してください。")
-        labeled = read_labeled(args.labeled or sources.labeled, taxonomy, args.text_column, args.label_column)
+        labeled = read_labeled(
+            args.labeled or sources.labeled, taxonomy, args.text_column, args.label_column
+        )
         print(f"{args.cv}分割交差検証（{len(labeled):,}件）", file=sys.stderr)
         report = cross_validate(labeled, taxonomy, sources.rules, args.cv)
     else:
         if args.labeled is None:
-            raise NeedsAnalysisError("評価するラベル付きの回答のファイルを指定してください（または --cv K）。")
+            raise NeedsAnalysisError(
+                "評価するラベル付きの回答のファイルを指定してください（または --cv K）。"
+            )
         labeled = read_labeled(args.labeled, taxonomy, args.text_column, args.label_column)
         report = evaluate_model(get_classifier(config), labeled)
     print(format_report(report))
@@ -201,6 +241,33 @@ def _run_train(args: argparse.Namespace) -> int:
             print(f"  - {note}")
     else:
         print("ルールの点検: 問題はありません。")
+    return 0
+
+
+def _run_reports(args: argparse.Namespace) -> int:
+    import time
+
+    from needs_analysis.config import format_fiscal_year, load_config
+    from needs_analysis.notebooks import NotebookError
+    from needs_analysis.report import run_reports
+
+    config = load_config(args.config)
+    year = args.fiscal_year or config.fiscal_year
+    started = time.perf_counter()
+    print(f"{config.municipality} {format_fiscal_year(year)} の資料を作ります。", flush=True)
+
+    def progress(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
+
+    try:
+        result = run_reports(config, year, args.out, progress=progress, workers=args.workers)
+    except NotebookError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return 1
+    print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {result.out_dir}")
+    print(f"  全体資料: {result.out_dir / 'index.html'}")
+    for stage, seconds in result.timings.items():
+        print(f"  {stage}: {seconds:.1f}秒")
     return 0
 
 

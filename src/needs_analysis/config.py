@@ -287,11 +287,15 @@ def _columns(
     columns = dict(defaults)
     for field_name, value in given.items():
         labels = [value] if isinstance(value, str) else value
-        if not isinstance(labels, list) or not labels or not all(
-            isinstance(label, str) and label.strip() for label in labels
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(label, str) and label.strip() for label in labels)
         ):
             raise ConfigError(
-                path, "列の見出しを文字列か文字列のリストで書いてください。", key=f"{key}.{field_name}"
+                path,
+                "列の見出しを文字列か文字列のリストで書いてください。",
+                key=f"{key}.{field_name}",
             )
         columns[field_name] = tuple(label.strip() for label in labels)
     return columns
@@ -343,9 +347,7 @@ def _resource_categories(path: Path, raw: Any) -> dict[str, tuple[str, ...]]:
 
 def _areas(path: Path, raw: Any) -> tuple[Area, ...]:
     if not isinstance(raw, list) or not raw:
-        raise ConfigError(
-            path, "圏域を [[areas]] で少なくとも1つ書いてください。", key="areas"
-        )
+        raise ConfigError(path, "圏域を [[areas]] で少なくとも1つ書いてください。", key="areas")
     areas: list[Area] = []
     seen: dict[str, str] = {}
     for index, table in enumerate(raw, start=1):

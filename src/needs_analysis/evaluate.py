@@ -36,7 +36,13 @@ def score(
         y_true, y_pred, average=None, zero_division=0
     )
     per_label = pd.DataFrame(
-        {"label": list(labels), "precision": precision, "recall": recall, "f1": f1, "support": support}
+        {
+            "label": list(labels),
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": support,
+        }
     )
     exact = float(np.mean([set(t) == set(p) for t, p in zip(truth, predicted, strict=True)]))
     return EvaluationReport(

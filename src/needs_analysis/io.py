@@ -311,7 +311,9 @@ def find_columns(
 
     A required field with no matching header raises :class:`InputError` naming the column.
     """
-    positions = {_label_key(label): index for index, label in reversed(list(enumerate(table.header)))}
+    positions = {
+        _label_key(label): index for index, label in reversed(list(enumerate(table.header)))
+    }
     found: dict[str, int] = {}
     for field_name, labels in mapping.items():
         for label in labels:
@@ -384,7 +386,9 @@ def load_survey(
     whose path it is, if any).
     """
     source = _survey_source(config, fiscal_year, path)
-    table = read_table(source.path, encoding=encoding or source.encoding, sheet=sheet or source.sheet)
+    table = read_table(
+        source.path, encoding=encoding or source.encoding, sheet=sheet or source.sheet
+    )
     key = f"surveys.{source.fiscal_year}.columns"
     columns = find_columns(table, source.columns, REQUIRED_SURVEY_FIELDS, config.path, key)
     if "area" not in columns and "district" not in columns:
@@ -421,7 +425,10 @@ def load_survey(
             elif area_value:
                 area = resolver.area_for(area_value)
                 if area is None:
-                    reason, detail = REJECT_UNKNOWN_AREA, f"圏域「{area_value}」は圏域表にありません"
+                    reason, detail = (
+                        REJECT_UNKNOWN_AREA,
+                        f"圏域「{area_value}」は圏域表にありません",
+                    )
             elif district_value:
                 area = resolver.area_for_district(district_value)
                 if area is None:
@@ -452,7 +459,9 @@ def load_survey(
     return SurveyData(source.fiscal_year, responses, rejects, summary)
 
 
-def _survey_source(config: Config, fiscal_year: int | None, path: Path | str | None) -> SurveySource:
+def _survey_source(
+    config: Config, fiscal_year: int | None, path: Path | str | None
+) -> SurveySource:
     if path is None:
         return config.survey(fiscal_year)
     path = Path(path).resolve()
@@ -542,16 +551,17 @@ def load_resources(config: Config, source: ResourceSource | None = None) -> Reso
     rejected: list[dict[str, object]] = []
     for row in table.rows:
         reason, detail = row.problem, ""
-        values = {
-            name: row.cells[index].strip() for name, index in columns.items()
-        }
+        values = {name: row.cells[index].strip() for name, index in columns.items()}
         area = None
         if reason is None:
             area = resolver.area_for(values.get("area", ""))
             if not values.get("area"):
                 reason = REJECT_NO_AREA
             elif area is None:
-                reason, detail = REJECT_UNKNOWN_AREA, f"圏域「{values['area']}」は圏域表にありません"
+                reason, detail = (
+                    REJECT_UNKNOWN_AREA,
+                    f"圏域「{values['area']}」は圏域表にありません",
+                )
             elif not values.get("type"):
                 reason, detail = "種別が空", ""
         if reason is not None:

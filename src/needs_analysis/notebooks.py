@@ -6,12 +6,12 @@ Each executed notebook is kept beside its HTML for audit.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
 
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.paths import notebooks_dir
@@ -72,15 +72,12 @@ def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[P
 def execute_all(
     jobs: Sequence[NotebookJob], out_dir: Path, workers: int = 2, progress=None
 ) -> list[tuple[Path, Path]]:
-    """Run notebooks, ``workers`` at a time, in order of the jobs; stop at the first failure."""
-    if workers <= 1 or len(jobs) <= 1:
-        results = []
-        for job in jobs:
-            results.append(execute(job, out_dir))
-            if progress:
-                progress(job)
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    """Run notebooks, ``workers`` at a time, in order of the jobs; stop at the first failure.
+
+    Each runs in a worker process whose stderr is silenced: kernels print start-up chatter
+    there, while a failing cell comes back as a :class:`NotebookError`.
+    """
+    with ProcessPoolExecutor(max_workers=max(1, workers), initializer=_quiet_worker) as pool:
         futures = [pool.submit(execute, job, out_dir) for job in jobs]
         results = []
         for job, future in zip(jobs, futures, strict=True):
@@ -95,8 +92,15 @@ def execute_all(
         return results
 
 
+def _quiet_worker() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+
+
 def to_html(executed: Path, title: str = "") -> str:
     """HTML of an executed notebook with its code cells and prompts left out."""
+    import nbformat
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(executed, as_version=4)
@@ -107,4 +111,4 @@ def to_html(executed: Path, title: str = "") -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(notebook)
-    return body.replace('<html>', '<html lang="ja">', 1)
+    return body.replace("<html>", '<html lang="ja">', 1)

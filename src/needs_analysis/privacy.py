@@ -11,10 +11,10 @@ import unicodedata
 from needs_analysis.tokenize import Tokenizer
 
 NAME_MASK = "〇〇"
-PHONE_MASK = "［電話番号］"
-POSTAL_MASK = "［郵便番号］"
-EMAIL_MASK = "［メール］"
-ADDRESS_MASK = "［番地］"
+PHONE_MASK = "【電話番号】"
+POSTAL_MASK = "【郵便番号】"
+EMAIL_MASK = "【メール】"
+ADDRESS_MASK = "【番地】"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 〒 and a 3-4 postal code; without 〒 only the exact 3-4 digit shape, which phone
@@ -45,7 +45,7 @@ def mask_personal_data(text: str, tokenizer: Tokenizer | None = None) -> str:
     (姓 + 名) becomes one mask.
 
     >>> mask_personal_data("隣の佐藤さん（090-1234-5678）")
-    '隣の〇〇さん(［電話番号］)'
+    '隣の〇〇さん(【電話番号】)'
     """
     if not text:
         return ""

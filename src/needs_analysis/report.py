@@ -9,22 +9,27 @@ holds an unmasked answer.
 from __future__ import annotations
 
 import pickle
+import shutil
+import time
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis import __version__
-from needs_analysis.classify import classify_responses, get_classifier
 from needs_analysis.config import Config, format_fiscal_year, load_config
-from needs_analysis.gaps import analyse_gaps, ranked_gaps, year_over_year
+from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
-from needs_analysis.privacy import mask_personal_data, mask_table, suppress_count
+from needs_analysis.paths import notebooks_dir
+from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
+from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
 RUN_FILE = "run.pkl"
+PLOTLY_JS = "plotly.min.js"
 
 
 @dataclass
@@ -60,10 +65,11 @@ class RunData:
         return format_fiscal_year(self.previous_fiscal_year)
 
 
-def prepare_run(
-    config: Config, fiscal_year: int | None = None, progress=None
-) -> RunData:
+def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -> RunData:
     """Read, check, classify and mask one fiscal year (and the year before, if configured)."""
+    # Imported here: the notebooks load this module and need no scikit-learn.
+    from needs_analysis.classify import get_classifier
+
     say = progress or (lambda message: None)
     year = config.fiscal_year if fiscal_year is None else fiscal_year
     previous_year = config.previous_fiscal_year(year)
@@ -111,6 +117,8 @@ def prepare_run(
 def _classified_and_masked(
     responses: pd.DataFrame, config: Config, model, tokenizer: Tokenizer
 ) -> pd.DataFrame:
+    from needs_analysis.classify import classify_responses
+
     classified = classify_responses(responses, config, model=model)
     # The raw answer never leaves this function: only the masked text is kept.
     classified["text"] = [
@@ -216,7 +224,9 @@ def page_style() -> HTML:
 def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
     """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
     where = f"{run.municipality}　{area}" if area else run.municipality
-    return Markdown(f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）")
+    return Markdown(
+        f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）"
+    )
 
 
 def table_html(frame: pd.DataFrame) -> HTML:
@@ -245,7 +255,9 @@ def respondent_table(run: RunData) -> pd.DataFrame:
                 "圏域": area,
                 "回答者数": suppressed(len(in_area), run.min_count),
                 "自由記述あり": suppressed(int(in_area["has_text"].sum()), run.min_count),
-                "65歳以上人口": "—" if run.populations.get(area) is None else f"{run.populations[area]:,}",
+                "65歳以上人口": "—"
+                if run.populations.get(area) is None
+                else f"{run.populations[area]:,}",
             }
         )
     rows.append(
@@ -268,16 +280,22 @@ def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
             "圏域": ranked["area"],
             "分類": ranked["category"],
             "該当/自由記述": [
-                f"{suppressed(c, min_count)} / {n}" for c, n in zip(ranked["count"], ranked["n"], strict=True)
+                f"{suppressed(c, min_count)} / {n}"
+                for c, n in zip(ranked["count"], ranked["n"], strict=True)
             ],
             "割合": ranked["rate"].map(percent),
-            "95%区間": [f"{percent(lo)}〜{percent(hi)}" for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)],
+            "95%区間": [
+                f"{percent(lo)}〜{percent(hi)}"
+                for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
+            ],
             "町全体": ranked["municipal_rate"].map(percent),
             "資源（千人あたり）": [
                 f"{r}か所（{'—' if pd.isna(p) else f'{p:.2f}'}）"
                 for r, p in zip(ranked["resources"], ranked["per_1000"], strict=True)
             ],
-            "町全体の密度": ranked["municipal_per_1000"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
+            "町全体の密度": ranked["municipal_per_1000"].map(
+                lambda v: "—" if pd.isna(v) else f"{v:.2f}"
+            ),
             "判定の理由": ranked["reason"],
         }
     )
@@ -303,7 +321,10 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
             "該当": [suppressed(c, min_count) for c in rows["count"]],
             "自由記述": rows["n"],
             "割合": rows["rate"].map(percent),
-            "95%区間": [f"{percent(lo)}〜{percent(hi)}" for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)],
+            "95%区間": [
+                f"{percent(lo)}〜{percent(hi)}"
+                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+            ],
             "町全体": rows["municipal_rate"].map(percent),
             "資源": rows["resources"].astype(int).astype(str) + "か所",
             "不足の候補": rows["flag"].map({True: "●", False: ""}),
@@ -328,7 +349,9 @@ def area_resources(run: RunData, area: str) -> pd.DataFrame:
     )
 
 
-def supply_display_table(gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]) -> pd.DataFrame:
+def supply_display_table(
+    gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
+) -> pd.DataFrame:
     """Resources per 圏域 and category as counts, with the density per 1,000 aged 65+."""
     table = gaps.set_index(["area", "category"])
     rows = []
@@ -347,14 +370,16 @@ def supply_display_table(gaps: pd.DataFrame, areas: list[str], labels: tuple[str
 
 def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """Rows whose flag changed or stayed, with both years' rates (Japanese headers)."""
-    moved = change[change["flag_change"] != "該当なし"]
+    moved = change[change["flag_change"] != CHANGE_NONE]
     return pd.DataFrame(
         {
             "圏域": moved["area"],
             "分類": moved["category"],
             "前回の割合": moved["rate_previous"].map(percent),
             "今回の割合": moved["rate"].map(percent),
-            "前回の資源": moved["resources_previous"].map(lambda v: "—" if pd.isna(v) else f"{int(v)}か所"),
+            "前回の資源": moved["resources_previous"].map(
+                lambda v: "—" if pd.isna(v) else f"{int(v)}か所"
+            ),
             "今回の資源": moved["resources"].map(lambda v: "—" if pd.isna(v) else f"{int(v)}か所"),
             "不足の候補": moved["flag_change"],
         }
@@ -377,9 +402,325 @@ def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
                 f"「{row.category}」の困りごとが町全体より多い一方、資源は町全体の水準より少なめです。"
                 "今ある活動を広げるには、何が足りないでしょうか（担い手・場所・回数）。"
             )
-    questions.append("この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。")
+    questions.append(
+        "この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。"
+    )
     return questions
 
 
 def questions_markdown(questions: list[str]) -> Markdown:
     return Markdown("\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1)))
+
+
+def summary_line(run: RunData) -> Markdown:
+    """Respondents, answers with text, and the previous survey's figures, in one sentence."""
+    responses = run.responses
+    line = (
+        f"回答者 **{len(responses):,}人**、うち自由記述あり **{int(responses['has_text'].sum()):,}人**"
+        f"（{run.year_label}）。"
+    )
+    if run.previous_responses is not None:
+        previous = run.previous_responses
+        line += (
+            f"前回（{run.previous_year_label}）は回答者 {len(previous):,}人、"
+            f"自由記述あり {int(previous['has_text'].sum()):,}人。"
+        )
+    return Markdown(line)
+
+
+def change_note(run: RunData) -> Markdown:
+    if run.previous_fiscal_year is None:
+        return Markdown("前回の調査が設定されていないため、変化は示せません。")
+    return Markdown(
+        f"{run.previous_year_label}と{run.year_label}の比較です。同じ方法で両年を集計し、"
+        "資源はそれぞれの年度に始まっていたものだけを数えています。"
+        "「解消」は前回は不足の候補だったが今回は該当しない組み合わせです。"
+    )
+
+
+def area_summary(run: RunData, area: str) -> Markdown:
+    """Respondents and answers in the area, and its 65+ population."""
+    in_area = run.responses[run.responses["area"] == area]
+    population = run.populations.get(area)
+    people = "未設定" if population is None else f"{population:,}人"
+    return Markdown(
+        f"回答者 **{suppressed(len(in_area), run.min_count)}人**、"
+        f"うち自由記述あり **{suppressed(int(in_area['has_text'].sum()), run.min_count)}人**。"
+        f"65歳以上人口 {people}。割合の分母は自由記述のある人です。"
+    )
+
+
+def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3) -> HTML:
+    """Each flagged gap of the area with its reason and a few masked example answers.
+
+    Answers are written as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must
+    print as written.
+    """
+    flagged = ranked_gaps(gaps)
+    flagged = flagged[flagged["area"] == area]
+    if flagged.empty:
+        return HTML(
+            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ資源が少ない組み合わせは"
+            "見つかりませんでした。上の表と資源の一覧で、気になる分類を確かめてください。</p>"
+        )
+    written = run.responses[(run.responses["area"] == area) & run.responses["has_text"]]
+    parts = []
+    for row in flagged.itertuples(index=False):
+        carries = written["categories"].map(lambda found, label=row.category: label in found)
+        picked = (
+            ()
+            if row.count < run.min_count
+            else choose_examples(written[carries], (row.category,), examples)
+        )
+        voices = "".join(f"<li>{escape(text)}</li>" for text in picked)
+        voices = f"<ul>{voices}</ul>" if voices else "<p>（回答例は載せていません）</p>"
+        parts.append(
+            f'<div class="na-gap"><h3>{escape(row.category)}'
+            f'<span class="na-note">（町全体での順位 {int(row.rank)}位）</span></h3>'
+            f"<p>該当 {suppressed(row.count, run.min_count)}人 / 自由記述 {row.n}人。"
+            f"{escape(row.reason)}。</p>"
+            f"<p>寄せられた声（個人が特定されないよう伏せ字にしています）:</p>{voices}</div>"
+        )
+    return HTML("".join(parts))
+
+
+def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4) -> pd.DataFrame:
+    """The plan table (項目 / 困りごとの例 / 件数) of the run's year."""
+    table = plan_table(
+        run.responses,
+        run.taxonomy.labels,
+        run.min_count,
+        rollup=run.taxonomy.rollup if use_rollup else None,
+        examples=examples,
+    )
+    shown = plan_table_for_display(table)
+    shown["困りごとの例"] = shown["困りごとの例"].str.replace("\n", "　", regex=False)
+    return shown
+
+
+# --------------------------------------------------------------------------- workbook
+
+
+def workbook_tables(run: RunData, tables: YearTables) -> dict[str, pd.DataFrame]:
+    """Every table of the run with Japanese headers, small counts suppressed."""
+    gaps = _hide_small_rates(tables.gaps, run.min_count)
+    rates = pd.DataFrame(
+        {
+            "圏域": gaps["area"],
+            "分類": gaps["category"],
+            "自由記述のある人": gaps["n"],
+            "該当": [suppressed(c, run.min_count) for c in gaps["count"]],
+            "割合": gaps["rate"].round(4),
+            "95%区間の下限": gaps["ci_low"].round(4),
+            "95%区間の上限": gaps["ci_high"].round(4),
+            "町全体の割合": gaps["municipal_rate"].round(4),
+            "調整済み残差": gaps["residual"].round(2),
+            "検定": gaps["test"],
+            "p値": gaps["p_value"].round(4),
+            "資源の数": gaps["resources"],
+            "65歳以上千人あたり": gaps["per_1000"].round(3),
+            "町全体の密度": gaps["municipal_per_1000"].round(3),
+            "不足の候補": gaps["flag"].map({True: "該当", False: ""}),
+            "順位": gaps["rank"],
+            "判定の理由": gaps["reason"],
+            "注記": gaps["note"],
+        }
+    )
+    plan = plan_table_for_display(
+        plan_table(run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup)
+    )
+    sheets = {
+        "回答者数": respondent_table(run),
+        "困りごとと資源": rates,
+        "不足の候補": gap_display_table(tables.gaps, run.min_count),
+        "資源の一覧": pd.DataFrame(
+            {
+                "資源名": run.resources["name"],
+                "種別": run.resources["type"],
+                "圏域": run.resources["area"],
+                "月あたり回数": run.resources["per_month"],
+                "定員": run.resources["capacity"],
+                "開始年度": run.resources["started"],
+            }
+        ),
+        "圏域別の資源": supply_display_table(tables.gaps, run.areas, run.taxonomy.labels),
+        "計画の表": plan,
+        "読み込みの記録": ingest_table(run),
+    }
+    if run.previous_fiscal_year is not None:
+        sheets["前回との変化"] = change_display_table(tables.change, run.min_count)
+    return sheets
+
+
+def ingest_table(run: RunData) -> pd.DataFrame:
+    """Rows read, accepted and rejected by reason, per input file: the data log."""
+    rows = []
+    for label, summary in (
+        (run.year_label, run.survey_summary),
+        (run.previous_year_label, run.previous_summary),
+        ("資源一覧", run.resources_summary),
+    ):
+        if summary is None:
+            continue
+        reasons = "、".join(f"{k} {v}" for k, v in summary.rejected_by_reason.items()) or "なし"
+        rows.append(
+            {
+                "ファイル": summary.path.name,
+                "内容": label,
+                "文字コード": summary.encoding_label,
+                "読み込んだ行": summary.rows_read,
+                "受け付けた行": summary.accepted,
+                "除外した行": summary.rejected,
+                "除外の理由": reasons,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """An .xlsx with one sheet per table: formula-safe cells, widths set, header frozen."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            safe = frame.copy()
+            for column in safe.columns:
+                if not pd.api.types.is_numeric_dtype(safe[column]):
+                    safe[column] = safe[column].map(
+                        lambda v: escape_formula(v) if isinstance(v, str) else v
+                    )
+            safe = safe.astype(object).where(safe.notna(), None)
+            safe.to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            for index, column in enumerate(safe.columns, start=1):
+                sheet.cell(row=1, column=index).font = Font(bold=True)
+                longest = max(
+                    [len(str(column)), *(len(str(v)) for v in safe[column] if v is not None)]
+                )
+                sheet.column_dimensions[get_column_letter(index)].width = min(60, 4 + longest * 1.6)
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell.value, str) and len(cell.value) > 40:
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return path
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What ``needs-analysis run`` wrote, and how long each stage took (seconds)."""
+
+    out_dir: Path
+    files: list[Path]
+    timings: dict[str, float]
+
+
+def notebook_jobs(run: RunData, data_dir: Path) -> list:
+    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration."""
+    from needs_analysis.notebooks import NotebookJob
+
+    common = {"data_dir": str(data_dir), "plotly_js": PLOTLY_JS}
+    jobs = [
+        NotebookJob(
+            "01_summarise_needs.ipynb",
+            dict(common),
+            "index",
+            f"{run.municipality} {run.year_label} 困りごとと地域資源",
+        ),
+    ]
+    for number, area in enumerate(run.areas, start=1):
+        jobs.append(
+            NotebookJob(
+                "02_brief_area.ipynb",
+                {**common, "area": area},
+                f"handout_{number:02d}_{area}",
+                f"{run.municipality} {area} {run.year_label}",
+            )
+        )
+    jobs.append(
+        NotebookJob(
+            "03_tabulate_plan.ipynb",
+            dict(common),
+            "plan_table",
+            f"{run.municipality} {run.year_label} 計画の表",
+        )
+    )
+    explore = notebooks_dir() / "04_explore_free_text.ipynb"
+    if explore.is_file():
+        jobs.append(
+            NotebookJob(
+                "04_explore_free_text.ipynb",
+                dict(common),
+                "explore",
+                f"{run.municipality} {run.year_label} 自由記述の探索",
+            )
+        )
+    return jobs
+
+
+def run_reports(
+    config: Config,
+    fiscal_year: int | None = None,
+    out: Path | str = "reports",
+    progress=None,
+    workers: int = 2,
+) -> RunResult:
+    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``."""
+    from needs_analysis.notebooks import execute_all
+
+    say = progress or (lambda message: None)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[stage] = now - clock
+        clock = now
+
+    year = config.fiscal_year if fiscal_year is None else fiscal_year
+    out_dir = Path(out) / str(year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = prepare_run(config, year, progress=say)
+    lap("読み込みと分類")
+
+    data_dir = (out_dir / "data").resolve()
+    files = [save_run(run, data_dir)]
+    survey = load_survey(config, year)
+    rejected = write_rejects(
+        survey.rejects, out_dir / "rejects" / f"{survey.summary.path.stem}_rejects.csv"
+    )
+    files += [rejected] if rejected else []
+    say("集計表を Excel に書き出しています")
+    tables = year_tables(run)
+    files.append(
+        write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
+    )
+    shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)
+    lap("集計と Excel")
+
+    jobs = notebook_jobs(run, data_dir)
+    say(f"ノートブックを実行しています（{len(jobs)}件）")
+    done = 0
+
+    def notebook_done(job) -> None:
+        nonlocal done
+        done += 1
+        say(f"  [{done}/{len(jobs)}] {job.output_stem}.html")
+
+    for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
+        files += [executed, html]
+    lap("ノートブック")
+    return RunResult(out_dir, files, timings)
+
+
+def plotly_js_source() -> Path:
+    """plotly.min.js as shipped inside the plotly package (no network needed)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"

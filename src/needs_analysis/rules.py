@@ -438,7 +438,9 @@ class RuleSet:
         }
 
     def hit_lines(self, answer: AnalyzedAnswer) -> list[Rule]:
-        return [rule for rule in self.candidate_rules(answer) if rule.expr.match(answer) is not None]
+        return [
+            rule for rule in self.candidate_rules(answer) if rule.expr.match(answer) is not None
+        ]
 
     # -- diagnostics --------------------------------------------------------------
 
@@ -473,9 +475,7 @@ def _cue_ends(lemmas: Sequence[str], cue: tuple[str, ...]) -> Iterable[int]:
     nothing_negated = [False] * len(lemmas)
     for start, lemma in enumerate(lemmas):
         if lemma == cue[0]:
-            positions = _find_sequence(
-                lemmas[start:], nothing_negated[start:], cue, SEQ_MAX_GAP
-            )
+            positions = _find_sequence(lemmas[start:], nothing_negated[start:], cue, SEQ_MAX_GAP)
             if positions is not None and positions[0] == 0:
                 yield start + positions[-1]
 
@@ -501,7 +501,9 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
             continue
         if line.startswith("["):
             if not line.endswith("]") or len(line) < 3:
-                raise RuleSyntaxError(path, f"{number}行目: 見出しは [分類名] の形で書いてください。")
+                raise RuleSyntaxError(
+                    path, f"{number}行目: 見出しは [分類名] の形で書いてください。"
+                )
             section = line[1:-1].strip()
             continue
         if section is None:
@@ -523,7 +525,9 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
         canonical, sep, variants = line.partition("=")
         canonical = canonical.strip()
         if not sep or not canonical or not variants.strip():
-            raise RuleSyntaxError(path, f"{number}行目: 同義語は「代表の語 = 語, 語」と書いてください。")
+            raise RuleSyntaxError(
+                path, f"{number}行目: 同義語は「代表の語 = 語, 語」と書いてください。"
+            )
         for variant in [canonical, *(v.strip() for v in variants.split(",") if v.strip())]:
             for lemma in _raw_lemmas(tokenizer, variant):
                 synonyms[lemma] = canonical

@@ -97,9 +97,7 @@ class Tokenizer:
     def tagger(self) -> fugashi.GenericTagger:
         if self._tagger is None:
             self._tagger = _build_tagger(
-                str(compile_user_dictionary(self.user_dictionary))
-                if self.user_dictionary
-                else None
+                str(compile_user_dictionary(self.user_dictionary)) if self.user_dictionary else None
             )
         return self._tagger
 
@@ -137,7 +135,11 @@ def _tokens_from_output(parsed: str) -> list[Token]:
         return []
     fields = iter(parsed.split("\t"))
     return [
-        Token(surface, _LOANWORD_GLOSS.sub("", lemma) or surface if "-" in lemma else lemma or surface, pos)
+        Token(
+            surface,
+            _LOANWORD_GLOSS.sub("", lemma) or surface if "-" in lemma else lemma or surface,
+            pos,
+        )
         for surface, pos, lemma in zip(fields, fields, fields, strict=False)
     ]
 
@@ -256,7 +258,12 @@ def compile_user_dictionary(csv_path: Path | str, cache_dir: Path | None = None)
             dicdir = str(dicdir_copy)
         args = f"mecab-dict-index -d {dicdir} -u {output} -f utf-8 -t utf-8 {source}"
         result = subprocess.run(
-            [sys.executable, "-c", "import sys, fugashi; fugashi.build_dictionary(sys.argv[1])", args],
+            [
+                sys.executable,
+                "-c",
+                "import sys, fugashi; fugashi.build_dictionary(sys.argv[1])",
+                args,
+            ],
             capture_output=True,
             text=True,
         )
