@@ -57,6 +57,7 @@ CHANGE_NONE = "該当なし"
 NEED_COLUMNS = [
     "area",
     "category",
+    "respondents",
     "n",
     "count",
     "rate",
@@ -228,6 +229,9 @@ def need_rates(
 ) -> pd.DataFrame:
     """Need rate per 圏域 × category with n, Wilson interval and the area-vs-rest test.
 
+    ``respondents`` counts everyone in the 圏域; ``n``, the denominator of the rate, only
+    those who wrote an answer.
+
     ``classified`` has one row per respondent with ``area``, ``categories`` (labels of the
     answer; the empty tuple for respondents who wrote nothing) and ``has_text`` (computed
     from ``text`` when absent). ``areas`` lists the 圏域 to report in order, including
@@ -239,6 +243,7 @@ def need_rates(
     answer_labels = written["categories"].map(label_set)
     order = area_order(areas, frame["area"])
     n_by_area = written.groupby("area").size().reindex(order, fill_value=0)
+    respondents_by_area = frame.groupby("area").size().reindex(order, fill_value=0)
     municipal_n = int(n_by_area.sum())
     rows: list[dict[str, object]] = []
     for label in labels:
@@ -254,6 +259,7 @@ def need_rates(
                 {
                     "area": area,
                     "category": label,
+                    "respondents": int(respondents_by_area[area]),
                     "n": n,
                     "count": count,
                     "rate": count / n if n else math.nan,
@@ -384,6 +390,7 @@ def gap_table(need: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
     merged = _sort_like(merged, need, supply)
     merged["above"] = merged["above"].fillna(False).astype(bool)
     merged["resources"] = merged["resources"].fillna(0).astype(int)
+    merged["respondents"] = merged["respondents"].fillna(0).astype(int)
     merged["n"] = merged["n"].fillna(0).astype(int)
     merged["count"] = merged["count"].fillna(0).astype(int)
     zero = merged["resources"] == 0
