@@ -19,7 +19,7 @@ from needs_analysis.plan import (
     plan_table,
     plan_table_for_display,
 )
-from needs_analysis.privacy import PHONE_MASK
+from needs_analysis.privacy import NAME_MASK, PHONE_MASK
 
 LABELS = ("移動支援", "居場所", "ゴミ出し", "見守り", "買い物支援")
 ROLLUP = {"移動支援等": ("移動支援", "買い物支援"), "居場所づくり": ("居場所",)}
@@ -113,6 +113,17 @@ def test_answers_with_personal_data_are_used_last_and_masked():
     examples = table.loc["ゴミ出し", "examples"]
     assert "090-1234-5678" not in "".join(examples)
     assert examples[-1] == f"ゴミ出しが大変。連絡は{PHONE_MASK}まで"
+
+
+def test_answers_masked_earlier_are_also_used_last():
+    rows = [(f"{NAME_MASK}さんにゴミ出しを頼んでいるが申し訳ない", ("ゴミ出し",), 0.99)] + [
+        ("ゴミ出しの日に集積所まで行くのが大変です", ("ゴミ出し",), 0.5),
+        ("分別のルールが細かすぎて覚えられない", ("ゴミ出し",), 0.5),
+    ]
+    picked = choose_examples(answers(rows), ["ゴミ出し"], limit=3)
+    assert len(picked) == 3 and picked[-1].startswith(NAME_MASK)
+    assert len(choose_examples(answers(rows), ["ゴミ出し"], limit=2)) == 2
+    assert all(NAME_MASK not in text for text in choose_examples(answers(rows), ["ゴミ出し"], 2))
 
 
 def test_examples_never_show_a_name():

@@ -8,7 +8,8 @@ threshold shows no examples; its count is given raw (``count``) and for display
 Examples are chosen from answers the classifier is sure of (high ``confidence``), of a
 middle length, that speak of the category alone rather than of several, and that do not
 repeat each other (character-bigram Jaccard similarity below a limit). Answers that
-contained personal data are used only when no other answer is left.
+contained personal data (found by masking, or already masked by the caller) are used only
+when no other answer is left.
 """
 
 from __future__ import annotations
@@ -21,13 +22,24 @@ import pandas as pd
 
 from needs_analysis.gaps import label_set, require_columns, with_has_text
 from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import mask_personal_data, suppress_count
+from needs_analysis.privacy import (
+    ADDRESS_MASK,
+    EMAIL_MASK,
+    NAME_MASK,
+    PHONE_MASK,
+    POSTAL_MASK,
+    mask_personal_data,
+    suppress_count,
+)
 from needs_analysis.tokenize import Tokenizer
 
 DEFAULT_EXAMPLES = 3
 SIMILARITY_LIMIT = 0.5  # examples at least this similar (bigram Jaccard) count as repeats
 IDEAL_LENGTH = (12, 60)  # characters; shorter says too little, longer is hard to print
 CANDIDATES_SCANNED = 200  # examples are looked for among the best-scored answers only
+
+# An answer masked before it reaches us still shows where its personal data was.
+MASKS = (NAME_MASK, PHONE_MASK, POSTAL_MASK, EMAIL_MASK, ADDRESS_MASK)
 
 NOTE_NONE = "該当する回答はありません"
 NOTE_SUPPRESSED = "件数が少ないため、回答例は載せません"
@@ -149,7 +161,8 @@ def choose_examples(
                 continue
             original, masked = picked
             seen.append(original)
-            (chosen if masked == original else held_back).append(masked)
+            personal = masked != original or any(mask in original for mask in MASKS)
+            (held_back if personal else chosen).append(masked)
             if len(chosen) == limit:
                 break
     return tuple(chosen + held_back[: limit - len(chosen)])
