@@ -440,16 +440,16 @@ def _reason(row) -> str:
         else f"需要 {row.rate:.1%}"
     )
     if not row.above:
-        return f"{need}は町全体と比べて有意に高くないため、該当しません"
+        return f"{need}はほかの圏域と比べて有意に高くないため、該当しません"
     if row.resources == 0:
         supply = "この分類の資源が圏域に1つもありません"
     elif pd.isna(row.per_1000) or pd.isna(row.municipal_per_1000):
-        return f"{need}は有意に高いが、人口が未設定のため資源の多さを比べられません"
+        return f"{need}はほかの圏域より有意に高いが、人口が未設定のため資源の多さを比べられません"
     else:
         supply = f"資源は高齢者千人あたり {row.per_1000:.2f}（町全体 {row.municipal_per_1000:.2f}）"
     if row.flag:
-        return f"{need}は有意に高く、{supply}"
-    return f"{need}は有意に高いが、{supply}で町全体の水準以上のため、該当しません"
+        return f"{need}はほかの圏域より有意に高く、{supply}"
+    return f"{need}はほかの圏域より有意に高いが、{supply}で町全体の水準以上のため、該当しません"
 
 
 def analyse_gaps(
