@@ -251,3 +251,23 @@ def test_write_csv_does_not_mutate_its_input(tmp_path: Path):
     frame = pd.DataFrame({"text": ["=1+1"], "n": [3]})
     write_csv(frame, tmp_path / "x.csv")
     assert frame["text"].iloc[0] == "=1+1"
+
+
+def test_resource_years_and_frequencies_in_japanese_forms(town_dir):
+    (town_dir / "resources.csv").write_text(
+        "資源名,種別,圏域,月あたり回数,開始年度\n"
+        "A,ｻﾛﾝ,北部,月2回,令和6年度\nB,サロン,上町,週1回,2019年度\nC,サロン,南部,4,R元\n"
+        "D,サロン,中央,,むかしから\n",
+        encoding="utf-8",
+    )
+    text = (town_dir / "config.toml").read_text(encoding="utf-8")
+    text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"ｻﾛﾝ" = ["居場所"]\n'
+    (town_dir / "config.toml").write_text(text, encoding="utf-8")
+    from needs_analysis.config import load_config
+    from needs_analysis.io import load_resources
+
+    data = load_resources(load_config(town_dir / "config.toml"))
+    assert data.resources["started"].tolist() == [2024, 2019, 2019]
+    assert data.resources["per_month"].tolist() == [2.0, 4.3, 4.0]
+    assert data.resources["area"].tolist() == ["北部", "北部", "南部"]  # 上町 is a 北部 district
+    assert data.summary.rejected_by_reason == {"開始年度が読めない": 1}

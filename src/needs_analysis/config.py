@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from needs_analysis.errors import ConfigError
+from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file, sample_config_path
 
 # Header labels tried, in order, when the config names no column for a field.
@@ -341,7 +342,8 @@ def _resource_categories(path: Path, raw: Any) -> dict[str, tuple[str, ...]]:
                 "困りごとの分類名を文字列のリストで書いてください。",
                 key=f"resource_categories.{resource_type}",
             )
-        mapping[resource_type] = tuple(labels)
+        # Compared with the inventory's normalised types, so ｻﾛﾝ and サロン agree.
+        mapping[normalize_text(resource_type)] = tuple(labels)
     return mapping
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import unicodedata
 import zipfile
 from collections import Counter
@@ -553,17 +554,20 @@ def load_resources(config: Config, source: ResourceSource | None = None) -> Reso
         reason, detail = row.problem, ""
         values = {name: row.cells[index].strip() for name, index in columns.items()}
         area = None
+        started = None
         if reason is None:
-            area = resolver.area_for(values.get("area", ""))
-            if not values.get("area"):
+            area_value = values.get("area", "")
+            area = resolver.area_for(area_value) or resolver.area_for_district(area_value)
+            started = fiscal_year_of(values.get("started", ""))
+            if not area_value:
                 reason = REJECT_NO_AREA
             elif area is None:
-                reason, detail = (
-                    REJECT_UNKNOWN_AREA,
-                    f"圏域「{values['area']}」は圏域表にありません",
-                )
+                reason, detail = REJECT_UNKNOWN_AREA, f"圏域「{area_value}」は圏域表にありません"
             elif not values.get("type"):
                 reason, detail = "種別が空", ""
+            elif started is False:
+                reason = "開始年度が読めない"
+                detail = f"開始年度「{values['started']}」は 2024・2024年度・令和6年度・R6 の形で書いてください"
         if reason is not None:
             rejected.append(_reject_record(table, row, reason, detail))
             continue
@@ -572,9 +576,9 @@ def load_resources(config: Config, source: ResourceSource | None = None) -> Reso
                 "name": values.get("name", ""),
                 "type": normalize_text(values["type"]),
                 "area": area,
-                "per_month": _number(values.get("per_month", "")),
+                "per_month": times_per_month(values.get("per_month", "")),
                 "capacity": _number(values.get("capacity", "")),
-                "started": _number(values.get("started", "")),
+                "started": started,
                 "source_row": row.source_row,
             }
         )
@@ -594,6 +598,45 @@ def load_resources(config: Config, source: ResourceSource | None = None) -> Reso
     responses_like = resources.assign(text="")
     summary = _summarise(table, responses_like, rejects, resolver.names)
     return ResourceData(resources, rejects, summary)
+
+
+_ERAS = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988}
+_ERA_YEAR = re.compile(r"^(令和|平成|R|H)\s*(元|\d{1,2})\s*(?:年度?)?$", re.IGNORECASE)
+_WESTERN_YEAR = re.compile(r"^(\d{4})\s*(?:年度?)?$")
+_PER_PERIOD = re.compile(r"(月|週)\s*(\d+(?:\.\d+)?)\s*回")
+
+
+def fiscal_year_of(value: str) -> int | None | bool:
+    """A fiscal year written as 2024, 2024年度, 令和6年度, R6 or 平成30年; None when empty,
+    False when it cannot be read.
+
+    >>> fiscal_year_of("令和6年度"), fiscal_year_of("R元"), fiscal_year_of(""), fiscal_year_of("昔")
+    (2024, 2019, None, False)
+    """
+    text = normalize_text(value)
+    if not text:
+        return None
+    if match := _WESTERN_YEAR.match(text):
+        return int(match.group(1))
+    if match := _ERA_YEAR.match(text):
+        number = 1 if match.group(2) == "元" else int(match.group(2))
+        return (
+            _ERAS[match.group(1).upper() if len(match.group(1)) == 1 else match.group(1)] + number
+        )
+    return False
+
+
+def times_per_month(value: str) -> float | None:
+    """A frequency as times per month: 4, 月4回, 週1回 (≈ 4.3 a month); None if unreadable.
+
+    >>> times_per_month("月2回"), times_per_month("週1回"), times_per_month("随時")
+    (2.0, 4.3, None)
+    """
+    text = normalize_text(value)
+    if match := _PER_PERIOD.search(text):
+        count = float(match.group(2))
+        return count if match.group(1) == "月" else round(count * 52 / 12, 1)
+    return _number(text)
 
 
 def _number(value: str) -> float | None:

@@ -35,7 +35,8 @@ class NotebookJob:
 
 
 def notebook_path(name: str) -> Path:
-    path = notebooks_dir() / name
+    """A report notebook by file name, or any notebook by its full path."""
+    path = Path(name) if Path(name).is_absolute() else notebooks_dir() / name
     if not path.is_file():
         raise NotebookError(f"ノートブック {path} が見つかりません。")
     return path

@@ -1,0 +1,329 @@
+"""`needs-analysis run`: every notebook executed on small data, numbers checked against the
+package, the workbook read back, no personal data in any output, and a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+
+from needs_analysis import cli
+from needs_analysis.config import load_config
+from needs_analysis.notebooks import NotebookError, NotebookJob, execute
+from needs_analysis.plan import plan_table
+from needs_analysis.report import load_run, ranked_gaps, run_reports, year_tables
+
+pytestmark = pytest.mark.slow
+
+# A small town: three areas, answers written for this test (north has a rubbish problem).
+SMALL_CONFIG = """
+[municipality]
+name = "小さな町"
+fiscal_year = 2025
+
+[surveys.2025]
+path = "survey.csv"
+
+[surveys.2022]
+path = "survey_old.csv"
+
+[resources]
+path = "resources.csv"
+
+[resource_categories]
+"サロン" = ["居場所"]
+"移動支援" = ["移動支援"]
+"配食" = ["配食"]
+
+[[areas]]
+name = "北"
+population_65 = 500
+
+[[areas]]
+name = "中"
+population_65 = 900
+
+[[areas]]
+name = "南"
+population_65 = 600
+"""
+
+NORTH = [
+    "ゴミ出しが階段でつらい",
+    "ゴミを集積所まで運べない",
+    "粗大ごみが出せなくて困る",
+    "ごみ捨て場が遠くて大変",
+    "ゴミ出しを手伝ってほしい",
+    "分別が難しくてゴミが出せない",
+    "バスが少なくて通院が大変",
+    "特になし",
+]
+MIDDLE = [
+    "特にありません",
+    "いつもお世話になっています",
+    "バスの本数を増やしてほしい",
+    "サロンに行きたいが足がない",
+    "配食サービスがあると助かる",
+    "一人暮らしで倒れたら不安",
+    "今は元気なので大丈夫です",
+    "話し相手がほしい",
+]
+SOUTH = [
+    "買い物に行く店が遠い",
+    "電球の交換を頼みたい",
+    "特になし",
+    "草取りができなくなった",
+    "夜中に倒れたら誰も気づかない",
+    "弁当を届けてほしい",
+    '=HYPERLINK("x") 特になし',
+    "隣の佐藤さん(090-1234-5678)が心配",
+]
+
+
+def write_town(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.toml").write_text(SMALL_CONFIG, encoding="utf-8")
+    for name, repeat in (("survey.csv", 4), ("survey_old.csv", 3)):
+        lines = ["回答者ID,圏域,自由記述"]
+        number = 0
+        for area, answers in (("北", NORTH), ("中", MIDDLE), ("南", SOUTH)):
+            for _ in range(repeat):
+                for answer in [*answers, "", ""]:
+                    number += 1
+                    quoted = '"' + answer.replace('"', '""') + '"'
+                    lines.append(f"{number},{area},{quoted}")
+        (directory / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / "resources.csv").write_text(
+        "資源名,種別,圏域,開始年度\n中央サロン,サロン,中,2010\n南サロン,サロン,南,2024\n"
+        "送迎の会,移動支援,中,2015\n弁当の会,配食,南,2012\n",
+        encoding="utf-8",
+    )
+    return directory / "config.toml"
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    config = load_config(write_town(tmp_path_factory.mktemp("town")))
+    result = run_reports(config, out=tmp_path_factory.mktemp("reports"))
+    return result, load_run(result.out_dir / "data")
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    return run_reports(load_config(), out=tmp_path_factory.mktemp("sample-reports"))
+
+
+def outputs_text(executed: Path) -> str:
+    notebook = nbformat.read(executed, as_version=4)
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            texts.append(data.get("text/html", "") + data.get("text/markdown", ""))
+            texts.append(data.get("text/plain", "") + output.get("text", ""))
+    return "\n".join(texts)
+
+
+def test_every_report_file_is_written(small_run):
+    result, run = small_run
+    out = result.out_dir
+    expected = ["index.html", "plan_table.html", "needs_analysis_2025.xlsx", "plotly.min.js"]
+    expected += [f"handout_{i:02d}_{area}.html" for i, area in enumerate(run.areas, start=1)]
+    for name in expected:
+        assert (out / name).is_file(), name
+    assert len(list((out / "notebooks").glob("*.ipynb"))) >= 2 + len(run.areas)
+
+
+def test_overview_numbers_match_the_package(small_run):
+    result, run = small_run
+    text = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
+    assert f"回答者 **{len(run.responses):,}人**" in text
+    assert f"自由記述あり **{int(run.responses['has_text'].sum()):,}人**" in text
+    flagged = ranked_gaps(year_tables(run).gaps)
+    assert not flagged.empty
+    for row in flagged.itertuples():
+        assert f"{row.count} / {row.n}" in text
+    assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
+
+
+def test_handout_numbers_match_the_package(small_run):
+    result, run = small_run
+    text = outputs_text(result.out_dir / "notebooks" / "handout_01_北.ipynb")
+    north = run.responses[run.responses["area"] == "北"]
+    assert f"回答者 **{len(north)}人**" in text
+    gaps = year_tables(run).gaps
+    cell = gaps[(gaps["area"] == "北") & (gaps["category"] == "ゴミ出し")].iloc[0]
+    assert f"該当 {cell['count']}人 / 自由記述 {cell['n']}人" in text
+    assert "協議体で話し合いたいこと" in (result.out_dir / "handout_01_北.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_plan_table_numbers_match_the_package(small_run):
+    result, run = small_run
+    text = outputs_text(result.out_dir / "notebooks" / "plan_table.ipynb")
+    table = plan_table(
+        run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup
+    )
+    for row in table.itertuples():
+        assert re.search(
+            rf"<td>{re.escape(row.heading)}</td>\s*<td>.*?</td>\s*<td>{re.escape(row.count_display)}</td>",
+            text,
+            re.S,
+        ), row.heading
+
+
+def test_parameters_are_recorded_and_html_has_no_code(small_run):
+    result, run = small_run
+    executed = nbformat.read(result.out_dir / "notebooks" / "handout_02_中.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["area"] == "中"
+    html = (result.out_dir / "handout_02_中.html").read_text(encoding="utf-8")
+    assert "report.load_run" not in html and "import " not in html
+    assert "令和7年度（2025）" in html
+
+
+def test_workbook_reads_back_with_japanese_headers_and_no_formulas(small_run):
+    result, _ = small_run
+    workbook = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")
+    assert {"回答者数", "困りごとと資源", "不足の候補", "計画の表", "前回との変化"} <= set(
+        workbook.sheetnames
+    )
+    headers = [cell.value for cell in workbook["困りごとと資源"][1]]
+    assert headers[:4] == ["圏域", "分類", "自由記述のある人", "該当"]
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+                assert not (isinstance(cell.value, str) and cell.value[:1] in "=+@")
+
+
+def test_small_counts_are_suppressed_in_handouts(small_run):
+    result, run = small_run
+    gaps = year_tables(run).gaps
+    small = gaps[(gaps["count"] > 0) & (gaps["count"] < run.min_count)]
+    assert not small.empty
+    html = (result.out_dir / "index.html").read_text(encoding="utf-8")
+    assert f"{run.min_count}未満" in html
+
+
+def test_no_personal_data_in_the_small_run(small_run):
+    result, _ = small_run
+    assert_clean(result.out_dir, ["佐藤", "090-1234-5678", "1234-5678"])
+
+
+def assert_clean(directory: Path, markers: list[str]) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file() and path.suffix != ".js":
+            content = read_any(path)
+            for marker in markers:
+                assert marker not in content, f"{marker} in {path}"
+
+
+def read_any(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        workbook = load_workbook(path)
+        return "\n".join(
+            str(cell.value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+        )
+    if path.suffix == ".pkl":
+        import pickle
+
+        with path.open("rb") as handle:
+            run = pickle.load(handle)
+        frames = [run.responses, run.previous_responses, run.resources]
+        return "\n".join(frame.to_csv() for frame in frames if frame is not None)
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def test_planted_name_and_phone_never_reach_the_sample_reports(sample_run):
+    # The sample survey holds these in a raw answer (see data/sample/README.md).
+    raw = Path(__file__).resolve().parents[1] / "data" / "sample" / "pool" / "answers.tsv"
+    assert "渡部ミツ子" in raw.read_text(encoding="utf-8")
+    assert_clean(sample_run.out_dir, ["渡部", "ミツ子", "0294-55-7788", "55-7788"])
+
+
+def test_failed_notebook_names_the_cell_and_error(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('壊れたセル')"),
+    ]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(NotebookError) as raised:
+        execute(NotebookJob(str(path), {}, "broken"), tmp_path / "out")
+    assert "ValueError" in str(raised.value) and "壊れたセル" in str(raised.value)
+
+
+def test_run_exits_1_when_a_notebook_fails(monkeypatch, capsys):
+    def failing(*args, **kwargs):
+        raise NotebookError(
+            "ノートブック 02_brief_area.ipynb のセル 3 でエラーが起きました: KeyError: '北'"
+        )
+
+    monkeypatch.setattr("needs_analysis.report.run_reports", failing)
+    assert cli.main(["run"]) == 1
+    assert "KeyError" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def chromium_driver():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not chromedriver:
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,1600",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(chromedriver), options=options)
+
+
+@pytest.mark.parametrize("page", ["index.html", "handout_02_桜台団地.html"])
+def test_pages_open_in_chromium_with_charts_drawn(sample_run, page, tmp_path):
+    driver = chromium_driver()
+    try:
+        driver.get((sample_run.out_dir / page).as_uri())
+        charts = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
+        drawn = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.js-plotly-plot'))"
+            ".filter(p => p.querySelector('.main-svg .plot')).length"
+        )
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        shot = tmp_path / f"{page}.png"
+        driver.save_screenshot(str(shot))
+    finally:
+        driver.quit()
+    assert charts >= 1 and drawn == charts
+    assert errors == [], json.dumps(errors, ensure_ascii=False)
+    assert shot.stat().st_size > 10_000
