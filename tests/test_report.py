@@ -317,7 +317,7 @@ def test_pages_open_in_chromium_with_charts_drawn(sample_run, page, tmp_path):
         charts = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
         drawn = driver.execute_script(
             "return Array.from(document.querySelectorAll('.js-plotly-plot'))"
-            ".filter(p => p.querySelector('.main-svg .plot')).length"
+            ".filter(p => p._fullLayout && p.data.length && p.querySelector('.main-svg')).length"
         )
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         shot = tmp_path / f"{page}.png"

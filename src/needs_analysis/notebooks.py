@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +18,11 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.paths import notebooks_dir
 
 KERNEL_NAME = "python3"
+# The template loads require.js and MathJax from a CDN; the handouts need neither, and a
+# page opened offline (or in a council room without a network) must not try.
+_REMOTE_SCRIPT = re.compile(
+    r'<script[^>]*src="https://cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|mathjax)/[^"]*"[^>]*>\s*</script>'
+)
 
 
 class NotebookError(NeedsAnalysisError):
@@ -112,4 +118,5 @@ def to_html(executed: Path, title: str = "") -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(notebook)
+    body = _REMOTE_SCRIPT.sub("", body)
     return body.replace("<html>", '<html lang="ja">', 1)
