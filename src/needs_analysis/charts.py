@@ -117,8 +117,9 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
     )
     figure.update_layout(
         title=f"{area}の困りごとの割合と町全体（線）",
+        width=680,  # fits the printable width of an A4 page
         yaxis_title="自由記述のある人に占める割合(%)",
-        height=380,
+        height=330,
         legend=dict(orientation="h", y=-0.2),
         **_LAYOUT,
     )
