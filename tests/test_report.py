@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from needs_analysis import cli
+from needs_analysis import cli, textstats
 from needs_analysis.config import load_config
 from needs_analysis.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.plan import plan_table
@@ -132,7 +132,13 @@ def outputs_text(executed: Path) -> str:
 def test_every_report_file_is_written(small_run):
     result, run = small_run
     out = result.out_dir
-    expected = ["index.html", "plan_table.html", "needs_analysis_2025.xlsx", "plotly.min.js"]
+    expected = [
+        "index.html",
+        "plan_table.html",
+        "explore.html",
+        "needs_analysis_2025.xlsx",
+        "plotly.min.js",
+    ]
     expected += [f"handout_{i:02d}_{area}.html" for i, area in enumerate(run.areas, start=1)]
     for name in expected:
         assert (out / name).is_file(), name
@@ -176,6 +182,20 @@ def test_plan_table_numbers_match_the_package(small_run):
             text,
             re.S,
         ), row.heading
+
+
+def test_explore_numbers_match_the_package(small_run):
+    result, run = small_run
+    text = outputs_text(result.out_dir / "notebooks" / "explore.ipynb")
+    documents = textstats.build_documents(run.responses)
+    for row in textstats.word_frequencies(documents, top_n=5).itertuples():
+        pattern = rf"<td>{re.escape(row.word)}</td>\s*<td>[^<]*</td>\s*<td>{row.term_count}</td>\s*<td>{row.doc_count}</td>"
+        assert re.search(pattern, text), row.word
+    north = textstats.characteristic_words(documents, by="area", group="北", top_n=1)
+    assert north.iloc[0]["word"] == "ゴミ"
+    assert "ゴミ" in text and "共起ネットワーク" in (result.out_dir / "explore.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_parameters_are_recorded_and_html_has_no_code(small_run):
@@ -309,7 +329,7 @@ def chromium_driver():
     return webdriver.Chrome(service=Service(chromedriver), options=options)
 
 
-@pytest.mark.parametrize("page", ["index.html", "handout_02_桜台団地.html"])
+@pytest.mark.parametrize("page", ["index.html", "handout_02_桜台団地.html", "explore.html"])
 def test_pages_open_in_chromium_with_charts_drawn(sample_run, page, tmp_path):
     driver = chromium_driver()
     try:

@@ -22,7 +22,6 @@ from needs_analysis import __version__
 from needs_analysis.config import Config, format_fiscal_year, load_config
 from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
-from needs_analysis.paths import notebooks_dir
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
@@ -238,9 +237,19 @@ def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
     )
 
 
-def table_html(frame: pd.DataFrame) -> HTML:
-    """A table for a handout: no index, Japanese headers as given, text escaped."""
-    return HTML(frame.to_html(index=False, na_rep="—", escape=True, border=0))
+def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
+    """A table for a handout: no index, Japanese headers as given, text escaped,
+    fractions rounded to three decimals (a percentage column stays as it was built)."""
+    shown = frame.head(max_rows) if max_rows else frame
+    return HTML(
+        shown.to_html(index=False, na_rep="—", escape=True, border=0, float_format=_short_float)
+    )
+
+
+def _short_float(value: float) -> str:
+    if value != 0 and abs(value) < 0.001:
+        return f"{value:.1e}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 def suppressed(count: object, threshold: int) -> str:
@@ -659,16 +668,14 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
             f"{run.municipality} {run.year_label} 計画の表",
         )
     )
-    explore = notebooks_dir() / "04_explore_free_text.ipynb"
-    if explore.is_file():
-        jobs.append(
-            NotebookJob(
-                "04_explore_free_text.ipynb",
-                dict(common),
-                "explore",
-                f"{run.municipality} {run.year_label} 自由記述の探索",
-            )
+    jobs.append(
+        NotebookJob(
+            "04_explore_free_text.ipynb",
+            dict(common),
+            "explore",
+            f"{run.municipality} {run.year_label} 自由記述の探索",
         )
+    )
     return jobs
 
 
