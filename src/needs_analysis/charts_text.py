@@ -53,13 +53,13 @@ def network_figure(
     position = {row.word: (row.x, row.y) for row in nodes.itertuples(index=False)}
     _add_edges(figure, edges, position)
 
+    group_title = "グループ" if network.color_by == "community" else GROUPINGS[network.color_by]
     colours, lumped = _colour_map(nodes["color_group"], max_colors)
     if lumped:
         notes.append(
-            f"色分けは語の多い{max_colors}グループまでで、残り{lumped}グループは灰色です。"
+            f"色分けは語の多い{max_colors}個の{group_title}までで、残り{lumped}個は灰色です。"
         )
     largest = max(int(nodes["doc_count"].max()), 1)
-    group_title = "グループ" if network.color_by == "community" else GROUPINGS[network.color_by]
     shown = nodes["color_group"].where(nodes["color_group"].isin(list(colours)), _OTHERS)
     for name, colour in colours.items():
         members = nodes[shown == name]

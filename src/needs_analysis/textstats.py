@@ -149,8 +149,9 @@ COLUMN_LABELS: dict[str, str] = {
 # the 【】 of the masks so that a masked phone number never looks like evidence.
 HIGHLIGHT_OPEN = "《"
 HIGHLIGHT_CLOSE = "》"
-# An adjusted residual beyond this marks a word as leaning to a group (two-sided 5%).
+# An adjusted residual beyond this marks a cell as different from the rest (two-sided 5%).
 ASSOCIATION_THRESHOLD = 1.96
+ASSOCIATION_ALPHA = 0.05
 NO_LEANING = "偏りなし"
 
 _MASKS = (NAME_MASK, PHONE_MASK, POSTAL_MASK, EMAIL_MASK, ADDRESS_MASK)
@@ -161,6 +162,9 @@ _PERSON_POS = "名詞-固有名詞-人名"
 _FUNCTION_POS = ("助詞", "助動詞", "補助記号", "接尾辞", "空白")
 
 SortOrder = Literal["order", "left", "right"]
+# Keys of DataFrame.attrs where build_documents records its rules file and user dictionary.
+ATTRS_RULES = "needs_analysis.rules"
+ATTRS_USER_DICTIONARY = "needs_analysis.user_dictionary"
 
 
 # --------------------------------------------------------------------------- documents
@@ -199,6 +203,8 @@ def build_documents(
     stop = frozenset(DEFAULT_STOPWORDS if stopwords is None else stopwords) | frozenset(
         extra_stopwords
     )
+    # A stop word written in any spelling of the synonym table stops the whole word.
+    stop |= {rule_set.canonical(word) for word in stop}
 
     cache: dict[str, tuple] = {}
     rows: list[tuple] = []
@@ -213,7 +219,12 @@ def build_documents(
     analysed = pd.DataFrame(
         rows, columns=["has_text", "text", "tokens", "starts", "lemmas", "surfaces"]
     )
-    return pd.concat([documents, analysed], axis=1)
+    result = pd.concat([documents, analysed], axis=1)
+    # Where the words came from, so that kwic reads a query with the same rules and words.
+    result.attrs[ATTRS_RULES] = str(rule_set.path)
+    user_dictionary = tokenizer.user_dictionary
+    result.attrs[ATTRS_USER_DICTIONARY] = str(user_dictionary) if user_dictionary else ""
+    return result
 
 
 def _analyse(
@@ -279,9 +290,27 @@ def _resolve_rules(
     return _bundled_rules(str(path or package_file("rules.txt")))
 
 
+def _bundled_rules(path: str, user_dictionary: str = "") -> RuleSet:
+    """Rules read once per process, and again when the rules file has been edited."""
+    return _cached_rules(path, user_dictionary, Path(path).stat().st_mtime_ns)
+
+
 @lru_cache(maxsize=4)
-def _bundled_rules(path: str) -> RuleSet:
-    return load_rules(path)
+def _cached_rules(path: str, user_dictionary: str, modified: int) -> RuleSet:
+    tokenizer = Tokenizer(user_dictionary) if user_dictionary else None
+    return load_rules(path, tokenizer)
+
+
+def _rules_of(documents: pd.DataFrame, rules: RuleSet | Path | str | None) -> RuleSet:
+    """The rules given, else the ones the documents were built with, else the bundled ones."""
+    if rules is not None:
+        return _resolve_rules(rules, None, None)
+    path = documents.attrs.get(ATTRS_RULES)
+    if path and Path(path).is_file():
+        user_dictionary = documents.attrs.get(ATTRS_USER_DICTIONARY, "")
+        if not user_dictionary or Path(user_dictionary).is_file():
+            return _bundled_rules(str(path), str(user_dictionary))
+    return _bundled_rules(str(package_file("rules.txt")))
 
 
 def select_documents(
@@ -311,12 +340,12 @@ def select_documents(
 
 def _word_rows(documents: pd.DataFrame) -> pd.DataFrame:
     """Long table of counted words: doc (row position), word, surface."""
-    lengths = documents["lemmas"].map(len).to_numpy()
+    lengths = np.fromiter(map(len, documents["lemmas"]), dtype=np.int64, count=len(documents))
     return pd.DataFrame(
         {
             "doc": np.repeat(np.arange(len(documents)), lengths),
-            "word": list(chain.from_iterable(documents["lemmas"])),
-            "surface": list(chain.from_iterable(documents["surfaces"])),
+            "word": pd.Series(list(chain.from_iterable(documents["lemmas"])), dtype=object),
+            "surface": pd.Series(list(chain.from_iterable(documents["surfaces"])), dtype=object),
         }
     )
 
@@ -449,11 +478,15 @@ def kwic(
     matches the tokens with the same canonical lemma, or the same written form, and a
     phrase (病院に行く) matches the same lemmas in a row. ``width`` characters of context
     are shown on each side. ``sort``: "order" (as in the survey), "left" (by the words just
-    before the keyword, read right to left, as KH Coder sorts) or "right".
+    before the keyword, read right to left, as KH Coder sorts) or "right". The query is read
+    with the rules (synonyms, user dictionary) the documents were built with, unless
+    ``rules`` names others.
 
     Columns: respondent attributes, left, keyword, right, text (the whole masked answer).
     """
-    rule_set = _resolve_rules(rules, None, None)
+    if not normalize_text(word):
+        raise ValueError("探す語を指定してください（空の文字列では探せません）。")
+    rule_set = _rules_of(documents, rules)
     wanted = _query_lemmas(word, rule_set)
     selected = select_documents(documents, area=area, category=category)
     records: list[dict[str, object]] = []
@@ -484,6 +517,8 @@ def _find_query(
 ) -> list[tuple[int, int]]:
     """(first, last) token indices of each occurrence of the query."""
     written = normalize_text(written)
+    if not wanted:
+        wanted = [written]
     found: list[tuple[int, int]] = []
     index = 0
     while index < len(tokens):
@@ -689,7 +724,8 @@ def cooccurrence_network(
 
     ``color_by``: "community" (networkx greedy modularity communities), or a grouping
     ("area", "category", "household" …): the group where the word is most over-represented
-    (largest adjusted standardised residual, at least 1.96; otherwise 偏りなし).
+    (largest adjusted standardised residual, significant at 5% after a Bonferroni
+    correction for the number of groups; otherwise 偏りなし).
     """
     if color_by != "community" and color_by not in GROUPINGS:
         known = "、".join(["community", *GROUPINGS])
@@ -755,7 +791,7 @@ def cooccurrence_network(
         nodes["color_group"] = [f"グループ{number}" for number in nodes["community"]]
     else:
         leaning = word_leanings(selected, color_by, words=list(nodes["word"]))
-        nodes["color_group"] = nodes["word"].map(leaning).fillna(NO_LEANING).astype(object)
+        nodes["color_group"] = [str(leaning.get(word, NO_LEANING)) for word in nodes["word"]]
     return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
 
 
@@ -854,8 +890,12 @@ def jaccard_matrix(
 def word_leanings(
     documents: pd.DataFrame, by: str, *, words: Sequence[str] | None = None
 ) -> pd.Series:
-    """word → the group it leans to most (adjusted residual ≥ 1.96), from answers with text.
+    """word → the group it leans to most, from the answers with text.
 
+    A word leans to the group where its adjusted standardised residual is largest, if that
+    residual is significant at ``ASSOCIATION_ALPHA`` (two-sided) after a Bonferroni
+    correction for the number of groups: with 30 圏域, the largest of 30 residuals passes
+    1.96 for most words by chance alone, so the bar is 3.14 there (2.58 with 5 groups).
     Words that lean to no group are left out of the result.
     """
     selected = select_documents(documents)
@@ -871,10 +911,12 @@ def word_leanings(
     group_sizes = groups.groupby("group").size().reindex(table.columns).to_numpy(dtype=float)
     word_docs = rows.groupby("word").size().reindex(table.index).to_numpy(dtype=float)
     residual = _adjusted_residuals(table.to_numpy(dtype=float), word_docs, group_sizes, total)
+    residual = np.where(np.isnan(residual), -np.inf, residual)  # NaN: an empty margin
     best = residual.argmax(axis=1)
     strongest = residual[np.arange(len(best)), best]
     leaning = pd.Series(table.columns[best], index=table.index)
-    return leaning[strongest >= ASSOCIATION_THRESHOLD]
+    threshold = stats.norm.isf(ASSOCIATION_ALPHA / (2 * groups["group"].nunique()))
+    return leaning[strongest >= threshold]
 
 
 def _adjusted_residuals(
@@ -958,7 +1000,7 @@ def log_likelihood_ratio(
     """G² = 2 Σ O ln(O / E) of the 2 × 2 tables [[a, n_in − a], [c, n_out − c]], vectorised.
 
     >>> round(float(log_likelihood_ratio(10, 20, 10, 80)[0]), 3)
-    8.202
+    12.071
     """
     a = np.atleast_1d(np.asarray(count_in, dtype=float))
     c = np.atleast_1d(np.asarray(count_out, dtype=float))
@@ -1133,3 +1175,21 @@ def japanese_headers(frame: pd.DataFrame) -> pd.DataFrame:
                 )
             )
     return shown.rename(columns=COLUMN_LABELS)
+
+
+def style_kwic(lines: pd.DataFrame, show_text: bool = False):
+    """A KWIC table (``kwic`` / ``why_labeled``) styled for a notebook: Japanese headers,
+    left context aligned to the keyword, keyword in bold. Returns a pandas Styler.
+
+    The whole answer (``text``) is left out unless ``show_text``.
+    """
+    shown = lines if show_text else lines.drop(columns=["text"], errors="ignore")
+    shown = japanese_headers(shown)
+    left, keyword = COLUMN_LABELS["left"], COLUMN_LABELS["keyword"]
+    return (
+        shown.style.hide(axis="index")
+        .set_properties(subset=[left], **{"text-align": "right", "white-space": "nowrap"})
+        .set_properties(
+            subset=[keyword], **{"font-weight": "bold", "color": "#b03a2e", "text-align": "center"}
+        )
+    )
