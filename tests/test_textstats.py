@@ -393,6 +393,7 @@ def test_characteristic_word_comes_first_for_its_area(documents):
     kaidan = table[(table["area"] == "桜台団地") & (table["word"] == "階段")].iloc[0]
     assert kaidan[["count_in", "n_in", "count_out", "n_out"]].tolist() == [4, 4, 0, 6]
     assert kaidan["g2"] == pytest.approx(2 * (4 * math.log(2.5) + 6 * math.log(6 / 3.6)))
+    assert kaidan["p_value"] == pytest.approx(stats.chi2.sf(kaidan["g2"], df=1))
     assert math.isnan(kaidan["ratio"])  # never outside the area
     danchi = table[(table["area"] == "桜台団地") & (table["word"] == "団地")].iloc[0]
     assert danchi["rank"] == 2

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Literal
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import sparse, special
 
 from needs_analysis.config import DEFAULT_MIN_COUNT, Config
 from needs_analysis.gaps import adjusted_residual, label_set, require_columns
@@ -160,6 +160,9 @@ _MASK_PATTERN = re.compile("|".join(re.escape(mask) for mask in _MASKS))
 _PERSON_POS = "名詞-固有名詞-人名"
 # The parts of speech a query may end with and still mean its content word (送って → 送る).
 _FUNCTION_POS = ("助詞", "助動詞", "補助記号", "接尾辞", "空白")
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SortOrder = Literal["order", "left", "right"]
 # Keys of DataFrame.attrs where build_documents records its rules file and user dictionary.
@@ -757,6 +760,8 @@ def cooccurrence_network(
         )
         return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
 
+    import networkx as nx  # here: the other views (and the notebooks' start) do without it
+
     graph = nx.Graph()
     graph.add_weighted_edges_from(
         edges[["source", "target", "jaccard"]].itertuples(index=False), weight="jaccard"
@@ -804,6 +809,8 @@ def _layout(graph: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
     which spaces the words more evenly. Both are unweighted so that words linked to each
     other in a clique do not pile up; the edge widths show the strength instead.
     """
+    import networkx as nx
+
     components = sorted(
         (sorted(c, key=list(graph.nodes).index) for c in nx.connected_components(graph)),
         key=lambda c: (-len(c), list(graph.nodes).index(c[0])),
@@ -915,7 +922,7 @@ def word_leanings(
     best = residual.argmax(axis=1)
     strongest = residual[np.arange(len(best)), best]
     leaning = pd.Series(table.columns[best], index=table.index)
-    threshold = stats.norm.isf(ASSOCIATION_ALPHA / (2 * groups["group"].nunique()))
+    threshold = NormalDist().inv_cdf(1 - ASSOCIATION_ALPHA / (2 * groups["group"].nunique()))
     return leaning[strongest >= threshold]
 
 
@@ -981,7 +988,7 @@ def characteristic_words(
         table["count_out"].to_numpy(),
         table["n_out"].to_numpy(),
     )
-    table["p_value"] = stats.chi2.sf(table["g2"], df=1)
+    table["p_value"] = special.chdtrc(1, table["g2"].to_numpy())  # χ² upper tail, 1 df
     table = table[(table["n_out"] > 0) & (table["rate_in"] > table["rate_out"])]
     order = _group_order(by, groups["group"])
     table["_order"] = table["group"].map({g: i for i, g in enumerate(order)})
