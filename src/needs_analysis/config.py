@@ -141,15 +141,19 @@ _TOP_LEVEL_KEYS = {
 def load_config(path: Path | str | None = None) -> Config:
     """Read and validate a run config; ``None`` loads the bundled sample municipality."""
     config_path = Path(path) if path is not None else sample_config_path()
-    if not config_path.is_file():
-        raise ConfigError(config_path, "ファイルが見つかりません。パスを確認してください。")
+    return _parse(config_path.resolve(), read_toml(config_path))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's contents; a missing, non-UTF-8 or malformed file is a ConfigError."""
+    if not path.is_file():
+        raise ConfigError(path, "ファイルが見つかりません。パスを確認してください。")
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(config_path, "UTF-8 で保存してください。") from None
+        raise ConfigError(path, "UTF-8 で保存してください。") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(config_path, f"TOML の書き方に誤りがあります（{error}）。") from None
-    return _parse(config_path.resolve(), raw)
+        raise ConfigError(path, f"TOML の書き方に誤りがあります（{error}）。") from None
 
 
 def _parse(path: Path, raw: dict[str, Any]) -> Config:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from needs_analysis.config import read_toml
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import package_file
 
@@ -30,12 +30,7 @@ class Taxonomy:
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read a taxonomy file; ``None`` reads the default shipped with the package."""
     path = Path(path) if path is not None else package_file("taxonomy.toml")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(path, "分類のファイルが見つかりません。") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, f"TOML の書き方に誤りがあります（{error}）。") from None
+    raw = read_toml(path)
     categories = raw.get("categories")
     if not isinstance(categories, list) or not categories:
         raise ConfigError(path, "分類を [[categories]] で1つ以上書いてください。", key="categories")
