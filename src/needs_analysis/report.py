@@ -52,6 +52,8 @@ class RunData:
     resources_summary: IngestSummary | None
     package_version: str = __version__
     model_metadata: dict[str, object] = field(default_factory=dict)
+    rules_path: str = ""
+    user_dictionary: str = ""
 
     @property
     def year_label(self) -> str:
@@ -110,6 +112,8 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         previous_summary=previous.summary if previous is not None else None,
         resources_summary=resources.summary if resources is not None else None,
         model_metadata=dict(model.metadata),
+        rules_path=str(config.rules_path),
+        user_dictionary=str(config.user_dictionary or ""),
     )
 
 
@@ -740,3 +744,57 @@ def plotly_js_source() -> Path:
     import plotly
 
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+# --------------------------------------------------------------------------- exploration
+
+
+def documents(run: RunData) -> pd.DataFrame:
+    """The run's answers tokenised once for the word views, with the town's rules (synonyms)
+    and user dictionary (place and service names stay one word)."""
+    from needs_analysis.textstats import build_documents
+
+    return build_documents(
+        run.responses,
+        rules=run.rules_path or None,
+        tokenizer=Tokenizer(run.user_dictionary or None),
+    )
+
+
+def _too_few_answers(run: RunData, docs: pd.DataFrame, area: str, category: str = "") -> str:
+    """Why example answers may not be shown for this selection, or "" when they may."""
+    scope = docs[docs["has_text"]]
+    if area:
+        scope = scope[scope["area"] == area]
+    if category:
+        scope = scope[scope["categories"].map(lambda found: category in found)]
+    if len(scope) < run.min_count:
+        return f"該当する回答が{run.min_count}件未満のため、回答の文脈は載せていません。"
+    return ""
+
+
+def kwic_view(
+    run: RunData, docs: pd.DataFrame, keyword: str, area: str = "", rows: int = 30
+) -> HTML:
+    """Keyword in context, masked; nothing from a selection under the disclosure threshold."""
+    from needs_analysis.textstats import japanese_headers, kwic
+
+    if reason := _too_few_answers(run, docs, area):
+        return HTML(f"<p>{escape(reason)}</p>")
+    lines = kwic(docs, keyword, area=area or None, sort="right")
+    if lines.empty:
+        return HTML(f"<p>「{escape(keyword)}」を含む回答はありません。</p>")
+    return table_html(japanese_headers(lines), max_rows=rows)
+
+
+def why_labeled_view(
+    run: RunData, docs: pd.DataFrame, category: str, area: str = "", rows: int = 30
+) -> HTML:
+    """The answers of one category with the words that decided it, under the same rule."""
+    from needs_analysis.textstats import japanese_headers, why_labeled
+
+    if reason := _too_few_answers(run, docs, area, category):
+        return HTML(f"<p>{escape(reason)}</p>")
+    return table_html(
+        japanese_headers(why_labeled(docs, category, area=area or None)), max_rows=rows
+    )

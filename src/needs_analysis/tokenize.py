@@ -40,7 +40,8 @@ CONTENT_POS_PREFIXES: tuple[str, ...] = (
     "副詞",
 )
 DEFAULT_STOPWORDS: frozenset[str] = frozenset(
-    "する ある いる なる できる 思う 言う こと もの よう ため 方 時 今 事 物 所 感じ 様".split()
+    "する ある いる なる できる 思う 言う こと もの よう ため 方 時 今 事 物 所 感じ 様"
+    " 人 日 回 特に 自分 私 皆さん".split()
 )
 # UniDic writes the source word after loan-word lemmas ("バス-bus", "タクシー-taxi").
 _LOANWORD_GLOSS = re.compile(r"-[A-Za-z][A-Za-z ]*$")
