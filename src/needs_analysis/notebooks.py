@@ -18,6 +18,7 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.paths import notebooks_dir
 
 KERNEL_NAME = "python3"
+KERNEL_START_ATTEMPTS = 3
 # The template loads require.js and MathJax from a CDN; the handouts need neither, and a
 # page opened offline (or in a council room without a network) must not try.
 _REMOTE_SCRIPT = re.compile(
@@ -56,21 +57,31 @@ def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[P
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "notebooks" / f"{job.output_stem}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(
-            str(notebook_path(job.notebook)),
-            str(executed),
-            parameters=job.parameters,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            cwd=str(cwd) if cwd else None,
-            log_output=False,
-        )
-    except PapermillExecutionError as error:
-        raise NotebookError(
-            f"ノートブック {job.notebook}（{job.output_stem}）のセル {error.exec_count} で"
-            f"エラーが起きました: {error.ename}: {error.evalue}（実行済みのノートブック: {executed}）"
-        ) from None
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            pm.execute_notebook(
+                str(notebook_path(job.notebook)),
+                str(executed),
+                parameters=job.parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                cwd=str(cwd) if cwd else None,
+                log_output=False,
+            )
+            break
+        except PapermillExecutionError as error:
+            raise NotebookError(
+                f"ノートブック {job.notebook}（{job.output_stem}）のセル {error.exec_count} で"
+                f"エラーが起きました: {error.ename}: {error.evalue}（実行済みのノートブック: {executed}）"
+            ) from None
+        except RuntimeError as error:
+            # Kernels started side by side now and then lose a race for their ports and
+            # die before answering; a fresh start almost always works.
+            if attempt == KERNEL_START_ATTEMPTS:
+                raise NotebookError(
+                    f"ノートブック {job.notebook}（{job.output_stem}）のカーネルを起動できませんでした"
+                    f"（{attempt}回試しました: {error}）"
+                ) from None
     html = out_dir / f"{job.output_stem}.html"
     html.write_text(to_html(executed, job.title), encoding="utf-8")
     return executed, html
