@@ -178,3 +178,28 @@ def test_evaluate_command_prints_scores(tmp_path):
     result = run_cli("evaluate", str(labeled))
     assert result.returncode == 0, result.stderr
     assert "マクロ平均F1" in result.stdout and "完全一致率" in result.stdout
+
+
+def test_train_command_refits_and_reports_rules(tmp_path):
+    labeled = tmp_path / "labeled"
+    labeled.mkdir()
+    (labeled / "a.tsv").write_text(
+        "text\tcategories\n"
+        + "".join(
+            f"{text}\t{label}\n"
+            for text, label in [
+                ("バスが少なくて病院に行けない", "移動支援"),
+                ("駅まで送ってくれる人がいない", "移動支援"),
+                ("ゴミ出しが大変", "ゴミ出し"),
+                ("集積所が遠くてゴミを運べない", "ゴミ出し"),
+                ("特になし", "その他"),
+                ("いつもありがとう", "その他"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("train", "--labeled", str(labeled))
+    assert result.returncode == 0, result.stderr
+    assert "6件" in result.stdout and "モデルを作りました" in result.stdout
+    # The default rules have lines for categories this tiny set never mentions.
+    assert "どの回答にも当てはまりません" in result.stdout
