@@ -43,6 +43,7 @@ from needs_analysis.tokenize import dictionary_version
 
 LABEL_SEPARATOR = "|"
 DEFAULT_THRESHOLD = 0.5
+RULE_WEIGHT = 0.1
 CHUNK_SIZE = 1000
 PARALLEL_FROM = 5000
 # Parts of speech that carry no meaning of their own as features or evidence.
@@ -146,7 +147,12 @@ def build_pipeline(labels: Sequence[str], rules_path: Path | None = None) -> Pip
                             ),
                         ),
                         ("rules", RuleFeatures(tuple(labels))),
-                    ]
+                    ],
+                    # The rules were written with the labeled answers in view, so on them a
+                    # rule hit looks almost decisive; at full weight the model then trusts a
+                    # mere keyword. Down-weighted, it only tips answers the words leave
+                    # open (chosen on answers written after the rules; see README).
+                    transformer_weights={"lemmas": 1.0, "chars": 1.0, "rules": RULE_WEIGHT},
                 ),
             ),
             (
