@@ -2,13 +2,14 @@
 
 Each answer is normalised, tokenised once, and analysed by the rules (synonyms, negation
 scopes, which rule lines match). A Pipeline of standard parts then learns from our labeled
-answers: TF-IDF over lemmas (marked when negated), TF-IDF over character n-grams, and the
-rule hits as features, into one logistic regression per label. A label is given when its
-probability reaches the threshold; その他 when none does. The evidence of a label is the
-words its rules matched, or else the words that weighed most for it in the model.
+answers: TF-IDF over lemmas (marked when negated), TF-IDF over character n-grams, the rule
+hits, and the mean word vector of the content words, into one logistic regression per label.
+A label is given when its probability reaches the threshold; その他 when none does. The
+evidence of a label is the words its rules matched, or else the words that weighed most for
+it in the model.
 
-The fitted model is cached on disk, keyed by the package version, the dictionary version
-and hashes of the labeled data, rules and taxonomy, so ``classify`` works right after
+The fitted model is cached on disk, keyed by the package version, the dictionary and word
+vector versions and hashes of the labeled data, rules and taxonomy, so ``classify`` works right after
 installation and refits by itself (in well under 30 seconds) when any of them changes.
 """
 
@@ -39,11 +40,15 @@ from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.rules import AnalyzedAnswer, RuleSet, load_rules
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
-from needs_analysis.tokenize import dictionary_version
+from needs_analysis.tokenize import CONTENT_POS_PREFIXES, dictionary_version
+from needs_analysis.wordvectors import load_word_vectors, vectors_version
 
 LABEL_SEPARATOR = "|"
 DEFAULT_THRESHOLD = 0.5
 RULE_WEIGHT = 0.1
+VECTOR_WEIGHT = 2.0
+# Parts of speech whose word vectors enter an answer's mean vector.
+VECTOR_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
 CHUNK_SIZE = 1000
 PARALLEL_FROM = 5000
 # Parts of speech that carry no meaning of their own as features or evidence.
@@ -147,12 +152,20 @@ def build_pipeline(labels: Sequence[str], rules_path: Path | None = None) -> Pip
                             ),
                         ),
                         ("rules", RuleFeatures(tuple(labels))),
+                        ("vectors", VectorFeatures()),
                     ],
                     # The rules were written with the labeled answers in view, so on them a
                     # rule hit looks almost decisive; at full weight the model then trusts a
                     # mere keyword. Down-weighted, it only tips answers the words leave
                     # open (chosen on answers written after the rules; see README).
-                    transformer_weights={"lemmas": 1.0, "chars": 1.0, "rules": RULE_WEIGHT},
+                    # The word vectors carry the meaning of words the labeled answers
+                    # never used; their weight was chosen on the same later answers.
+                    transformer_weights={
+                        "lemmas": 1.0,
+                        "chars": 1.0,
+                        "rules": RULE_WEIGHT,
+                        "vectors": VECTOR_WEIGHT,
+                    },
                 ),
             ),
             (
@@ -163,6 +176,42 @@ def build_pipeline(labels: Sequence[str], rules_path: Path | None = None) -> Pip
             ),
         ]
     )
+
+
+class VectorFeatures(BaseEstimator, TransformerMixin):
+    """The unit-length mean word vector of an answer's words outside a negation.
+
+    Unlike counting, this keeps verbs such as 行く and 来る and pronouns such as 誰: alone
+    they say little, but their vectors shift the mean towards going out or being alone.
+    """
+
+    def __init__(self, pos_prefixes: tuple[str, ...] = VECTOR_POS):
+        self.pos_prefixes = pos_prefixes
+
+    def fit(self, analyses: Sequence[Analysis], y: object = None) -> VectorFeatures:
+        self.dimensions_ = load_word_vectors().dimensions
+        return self
+
+    def transform(self, analyses: Sequence[Analysis]) -> np.ndarray:
+        vectors = load_word_vectors()
+        rows_per_answer = []
+        for analysis in analyses:
+            rows = (vectors.row(*forms) for forms in _vector_forms(analysis, self.pos_prefixes))
+            rows_per_answer.append([row for row in rows if row >= 0])
+        return vectors.mean_vectors(rows_per_answer)
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.asarray([f"vector:{i}" for i in range(self.dimensions_)], dtype=object)
+
+
+def _vector_forms(analysis: Analysis, pos_prefixes: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """Surface, dictionary form and canonical lemma of each word no negation covers."""
+    answer = analysis.answer
+    return [
+        (token.surface, token.lemma.split("-")[0], lemma)
+        for token, lemma, negated in zip(answer.tokens, answer.lemmas, answer.negated, strict=True)
+        if token.pos.startswith(pos_prefixes) and not negated
+    ]
 
 
 # --------------------------------------------------------------------------- labeled data
@@ -355,11 +404,31 @@ class NeedClassifier:
         indices, values = indices[in_lemmas], values[in_lemmas]
         scores = values * weights[indices]
         order = np.argsort(-scores)
-        return [
+        words = [
             names[indices[i]]
             for i in order
             if scores[i] > 0 and names[indices[i]] in content_lemmas
         ][:4]
+        return words or self._vector_evidence(analysis, label)
+
+    def _vector_evidence(self, analysis: Analysis, label: str) -> list[str]:
+        """Content words whose vectors point most towards the label (when no word weighs)."""
+        vectors = load_word_vectors()
+        direction = self._vector_weights(label)
+        scored: dict[str, float] = {}
+        for forms in _vector_forms(analysis, CONTENT_POS_PREFIXES):
+            row = vectors.row(*forms)
+            if row >= 0:
+                scored[forms[0]] = float(vectors.table[row] @ direction)
+        ranked = sorted(scored.items(), key=lambda item: -item[1])
+        return [word for word, score in ranked if score > 0][:3]
+
+    def _vector_weights(self, label: str) -> np.ndarray:
+        """The label's coefficients for the word vector columns (the last block)."""
+        estimator = self.pipeline.named_steps["classify"].estimators_[self.labels.index(label)]
+        dimensions = self.pipeline.named_steps["features"].get_params()["vectors"].dimensions_
+        coefficients = np.ravel(getattr(estimator, "coef_", np.zeros((1, dimensions))))
+        return coefficients[-dimensions:]
 
     def _lemma_weights(self, label: str) -> tuple[np.ndarray, np.ndarray]:
         """Lemma feature names and the label's coefficients for them (cached)."""
@@ -419,6 +488,7 @@ def _predict_in_processes(
     if "fork" not in multiprocessing.get_all_start_methods():
         return model._predict_distinct(texts)
     _worker_model = model
+    load_word_vectors()  # loaded once here, so the forked workers share it
     size = -(-len(texts) // (workers * 4))  # a few chunks per worker to balance the load
     parts = [texts[i : i + size] for i in range(0, len(texts), size)]
     context = multiprocessing.get_context("fork")
@@ -463,6 +533,7 @@ class ModelSources:
         return {
             "package_version": __version__,
             "dictionary_version": dictionary_version(),
+            "vectors_version": vectors_version(),
             "training_data_sha256": digest(labeled_files),
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),

@@ -229,6 +229,7 @@ def _run_train(args: argparse.Namespace) -> int:
     print(f"学習データ: {sources.labeled}（{model.metadata['examples']:,}件）")
     print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
     print(f"辞書: {model.metadata['dictionary_version']}")
+    print(f"単語ベクトル: {model.metadata['vectors_version']}")
     from needs_analysis.classify import read_labeled
     from needs_analysis.taxonomy import load_taxonomy
 
@@ -294,6 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("中断しました。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output (``| head``) has gone; say nothing more.
+        sys.stderr.close()
+        return 0
 
 
 def _run_check(args: argparse.Namespace) -> int:
