@@ -71,3 +71,16 @@ def test_missing_package_is_one_clear_sentence(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(NeedsAnalysisError, match="ja-ginza"):
         wordvectors._vocab_dir()
+
+
+def test_vector_evidence_names_words_of_the_answer():
+    from needs_analysis.classify import get_classifier
+
+    model = get_classifier()
+    text = "バス停まで遠くて歩けない"
+    [analysis] = model.pipeline.named_steps["analyze"].transform([text])
+    words = model._vector_evidence(analysis, "移動支援")
+    assert words, "a transport answer has words pointing towards 移動支援"
+    assert all(word in text for word in words)
+    surfaces = {token.surface for token in analysis.answer.tokens if token.is_content()}
+    assert set(words) <= surfaces
