@@ -59,8 +59,12 @@ def test_features_leave_out_negated_words(rules):
         return VectorFeatures().fit([]).transform([Analysis(answer)])[0]
 
     # 見守り sits inside the negation, so only the words outside it remain.
-    assert np.allclose(features("一人暮らしだが見守りは必要ない"), features("一人暮らしだが"), atol=1e-6)
-    assert not np.allclose(features("一人暮らしで見守りがほしい"), features("一人暮らしで"), atol=1e-3)
+    assert np.allclose(
+        features("一人暮らしだが見守りは必要ない"), features("一人暮らしだが"), atol=1e-6
+    )
+    assert not np.allclose(
+        features("一人暮らしで見守りがほしい"), features("一人暮らしで"), atol=1e-3
+    )
 
 
 def test_version_names_the_package():
