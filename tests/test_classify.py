@@ -160,6 +160,21 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
     assert "重複が1件" in result.stdout
 
 
+def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, tmp_path):
+    source = tmp_path / "coded.tsv"
+    source.write_text(
+        "id\ttext\tcategories\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8"
+    )
+    output = tmp_path / "out.csv"
+    result = run_cli("classify", str(source), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert written[0]["categories（入力）"] == "手で付けた分類"
+    assert "ゴミ出し" in written[0]["categories"].split("|")
+    assert "「categories（入力）」" in result.stderr
+
+
 def test_classify_command_bad_input(tmp_path):
     source = write_survey(
         tmp_path, [["1", "北部", "", "", "", "x"]], header=["回答者ID", "圏域", "a", "b", "c", "d"]

@@ -148,14 +148,17 @@ def _run_classify(args: argparse.Namespace) -> int:
         required.append("respondent_id")
     columns = find_columns(table, mapping, tuple(required))
     width = len(table.header)
+    names, renamed = _names_beside_results(_unique_columns(table.header))
     frame = pd.DataFrame(
         [list(row.cells[:width]) + [""] * (width - len(row.cells[:width])) for row in table.rows],
-        columns=_unique_columns(table.header),
+        columns=names,
     )
+    for old, new in renamed:
+        print(f"注意: 入力の「{old}」列は「{new}」として残しました。", file=sys.stderr)
     if args.id_column:
         id_name = frame.columns[columns["respondent_id"]]
         frame = frame[[id_name, *[c for c in frame.columns if c != id_name]]]
-    text_name = _unique_columns(table.header)[columns["text"]]
+    text_name = names[columns["text"]]
     print(f"{len(frame):,}行を分類しています…", file=sys.stderr)
     model = get_classifier(config)
     result = classify_responses(frame, text_column=text_name, model=model)
@@ -179,6 +182,28 @@ def _run_classify(args: argparse.Namespace) -> int:
             print(f"注意: 回答者IDの重複が{duplicated:,}件あります（行はすべて出力しました）。")
     print(f"書き出し先: {args.output}（{len(output):,}行）")
     return 0
+
+
+RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
+
+
+def _names_beside_results(names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rename input columns that share a name with a result column, so that an input
+    holding (say) hand-coded ``categories`` keeps them next to the classifier's."""
+    taken = set(names) | set(RESULT_COLUMNS)
+    result, renamed = [], []
+    for name in names:
+        if name in RESULT_COLUMNS:
+            new = f"{name}（入力）"
+            number = 2
+            while new in taken:
+                new = f"{name}（入力{number}）"
+                number += 1
+            taken.add(new)
+            renamed.append((name, new))
+            name = new
+        result.append(name)
+    return result, renamed
 
 
 def _unique_columns(header: tuple[str, ...]) -> list[str]:
