@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import subprocess
 import sys
 
@@ -129,6 +130,12 @@ def test_classify_responses_keeps_rows_and_marks_blank_answers(classifier):
     assert "ゴミ出し" in result["categories"].iloc[0]
     assert result["has_text"].tolist() == [True, False, True]
     assert "categories" not in frame.columns
+
+
+def test_predict_restores_the_garbage_collector_threshold(classifier):
+    before = gc.get_threshold()
+    assert classifier.predict(["ゴミ出しがつらい"])[0].labels
+    assert gc.get_threshold() == before
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

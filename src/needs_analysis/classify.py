@@ -15,10 +15,12 @@ installation and refits by itself (in well under 30 seconds) when any of them ch
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -317,7 +319,8 @@ class NeedClassifier:
         metadata: dict[str, object] | None = None,
     ) -> NeedClassifier:
         pipeline = build_pipeline(taxonomy.labels, rules_path)
-        pipeline.fit(list(texts), label_matrix(label_sets, taxonomy.labels))
+        with _fewer_collections():
+            pipeline.fit(list(texts), label_matrix(label_sets, taxonomy.labels))
         return cls(pipeline, taxonomy.labels, taxonomy.other, dict(metadata or {}))
 
     @property
@@ -334,10 +337,11 @@ class NeedClassifier:
         unique = list(dict.fromkeys(text for text in normalized if text))
         if workers is None:
             workers = min(2, os.cpu_count() or 1) if len(unique) >= PARALLEL_FROM else 1
-        if workers > 1:
-            results = _predict_in_processes(self, unique, workers)
-        else:
-            results = self._predict_distinct(unique)
+        with _fewer_collections():
+            if workers > 1:
+                results = _predict_in_processes(self, unique, workers)
+            else:
+                results = self._predict_distinct(unique)
         by_text = dict(zip(unique, results, strict=True))
         empty = Prediction((), float("nan"), "", {})
         return [by_text.get(text, empty) for text in normalized]
@@ -468,6 +472,23 @@ class NeedClassifier:
         if not isinstance(model, NeedClassifier):
             raise InputError(path, "needs-analysis のモデルではありません。")
         return model
+
+
+@contextmanager
+def _fewer_collections(threshold: int = 20_000) -> Iterator[None]:
+    """Run Python's cyclic garbage collector less often while predicting.
+
+    Prediction allocates millions of short-lived token objects that free themselves
+    without the collector; at the default threshold it runs thousands of times and keeps
+    rescanning the fitted model, which costs about a quarter of the time. Forked workers
+    inherit the setting.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(max(threshold, previous[0]), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 _worker_model: NeedClassifier | None = None
