@@ -430,7 +430,7 @@ class NeedClassifier:
     def _vector_weights(self, label: str) -> np.ndarray:
         """The label's coefficients for the word vector columns (the last block)."""
         estimator = self.pipeline.named_steps["classify"].estimators_[self.labels.index(label)]
-        dimensions = self.pipeline.named_steps["features"].get_params()["vectors"].dimensions_
+        dimensions = self.pipeline.named_steps["features"].named_transformers["vectors"].dimensions_
         coefficients = np.ravel(getattr(estimator, "coef_", np.zeros((1, dimensions))))
         return coefficients[-dimensions:]
 
@@ -476,9 +476,9 @@ class NeedClassifier:
 
 @contextmanager
 def _fewer_collections(threshold: int = 20_000) -> Iterator[None]:
-    """Run Python's cyclic garbage collector less often while predicting.
+    """Run Python's cyclic garbage collector less often while fitting or predicting.
 
-    Prediction allocates millions of short-lived token objects that free themselves
+    Analysing answers allocates millions of short-lived token objects that free themselves
     without the collector; at the default threshold it runs thousands of times and keeps
     rescanning the fitted model, which costs about a quarter of the time. Forked workers
     inherit the setting.

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import product
@@ -404,8 +403,7 @@ class RuleSet:
     def analyze(self, text: str, tokens: Sequence[Token] | None = None) -> AnalyzedAnswer:
         """Tokens with canonical lemmas and negation scopes for one normalised text."""
         tokens = tuple(self.tokenizer.tokenize(text) if tokens is None else tokens)
-        synonyms = self.synonyms
-        lemmas = tuple([synonyms.get(lemma, lemma) for _, lemma, _ in tokens])
+        lemmas = tuple(self.canonical(token.lemma) for token in tokens)
         negated = [False] * len(tokens)
         present = self._negation_starts.intersection(lemmas)
         if present:
@@ -420,14 +418,10 @@ class RuleSet:
                         start -= 1
                     for position in range(start, end + 1):
                         negated[position] = True
-        free_positions: defaultdict[str, list[int]] = defaultdict(list)
-        if present:
-            for position, lemma in enumerate(lemmas):
-                if not negated[position]:
-                    free_positions[lemma].append(position)
-        else:
-            for position, lemma in enumerate(lemmas):
-                free_positions[lemma].append(position)
+        free_positions: dict[str, list[int]] = {}
+        for position, (lemma, neg) in enumerate(zip(lemmas, negated, strict=True)):
+            if not neg:
+                free_positions.setdefault(lemma, []).append(position)
         return AnalyzedAnswer(text, tokens, lemmas, tuple(negated), free_positions)
 
     # -- matching ---------------------------------------------------------------
