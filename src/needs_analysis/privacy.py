@@ -284,3 +284,58 @@ def _reachable_sums(statuses: Sequence[str], total: int, threshold: int) -> list
                 new[s] = reachable[s] or prefix > 0
         reachable = new
     return reachable
+
+
+def people(disclosure: Disclosure, count: object, status: str | None = None) -> str:
+    """A number of people as printed: 「12人」, but 「5未満」 and 「非表示」 without 人.
+
+    >>> people(Disclosure(5), 12), people(Disclosure(5), 3)
+    ('12人', '5未満')
+    """
+    label = disclosure.label(count, status)
+    if label in (disclosure.small_label, COMPLEMENT_LABEL, "—"):
+        return label
+    return f"{label}人"
+
+
+def protect_gaps(gaps, disclosure: Disclosure):
+    """A copy of a gap table as it may be published, with the status and label of each count.
+
+    Adds ``count_status`` / ``count_label`` (the 圏域 of a category add up to the 町全体
+    count), ``n_status`` / ``n_label`` and ``respondents_status`` / ``respondents_label``
+    (the 圏域 add up to the 町全体 figures) and ``shown`` (the cell's figures may be
+    published). Where a count or the area's n is hidden, every column computed from it
+    (:data:`COUNT_DERIVED`) is emptied; the municipal rate of a category whose 町全体 count
+    is small is emptied too.
+    """
+    result = gaps.copy()
+    areas = result.drop_duplicates("area")
+    for column in ("n", "respondents"):
+        if column not in result.columns:
+            continue
+        by_area = dict(
+            zip(areas["area"], disclosure.statuses(areas[column].fillna(0)), strict=True)
+        )
+        result[f"{column}_status"] = result["area"].map(by_area)
+        result[f"{column}_label"] = [
+            disclosure.label(value, status)
+            for value, status in zip(result[column], result[f"{column}_status"], strict=True)
+        ]
+    result["count_status"] = disclosure.protect(result, "count", ["category"])
+    result["count_label"] = [
+        disclosure.label(value, status)
+        for value, status in zip(result["count"], result["count_status"], strict=True)
+    ]
+    n_hidden = result["n_status"] != SHOWN if "n_status" in result.columns else False
+    result["shown"] = (result["count_status"] == SHOWN) & ~n_hidden
+    for column in COUNT_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(result["shown"])
+    for column in N_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(~n_hidden)
+    if "municipal_count" in result.columns:
+        small_total = result["municipal_count"].map(disclosure.is_small)
+        for column in MUNICIPAL_DERIVED:
+            result[column] = result[column].where(~small_total)
+    return result

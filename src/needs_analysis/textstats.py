@@ -50,6 +50,7 @@ from needs_analysis.privacy import (
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
+    Disclosure,
     mask_personal_data,
     suppress_count,
 )
@@ -1073,7 +1074,7 @@ def category_crosstab(
                 n = int(in_level.sum())
                 count = int((has & in_level).sum())
                 residual = adjusted_residual(count, n, has_total - count, total - n)
-                small = 0 < count < min_count
+                small = Disclosure(min_count).is_small(count)
                 records.append(
                     {
                         "dimension": dimension,
