@@ -167,9 +167,10 @@ class Disclosure:
     A count from 1 to ``threshold`` − 1 is *small* and reads 「5未満」; nothing computed from
     it is published. Counts that add up to a published total (the 圏域 of one category add up
     to the 町全体 count) are protected together: where a small count could be recovered by
-    subtraction, further counts of the group are hidden too (*complement*, 「非表示」), the
-    smallest that are at least the threshold first, in the order given, until every small
-    count has at least two values that agree with everything published.
+    subtraction, further counts of the group are hidden too (*complement*, 「非表示」): the
+    smallest count of at least the threshold that protects on its own (ties: the first in
+    the order given), else the smallest and the search goes on, until every small count has
+    at least two values that agree with everything published.
 
     >>> rule = Disclosure(5)
     >>> rule.label(3), rule.label(0), rule.label(1234)
@@ -231,8 +232,14 @@ class Disclosure:
         candidates = sorted(
             (value, index) for index, value in enumerate(values) if value >= self.threshold
         )
-        while self._recoverable(values, status) and candidates:
-            status[candidates.pop(0)[1]] = COMPLEMENT
+        while candidates and self._recoverable(values, status):
+            # The first candidate that protects on its own, else the smallest and go on.
+            chosen = next(
+                (c for c in candidates if not self._recoverable(values, _with(status, c[1]))),
+                candidates[0],
+            )
+            candidates.remove(chosen)
+            status[chosen[1]] = COMPLEMENT
         return status
 
     def _recoverable(self, values: list[int], status: list[str]) -> bool:
@@ -262,6 +269,12 @@ class Disclosure:
             counts = group[count].fillna(0).astype(int).tolist()
             result.loc[group.index] = self.statuses(counts)
         return result
+
+
+def _with(status: list[str], index: int) -> list[str]:
+    changed = list(status)
+    changed[index] = COMPLEMENT
+    return changed
 
 
 def _reachable_sums(statuses: Sequence[str], total: int, threshold: int) -> list[bool]:
