@@ -262,3 +262,43 @@ def test_gap_table_accepts_settings_for_the_too_few_limit():
     )
     table = gap_table(need, supply, GapSettings(min_answers=5))
     assert cell(table, "北部", "移動支援")["flag"]
+
+
+# --------------------------------------------------------------------------- config
+
+GAPS_CONFIG = """
+[municipality]
+name = "テスト町"
+fiscal_year = 2025
+
+[surveys.2025]
+path = "survey.csv"
+
+[gaps]
+{body}
+
+[[areas]]
+name = "北部"
+population_65 = 800
+"""
+
+
+def test_gap_settings_are_read_and_checked(tmp_path):
+    from needs_analysis.config import load_config
+    from needs_analysis.errors import ConfigError
+
+    (tmp_path / "survey.csv").write_text("回答者ID,自由記述\n1,a\n", encoding="utf-8")
+    path = tmp_path / "config.toml"
+    path.write_text(GAPS_CONFIG.format(body="q = 0.1\nsupply_margin = 0.5"), encoding="utf-8")
+    settings = load_config(path).gaps
+    assert (settings.q, settings.supply_margin, settings.min_answers) == (0.1, 0.5, 20)
+    for body, key in (("q = 0", "gaps.q"), ("min_answers = 0", "gaps.min_answers"), ("alpha = 1", "gaps.alpha")):
+        path.write_text(GAPS_CONFIG.format(body=body), encoding="utf-8")
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            load_config(path)
+
+
+def test_sample_config_states_the_defaults():
+    from needs_analysis.config import load_config
+
+    assert load_config().gaps == GapSettings()
