@@ -200,3 +200,10 @@ def test_printed_tables_and_charts_carry_nothing_for_hidden_cells(gaps):
 def test_gap_table_never_reads_5未満人(gaps):
     shown = gap_display_table(gaps, THRESHOLD).to_string()
     assert "5未満人" not in shown
+
+
+def test_a_flagged_gap_is_hidden_as_a_complement_only_as_a_last_resort():
+    rule = Disclosure(THRESHOLD)
+    assert rule.statuses([3, 8, 12]) == [SMALL, COMPLEMENT, SHOWN]
+    assert rule.statuses([3, 8, 12], last_resort=[False, True, False]) == [SMALL, SHOWN, COMPLEMENT]
+    assert rule.statuses([3, 8, 0], last_resort=[False, True, False]) == [SMALL, COMPLEMENT, SHOWN]

@@ -169,8 +169,9 @@ class Disclosure:
     to the 町全体 count) are protected together: where a small count could be recovered by
     subtraction, further counts of the group are hidden too (*complement*, 「非表示」): the
     smallest count of at least the threshold that protects on its own (ties: the first in
-    the order given), else the smallest and the search goes on, until every small count has
-    at least two values that agree with everything published.
+    the order given; counts marked as a last resort after all others), else the smallest
+    and the search goes on, until every small count has at least two values that agree with
+    everything published.
 
     >>> rule = Disclosure(5)
     >>> rule.label(3), rule.label(0), rule.label(1234)
@@ -218,10 +219,17 @@ class Disclosure:
             f"引き算で分かってしまうところも「{COMPLEMENT_LABEL}」にしています。"
         )
 
-    def statuses(self, counts: Sequence[int], total_published: bool | None = None) -> list[str]:
+    def statuses(
+        self,
+        counts: Sequence[int],
+        total_published: bool | None = None,
+        last_resort: Sequence[bool] | None = None,
+    ) -> list[str]:
         """Small / complement / shown for counts whose total is published.
 
-        ``total_published`` defaults to "the total is not itself small".
+        ``total_published`` defaults to "the total is not itself small". Counts marked in
+        ``last_resort`` (a flagged gap, say) are taken as complements only when no other
+        count protects.
         """
         values = [int(count) for count in counts]
         status = [SMALL if self.is_small(value) else SHOWN for value in values]
@@ -229,17 +237,20 @@ class Disclosure:
             total_published = not self.is_small(sum(values))
         if not total_published:
             return status
+        avoid = list(last_resort) if last_resort is not None else [False] * len(values)
         candidates = sorted(
-            (value, index) for index, value in enumerate(values) if value >= self.threshold
+            (bool(avoid[index]), value, index)
+            for index, value in enumerate(values)
+            if value >= self.threshold
         )
         while candidates and self._recoverable(values, status):
             # The first candidate that protects on its own, else the smallest and go on.
             chosen = next(
-                (c for c in candidates if not self._recoverable(values, _with(status, c[1]))),
+                (c for c in candidates if not self._recoverable(values, _with(status, c[2]))),
                 candidates[0],
             )
             candidates.remove(chosen)
-            status[chosen[1]] = COMPLEMENT
+            status[chosen[2]] = COMPLEMENT
         return status
 
     def _recoverable(self, values: list[int], status: list[str]) -> bool:
@@ -256,18 +267,20 @@ class Disclosure:
                 return True
         return False
 
-    def protect(self, frame, count: str, within: Sequence[str]):
+    def protect(self, frame, count: str, within: Sequence[str], last_resort: str | None = None):
         """The status of every row's ``count``, protected group by group (``within``).
 
         Returns a Series of statuses aligned with ``frame``; rows keep their order, so the
-        choice of complement cells is the same on every run.
+        choice of complement cells is the same on every run. Rows whose ``last_resort``
+        column is true are hidden as complements only when nothing else protects.
         """
         import pandas as pd
 
         result = pd.Series(SHOWN, index=frame.index, dtype=object)
         for _, group in frame.groupby(list(within), sort=False):
             counts = group[count].fillna(0).astype(int).tolist()
-            result.loc[group.index] = self.statuses(counts)
+            avoid = group[last_resort].fillna(False).astype(bool).tolist() if last_resort else None
+            result.loc[group.index] = self.statuses(counts, last_resort=avoid)
         return result
 
 
@@ -334,7 +347,8 @@ def protect_gaps(gaps, disclosure: Disclosure):
             disclosure.label(value, status)
             for value, status in zip(result[column], result[f"{column}_status"], strict=True)
         ]
-    result["count_status"] = disclosure.protect(result, "count", ["category"])
+    flagged = "flag" if "flag" in result.columns else None
+    result["count_status"] = disclosure.protect(result, "count", ["category"], flagged)
     result["count_label"] = [
         disclosure.label(value, status)
         for value, status in zip(result["count"], result["count_status"], strict=True)
