@@ -75,6 +75,11 @@ class RunData:
     gap_settings: GapSettings = field(default_factory=GapSettings)
 
     @property
+    def settings(self) -> GapSettings:
+        """The gap settings (a run saved before they existed gets the defaults)."""
+        return self.__dict__.get("gap_settings") or GapSettings()
+
+    @property
     def disclosure(self) -> Disclosure:
         """The disclosure rule every table, chart and sentence of the run asks."""
         return Disclosure(self.min_count)
@@ -219,7 +224,7 @@ def year_tables(run: RunData) -> YearTables:
         run.taxonomy.labels,
         run.fiscal_year,
         run.areas,
-        run.gap_settings,
+        run.settings,
     )
     previous = None
     if run.previous_responses is not None and run.previous_fiscal_year is not None:
@@ -231,7 +236,7 @@ def year_tables(run: RunData) -> YearTables:
             run.taxonomy.labels,
             run.previous_fiscal_year,
             run.areas,
-            run.gap_settings,
+            run.settings,
         )
     rule = run.disclosure
     change = year_over_year(
@@ -559,7 +564,7 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
         return HTML(f"<p>{escape(VERDICT_NO_DATA)}。</p>")
     if VERDICT_TOO_FEW in verdicts:
         return HTML(
-            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.gap_settings.min_answers}人未満のため、"
+            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.settings.min_answers}人未満のため、"
             "この圏域は統計の判定をしていません。「問題がない」という意味ではありません。</p>"
         )
     flagged = ranked_gaps(published)
