@@ -52,7 +52,12 @@ def town() -> pd.DataFrame:
         for i in range(n):
             found = tuple(label for label, count in counts.items() if i < count)
             rows.append(
-                {"area": area, "text": f"回答{i}", "categories": found or ("その他",), "has_text": True}
+                {
+                    "area": area,
+                    "text": f"回答{i}",
+                    "categories": found or ("その他",),
+                    "has_text": True,
+                }
             )
     return pd.DataFrame(rows)
 
@@ -60,8 +65,14 @@ def town() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def gaps() -> pd.DataFrame:
     resources = pd.DataFrame(
-        {"name": ["a"], "type": ["配食"], "area": ["中"], "per_month": [4], "capacity": [None],
-         "started": [None]}
+        {
+            "name": ["a"],
+            "type": ["配食"],
+            "area": ["中"],
+            "per_month": [4],
+            "capacity": [None],
+            "started": [None],
+        }
     )
     populations = {area: 1000 for area in TOWN}
     return analyse_gaps(town(), resources, populations, KINDS, LABELS, 2025, list(TOWN))
@@ -142,9 +153,7 @@ def test_no_hidden_count_can_be_recomputed_from_the_published_figures(gaps):
     per_area, totals, total_n = published_figures(gaps)
     hidden_seen = 0
     for label in LABELS:
-        printed = [
-            per_area[area].set_index("分類").loc[label, "該当"] for area in TOWN
-        ]
+        printed = [per_area[area].set_index("分類").loc[label, "該当"] for area in TOWN]
         values = feasible(printed, totals[label], limit=total_n)
         for area, shown, possible in zip(TOWN, printed, values, strict=True):
             if shown in (f"{THRESHOLD}未満", COMPLEMENT_LABEL):
@@ -154,7 +163,9 @@ def test_no_hidden_count_can_be_recomputed_from_the_published_figures(gaps):
                 assert len(possible) >= 2, f"{area}／{label}: {shown} is exactly {possible}"
     assert hidden_seen >= 6
     printed_n = [per_area[area]["自由記述"].iloc[0] for area in TOWN]
-    for area, shown, possible in zip(TOWN, printed_n, feasible(printed_n, str(total_n), total_n), strict=True):
+    for area, shown, possible in zip(
+        TOWN, printed_n, feasible(printed_n, str(total_n), total_n), strict=True
+    ):
         if shown in (f"{THRESHOLD}未満", COMPLEMENT_LABEL):
             assert len(possible) >= 2, f"n of {area} is exactly {possible}"
 
@@ -166,7 +177,9 @@ def test_without_complements_the_brute_force_finds_the_hidden_counts(gaps):
     for label in ("配食", "見守り"):
         printed = [Disclosure(THRESHOLD).label(TOWN[area][1][label]) for area in TOWN]
         values = feasible(printed, totals[label], limit=total_n)
-        pinned = [len(v) == 1 and shown == "5未満" for v, shown in zip(values, printed, strict=True)]
+        pinned = [
+            len(v) == 1 and shown == "5未満" for v, shown in zip(values, printed, strict=True)
+        ]
         assert any(pinned), label
 
 

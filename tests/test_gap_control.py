@@ -42,9 +42,9 @@ def answers(counts: dict[str, dict[str, int]], n: dict[str, int]) -> pd.DataFram
     rows = []
     for area, total in n.items():
         for i in range(total):
-            labels = tuple(
-                label for label, count in counts.get(area, {}).items() if i < count
-            ) or ("その他",)
+            labels = tuple(label for label, count in counts.get(area, {}).items() if i < count) or (
+                "その他",
+            )
             rows.append({"area": area, "text": "回答", "categories": labels, "has_text": True})
     return pd.DataFrame(rows)
 
@@ -109,7 +109,11 @@ def test_units_fall_back_and_say_so():
     assert category_units(rows) == {"居場所": "sessions", "見守り": "count", "配食": "places"}
     settings = GapSettings(default_per_month=2.0)
     result = supply_density(
-        resources, {"北部": 1000, "南部": 500}, KINDS, ["居場所", "見守り", "配食"], 2025,
+        resources,
+        {"北部": 1000, "南部": 500},
+        KINDS,
+        ["居場所", "見守り", "配食"],
+        2025,
         settings=settings,
     )
     south = cell(result, "南部", "居場所")
@@ -123,7 +127,11 @@ def test_margin_decides_what_clearly_below_means():
     populations = {"北部": 1000, "中央": 1000, "南部": 1000}
     # 北部 has 8 sessions, the town (8 + 10 + 10) / 3 = 9.33: 86% of the town's level.
     resources = inventory(
-        [("移動支援", "北部", 8, None), ("移動支援", "中央", 10, None), ("移動支援", "南部", 10, None)]
+        [
+            ("移動支援", "北部", 8, None),
+            ("移動支援", "中央", 10, None),
+            ("移動支援", "南部", 10, None),
+        ]
     )
     classified = answers(
         {"北部": {"移動支援": 60}, "中央": {"移動支援": 20}, "南部": {"移動支援": 20}},
@@ -134,7 +142,12 @@ def test_margin_decides_what_clearly_below_means():
     assert north["above"] and not north["flag"]
     assert north["supply_ratio"] == pytest.approx(8 / (28 / 3))
     strict = analyse_gaps(
-        classified, resources, populations, KINDS, ["移動支援"], 2025,
+        classified,
+        resources,
+        populations,
+        KINDS,
+        ["移動支援"],
+        2025,
         settings=GapSettings(supply_margin=0.9),
     )
     assert cell(strict, "北部", "移動支援")["flag"]
@@ -257,8 +270,11 @@ def test_gap_table_accepts_settings_for_the_too_few_limit():
     need = need_rates(classified, ["移動支援"], settings=GapSettings(min_answers=5))
     assert cell(need, "北部", "移動支援")["testable"]
     supply = supply_density(
-        inventory([("移動支援", "中央", 4, None)]), {"北部": 500, "中央": 1000}, KINDS,
-        ["移動支援"], 2025,
+        inventory([("移動支援", "中央", 4, None)]),
+        {"北部": 500, "中央": 1000},
+        KINDS,
+        ["移動支援"],
+        2025,
     )
     table = gap_table(need, supply, GapSettings(min_answers=5))
     assert cell(table, "北部", "移動支援")["flag"]
@@ -292,7 +308,11 @@ def test_gap_settings_are_read_and_checked(tmp_path):
     path.write_text(GAPS_CONFIG.format(body="q = 0.1\nsupply_margin = 0.5"), encoding="utf-8")
     settings = load_config(path).gaps
     assert (settings.q, settings.supply_margin, settings.min_answers) == (0.1, 0.5, 20)
-    for body, key in (("q = 0", "gaps.q"), ("min_answers = 0", "gaps.min_answers"), ("alpha = 1", "gaps.alpha")):
+    for body, key in (
+        ("q = 0", "gaps.q"),
+        ("min_answers = 0", "gaps.min_answers"),
+        ("alpha = 1", "gaps.alpha"),
+    ):
         path.write_text(GAPS_CONFIG.format(body=body), encoding="utf-8")
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
             load_config(path)

@@ -245,7 +245,14 @@ def test_hidden_cells_publish_nothing_derived_anywhere(small_run):
     header = rows[0]
     derived = [
         header.index(name)
-        for name in ("割合", "95%区間の下限", "95%区間の上限", "調整済み残差", "p値", "q値（多重比較の調整後）")
+        for name in (
+            "割合",
+            "95%区間の下限",
+            "95%区間の上限",
+            "調整済み残差",
+            "p値",
+            "q値（多重比較の調整後）",
+        )
     ]
     hidden = [row for row in rows[1:] if row[header.index("該当")] in (rule, "非表示")]
     assert hidden

@@ -243,12 +243,18 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
 
 
 def _gap_settings(path: Path, table: dict[str, Any]) -> GapSettings:
-    _reject_unknown(path, table, {"q", "supply_margin", "min_answers", "default_per_month"}, "gaps.")
+    _reject_unknown(
+        path, table, {"q", "supply_margin", "min_answers", "default_per_month"}, "gaps."
+    )
     defaults = GapSettings()
 
     def number(key: str, low: float, high: float, message: str) -> float:
         value = table.get(key, getattr(defaults, key))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low < value <= high
+        ):
             raise ConfigError(path, message, key=f"gaps.{key}")
         return float(value)
 

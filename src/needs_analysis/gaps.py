@@ -336,7 +336,9 @@ def _adjusted(result: pd.DataFrame, settings: GapSettings) -> pd.DataFrame:
     result = result.copy()
     result["testable"] = (result["n"] >= settings.min_answers) & result["p_value"].notna()
     too_few = (result["n"] > 0) & (result["n"] < settings.min_answers)
-    result.loc[too_few, "note"] = [_join_notes(note, NOTE_TOO_FEW) for note in result.loc[too_few, "note"]]
+    result.loc[too_few, "note"] = [
+        _join_notes(note, NOTE_TOO_FEW) for note in result.loc[too_few, "note"]
+    ]
     result["q_value"] = benjamini_hochberg(result["p_value"].where(result["testable"]))
     result["above"] = result["higher"].astype(bool) & (result["q_value"] <= settings.q)
     return result.astype({"above": bool, "testable": bool})
@@ -397,53 +399,41 @@ def supply_density(
     order = area_order(areas or list(populations), resources["area"])
     any_resource = set(active["area"])
     keys = [counted["area"], counted["category"]]
-    count = counted.groupby(keys).size()
-    provision = counted["provision"].groupby(keys).sum()
-    sessions = counted["sessions"].groupby(keys).sum(min_count=1)
-    places = (counted["sessions"] * _numbers_of(counted, "capacity")).groupby(keys).sum(min_count=1)
-    capacity = _numeric_sum(counted, "capacity")
-    defaulted = counted.loc[counted["defaulted"], "category"].unique()
+    sums = {
+        "resources": counted.groupby(keys).size(),
+        "provision": counted["provision"].groupby(keys).sum(),
+        "sessions_per_month": counted["sessions"].groupby(keys).sum(min_count=1),
+        "places_per_month": (counted["sessions"] * _numbers_of(counted, "capacity"))
+        .groupby(keys)
+        .sum(min_count=1),
+        "capacity": _numeric_sum(counted, "capacity"),
+    }
+    defaulted = set(counted.loc[counted["defaulted"], "category"])
     with_population = [a for a in order if (populations.get(a) or 0) > 0]
     municipal_population = sum(int(populations[a]) for a in with_population)
     rows: list[dict[str, object]] = []
     for label in labels:
         unit = units.get(label, UNIT_COUNT)
-        unit_note = _unit_note(unit, label in defaulted, label in units, settings)
-        municipal_resources = int(sum(count.get((a, label), 0) for a in with_population))
-        municipal_provision = float(sum(provision.get((a, label), 0.0) for a in with_population))
-        municipal_per_1000 = (
-            municipal_provision / municipal_population * 1000 if municipal_population else math.nan
+        municipal_provision = float(
+            sum(sums["provision"].get((a, label), 0.0) for a in with_population)
         )
+        town = {
+            "supply_unit": unit,
+            "municipal_resources": int(
+                sum(sums["resources"].get((a, label), 0) for a in with_population)
+            ),
+            "municipal_provision": municipal_provision,
+            "municipal_population_65": municipal_population,
+            "municipal_per_1000": municipal_provision / municipal_population * 1000
+            if municipal_population
+            else math.nan,
+        }
+        unit_note = _unit_note(unit, label in defaulted, label in units, settings)
         for area in order:
-            population = populations.get(area)
-            here = float(provision.get((area, label), 0.0))
-            per_1000 = math.nan
-            note = "" if area in any_resource else NOTE_NO_RESOURCES
-            if population is None:
-                note = _join_notes(note, NOTE_NO_POPULATION)
-            elif population <= 0:
-                note = _join_notes(note, NOTE_ZERO_POPULATION)
-            else:
-                per_1000 = here / population * 1000
-            rows.append(
-                {
-                    "area": area,
-                    "category": label,
-                    "resources": int(count.get((area, label), 0)),
-                    "sessions_per_month": sessions.get((area, label), math.nan),
-                    "capacity": capacity.get((area, label), math.nan),
-                    "places_per_month": places.get((area, label), math.nan),
-                    "supply_unit": unit,
-                    "provision": here,
-                    "population_65": population,
-                    "per_1000": per_1000,
-                    "municipal_resources": municipal_resources,
-                    "municipal_provision": municipal_provision,
-                    "municipal_population_65": municipal_population,
-                    "municipal_per_1000": municipal_per_1000,
-                    "note": _join_notes(note, unit_note),
-                }
-            )
+            here = {name: values.get((area, label), math.nan) for name, values in sums.items()}
+            row = _supply_row(area, label, populations.get(area), here, area in any_resource)
+            row["note"] = _join_notes(row["note"], unit_note)
+            rows.append({**row, **town})
     result = pd.DataFrame(rows, columns=SUPPLY_COLUMNS)
     return result.astype(
         {
@@ -454,6 +444,32 @@ def supply_density(
             "provision": float,
         }
     )
+
+
+def _supply_row(
+    area: str, label: str, population: int | None, here: dict[str, float], has_any: bool
+) -> dict[str, object]:
+    """One 圏域 × category of the supply table: its sums, provision per 1,000 and notes."""
+    provision = 0.0 if pd.isna(here["provision"]) else float(here["provision"])
+    resources = 0 if pd.isna(here["resources"]) else int(here["resources"])
+    per_1000 = math.nan
+    note = "" if has_any else NOTE_NO_RESOURCES
+    if population is None:
+        note = _join_notes(note, NOTE_NO_POPULATION)
+    elif population <= 0:
+        note = _join_notes(note, NOTE_ZERO_POPULATION)
+    else:
+        per_1000 = provision / population * 1000
+    return {
+        **here,
+        "area": area,
+        "category": label,
+        "resources": resources,
+        "provision": provision,
+        "population_65": population,
+        "per_1000": per_1000,
+        "note": note,
+    }
 
 
 def _unit_note(unit: str, defaulted: bool, in_inventory: bool, settings: GapSettings) -> str:

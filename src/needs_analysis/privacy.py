@@ -101,7 +101,9 @@ def suppress_count(count: int, threshold: int) -> str:
     >>> suppress_count(3, 5), suppress_count(12, 5)
     ('5未満', '12')
     """
-    return Disclosure(threshold).label(count) if Disclosure(threshold).is_small(count) else str(count)
+    return (
+        Disclosure(threshold).label(count) if Disclosure(threshold).is_small(count) else str(count)
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

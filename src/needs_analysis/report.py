@@ -319,10 +319,17 @@ def respondent_table(run: RunData) -> pd.DataFrame:
     rule = run.disclosure
     responses = run.responses
     respondents = [int((responses["area"] == area).sum()) for area in run.areas]
-    written = [int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
     rows = []
     for area, many, some, many_status, some_status in zip(
-        run.areas, respondents, written, rule.statuses(respondents), rule.statuses(written), strict=True
+        run.areas,
+        respondents,
+        written,
+        rule.statuses(respondents),
+        rule.statuses(written),
+        strict=True,
     ):
         rows.append(
             {
@@ -413,7 +420,8 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
             ],
             "町全体": rows["municipal_rate"].map(percent),
             "資源": [
-                supply_words(row) if row.resources else "なし" for row in rows.itertuples(index=False)
+                supply_words(row) if row.resources else "なし"
+                for row in rows.itertuples(index=False)
             ],
             "判定": rows["verdict"],
         }
@@ -616,7 +624,10 @@ def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4)
 def _numbers_or_labels(values: pd.Series, labels: pd.Series, statuses: pd.Series) -> pd.Series:
     """Counts as numbers where they may be shown, 「5未満」 / 「非表示」 where not."""
     return pd.Series(
-        [int(v) if s == SHOWN else label for v, label, s in zip(values, labels, statuses, strict=True)],
+        [
+            int(v) if s == SHOWN else label
+            for v, label, s in zip(values, labels, statuses, strict=True)
+        ],
         index=values.index,
         dtype=object,
     )
