@@ -588,7 +588,7 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
         carries = written["categories"].map(lambda found, label=row.category: label in found)
         picked = (
             choose_examples(written[carries], (row.category,), examples)
-            if row.count_status == SHOWN and row.count >= run.min_count
+            if row.count_status == SHOWN and row.count > 0
             else ()
         )
         voices = "".join(f"<li>{escape(text)}</li>" for text in picked)
@@ -881,7 +881,7 @@ def _too_few_answers(run: RunData, docs: pd.DataFrame, area: str, category: str 
         scope = scope[scope["area"] == area]
     if category:
         scope = scope[scope["categories"].map(lambda found: category in found)]
-    if len(scope) < run.min_count:
+    if len(scope) == 0 or run.disclosure.is_small(len(scope)):
         return f"該当する回答が{run.min_count}件未満のため、回答の文脈は載せていません。"
     return ""
 
