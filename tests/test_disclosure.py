@@ -220,3 +220,30 @@ def test_a_flagged_gap_is_hidden_as_a_complement_only_as_a_last_resort():
     assert rule.statuses([3, 8, 12]) == [SMALL, COMPLEMENT, SHOWN]
     assert rule.statuses([3, 8, 12], last_resort=[False, True, False]) == [SMALL, SHOWN, COMPLEMENT]
     assert rule.statuses([3, 8, 0], last_resort=[False, True, False]) == [SMALL, COMPLEMENT, SHOWN]
+
+
+def test_attribute_crosstab_hides_a_complement_too():
+    from needs_analysis.textstats import category_crosstab, crosstab_table
+
+    frame = pd.DataFrame(
+        {
+            "household": ["一人暮らし"] * 3 + ["夫婦のみ"] * 20 + ["その他"] * 30,
+            "categories": [("移動支援",)] * 3
+            + [("移動支援",)] * 8
+            + [("その他",)] * 12
+            + [("移動支援",)] * 12
+            + [("その他",)] * 18,
+            "has_text": True,
+        }
+    )
+    table = category_crosstab(frame, by="household", min_count=5, labels=["移動支援"])
+    cells = table.set_index("level")
+    assert cells.loc["一人暮らし", "count_label"] == "5未満"
+    assert cells.loc["夫婦のみ", "count_label"] == COMPLEMENT_LABEL  # 8, the smallest that protects
+    assert pd.isna(cells.loc["夫婦のみ", "rate"]) and pd.isna(cells.loc["夫婦のみ", "residual"])
+    assert cells.loc["その他", "count_label"] == "12"
+    # The levels' n add up to all answers: the 3 of 一人暮らし needs a complement as well.
+    assert cells.loc["一人暮らし", "n_label"] == "5未満"
+    assert cells.loc["夫婦のみ", "n_label"] == COMPLEMENT_LABEL
+    shown = crosstab_table(table).set_index("区分")
+    assert shown.loc["夫婦のみ", "移動支援"] == COMPLEMENT_LABEL

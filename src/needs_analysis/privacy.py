@@ -237,8 +237,8 @@ class Disclosure:
         status = [SMALL if self.is_small(value) else SHOWN for value in values]
         if total_published is None:
             total_published = not self.is_small(sum(values))
-        if not total_published:
-            return status
+        if not total_published or self.threshold <= 2:
+            return status  # under a threshold of 2 the label itself says 1: nothing to protect
         avoid = list(last_resort) if last_resort is not None else [False] * len(values)
         candidates = sorted(
             (bool(avoid[index]), value, index)
