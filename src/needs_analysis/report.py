@@ -302,6 +302,18 @@ def suppressed(count: object, threshold: int) -> str:
     return Disclosure(threshold).label(count)
 
 
+def gap_rule_note(run: RunData) -> Markdown:
+    """How a gap is flagged, in one paragraph, with the run's settings."""
+    settings = run.settings
+    return Markdown(
+        "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
+        f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
+        f"65歳以上千人あたりで町全体の{settings.supply_margin:.0%}未満（またはない）の"
+        "組み合わせを「不足の候補」としています。自由記述が"
+        f"{settings.min_answers}人未満の圏域は「{VERDICT_TOO_FEW}」です。"
+    )
+
+
 def disclosure_note(run: RunData) -> Markdown:
     """The disclosure rule in one sentence, with the run's threshold, for a handout."""
     return Markdown(run.disclosure.sentence())
