@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
 
+from needs_analysis.privacy import SHOWN, Disclosure, people, protect_gaps
+
 FONT = "IPAGothic, 'Noto Sans CJK JP', 'Hiragino Sans', Meiryo, sans-serif"
 _LAYOUT = dict(font=dict(family=FONT, size=13), margin=dict(l=90, r=30, t=60, b=60))
 
@@ -30,10 +32,12 @@ def rate_heatmap(
 ) -> go.Figure:
     """Rates per 圏域 × category; hover shows n, count, 95% interval and the residual.
 
-    ``rates`` has columns area, category, n, count, rate, ci_low, ci_high, residual. Cells
-    whose count is under ``min_count`` show 「{min_count}未満」 and no rate.
+    ``rates`` has columns area, category, n, count, rate, ci_low, ci_high, residual. The
+    disclosure rule decides what each cell shows: a hidden count reads 「{min_count}未満」 or
+    「非表示」 and its cell has no colour, rate, interval or residual, in the hover too.
     """
-    table = rates.set_index(["area", "category"])
+    rule = Disclosure(min_count)
+    table = protect_gaps(rates, rule).set_index(["area", "category"])
     z, text, hover = [], [], []
     for area in areas:
         z_row, text_row, hover_row = [], [], []
@@ -44,21 +48,21 @@ def rate_heatmap(
                 hover_row.append(f"{area}／{label}: 回答なし")
                 continue
             row = table.loc[(area, label)]
-            small = 0 < row["count"] < min_count
-            z_row.append(None if small else row["rate"] * 100)
-            text_row.append(f"{min_count}未満" if small else _percent(row["rate"]))
-            count = f"{min_count}未満" if small else f"{int(row['count'])}"
-            interval = (
-                ""
-                if small
-                else f"<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}"
-            )
-            residual = (
-                "" if pd.isna(row["residual"]) else f"<br>調整済み残差: {row['residual']:.2f}"
-            )
-            hover_row.append(
-                f"{area}／{label}<br>該当 {count}人 / 自由記述 {int(row['n'])}人{interval}{residual}"
-            )
+            shown = bool(row["shown"])
+            z_row.append(row["rate"] * 100 if shown else None)
+            if shown:
+                text_row.append(_percent(row["rate"]))
+            else:
+                hidden = row["count_status"] != SHOWN
+                text_row.append(row["count_label"] if hidden else "—")
+            count = people(rule, row["count"], row["count_status"])
+            n = people(rule, row["n"], row["n_status"])
+            details = ""
+            if shown:
+                details = f"<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}"
+                if not pd.isna(row["residual"]):
+                    details += f"<br>調整済み残差: {row['residual']:.2f}"
+            hover_row.append(f"{area}／{label}<br>該当 {count} / 自由記述 {n}{details}")
         z.append(z_row)
         text.append(text_row)
         hover.append(hover_row)
@@ -84,10 +88,13 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
     """One 圏域's rate per category beside the municipal rate, with 95% intervals.
 
     ``gaps`` has area, category, count, n, rate, ci_low, ci_high and municipal_rate.
-    Categories counted under ``min_count`` in the area show no bar.
+    Categories whose figures the disclosure rule hides show no bar, only their label.
     """
-    merged = gaps[gaps["area"] == area].rename(columns={"municipal_rate": "rate_municipal"})
-    small = (merged["count"] > 0) & (merged["count"] < min_count)
+    published = protect_gaps(gaps, Disclosure(min_count))
+    merged = published[published["area"] == area].rename(
+        columns={"municipal_rate": "rate_municipal"}
+    )
+    small = ~merged["shown"]
     shown = merged["rate"].where(~small)
     figure = go.Figure()
     figure.add_bar(
@@ -101,8 +108,10 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
             arrayminus=((merged["rate"] - merged["ci_low"]) * 100).where(~small),
         ),
         text=[
-            f"{min_count}未満" if s else _percent(r)
-            for s, r in zip(small, merged["rate"], strict=True)
+            (label if status != SHOWN else "—") if s else _percent(r)
+            for s, r, label, status in zip(
+                small, merged["rate"], merged["count_label"], merged["count_status"], strict=True
+            )
         ],
         textposition="outside",
         hovertemplate="%{x}: %{text}<extra></extra>",
@@ -127,9 +136,10 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
 
 
 def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str]) -> go.Figure:
-    """Resources per 1,000 residents aged 65+, per 圏域, one bar group per category.
+    """Monthly provision per 1,000 residents aged 65+, per 圏域, one bar group per category.
 
-    ``supply`` has area, category, resources, per_1000.
+    ``supply`` has area, category, resources, per_1000 and, from the gap analysis,
+    supply_unit (each category keeps its own unit: places, sessions or resources).
     """
     figure = go.Figure()
     for label in labels:
@@ -139,16 +149,23 @@ def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str
             x=list(areas),
             y=part["per_1000"],
             customdata=part["resources"].fillna(0).astype(int),
-            hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}か所（65歳以上千人あたり %{{y:.2f}}）<extra></extra>",
+            hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}か所（65歳以上千人あたり %{{y:.2f}}{_unit(part)}）<extra></extra>",
         )
     figure.update_layout(
-        title="地域資源（65歳以上千人あたりの数）",
+        title="地域資源の提供（65歳以上千人あたり、月あたり）",
         barmode="group",
         height=420,
         yaxis_title="千人あたり",
         **_LAYOUT,
     )
     return figure
+
+
+def _unit(part: pd.DataFrame) -> str:
+    from needs_analysis.provision import UNIT_SUFFIX
+
+    units = part["supply_unit"].dropna() if "supply_unit" in part.columns else pd.Series()
+    return UNIT_SUFFIX.get(units.iloc[0], "") if len(units) else ""
 
 
 def change_dumbbell(
