@@ -283,7 +283,23 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
 
     read = read_sheet(path, sheet)
     records = [(number, [_cell_text(value) for value in values]) for number, values in read.rows]
-    table = _table_from_records(path, records, None)
+    try:
+        table = _table_from_records(path, records, None)
+    except InputError:
+        if sheet is not None or len(read.sheet_names) < 2:
+            raise
+        from needs_analysis.xlsx_input import sheets_with_tables
+
+        others = [name for name in sheets_with_tables(path) if name != read.sheet]
+        if not others:
+            raise
+        raise InputError(
+            path,
+            f"最初のシート「{read.sheet}」には表がありません。表はシート「{others[0]}」にあります"
+            f"（あるシート: {'、'.join(read.sheet_names)}）。--sheet {others[0]} を指定するか、"
+            "設定ファイルの sheet にシート名を書いてください。",
+            row=1,
+        ) from None
     return replace(table, notes=read.notes, sheet_names=read.sheet_names, sheet=read.sheet)
 
 

@@ -108,17 +108,17 @@ def _reread_alone(
     cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=csv.QUOTE_NONE))
     while width and len(cells) > width and not cells[-1].strip():
         cells.pop()
-    broken = next((i for i, cell in enumerate(cells) if cell.count('"') % 2), None)
-    if width and len(cells) == width and all(
-        '"' not in cell or _quoted_whole(cell) or i == broken for i, cell in enumerate(cells)
-    ):
+    # The cell that opens the quote nobody closes: the last one with an odd count.
+    odd = [i for i, cell in enumerate(cells) if cell.count('"') % 2]
+    broken = odd[-1] if odd else None
+    if width and len(cells) == width and len(odd) <= 1:
         return [_unquote(cell) for cell in cells]
     raise InputError(
         path,
         "引用符（\"）が閉じていないため、ここから後の行を正しく区切れません。"
         "このセルの引用符を閉じるか取り除いて保存し直してください。",
         row=number,
-        column=_column_name(header, broken),
+        column=_column_name(header, _open_quote_field(line, delimiter, broken)),
     )
 
 
@@ -140,3 +140,18 @@ def _column_name(header: list[str], index: int | None) -> str | None:
     if index < len(header) and header[index].strip():
         return header[index].strip()
     return f"{index + 1}列目"
+
+
+def _open_quote_field(line: str, delimiter: str, fallback: int | None) -> int | None:
+    """The index of the cell whose opening quote is still open at the end of the line."""
+    field, in_quotes, opened, at_start = 0, False, None, True
+    for char in line.rstrip("\r\n"):
+        if in_quotes:
+            in_quotes = char != '"'
+        elif char == '"' and at_start:
+            in_quotes, opened = True, field
+        elif char == delimiter:
+            field, at_start = field + 1, True
+            continue
+        at_start = False
+    return opened if in_quotes else fallback

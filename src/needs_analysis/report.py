@@ -22,6 +22,7 @@ from needs_analysis import __version__
 from needs_analysis.config import Config, format_fiscal_year, load_config
 from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.outputs import fix_zip_timestamps, record_run, safe_file_name
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
@@ -660,7 +661,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
             NotebookJob(
                 "02_brief_area.ipynb",
                 {**common, "area": area},
-                f"handout_{number:02d}_{area}",
+                f"handout_{number:02d}_{safe_file_name(area)}",
                 f"{run.municipality} {area} {run.year_label}",
             )
         )
@@ -709,19 +710,14 @@ def run_reports(
     run = prepare_run(config, year, progress=say)
     lap("読み込みと分類")
 
-    data_dir = (out_dir / "data").resolve()
-    files = [save_run(run, data_dir)]
-    survey = load_survey(config, year)
-    rejected = write_rejects(
-        survey.rejects, out_dir / "rejects" / f"{survey.summary.path.stem}_rejects.csv"
-    )
-    files += [rejected] if rejected else []
+    data_dir = Path("data")  # relative to the report folder, where the kernels run
+    files = [save_run(run, out_dir / data_dir)]
+    files += _write_all_rejects(config, year, out_dir)
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
-    files.append(
-        write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
-    )
-    shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)
+    workbook = write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
+    files.append(fix_zip_timestamps(workbook))
+    files.append(Path(shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)))
     lap("集計と Excel")
 
     jobs = notebook_jobs(run, data_dir)
@@ -736,7 +732,23 @@ def run_reports(
     for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
         files += [executed, html]
     lap("ノートブック")
+    record_run(out_dir, files)
     return RunResult(out_dir, files, timings)
+
+
+def _write_all_rejects(config: Config, year: int, out_dir: Path) -> list[Path]:
+    """The rejects files of the survey and of the resource inventory (IDs kept, text masked)."""
+    tokenizer = Tokenizer(config.user_dictionary)
+    survey = load_survey(config, year)
+    tables = [survey]
+    if config.resources is not None:
+        tables.append(load_resources(config))
+    written = []
+    for data in tables:
+        if not data.rejects.empty:
+            path = out_dir / "rejects" / f"{data.summary.path.stem}_rejects.csv"
+            written.append(write_csv(mask_table(data.rejects, tokenizer), path))
+    return written
 
 
 def plotly_js_source() -> Path:

@@ -8,6 +8,7 @@ being on another sheet than the first.
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +28,15 @@ class SheetRows:
 
 def _open(path: Path, *, data_only: bool, read_only: bool):
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        return load_workbook(path, read_only=read_only, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        # A file object, not the path: openpyxl refuses a workbook whose name ends in .csv.
+        with path.open("rb") as handle:
+            return load_workbook(
+                io.BytesIO(handle.read()), read_only=read_only, data_only=data_only
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, InvalidFileException):
         raise InputError(path, "Excel ファイル（.xlsx）として読めません。") from None
 
 
@@ -120,5 +126,22 @@ def header_rows(path: Path) -> dict[str, tuple[str, ...]]:
                     headers[worksheet.title] = cells
                     break
         return headers
+    finally:
+        workbook.close()
+
+
+def sheets_with_tables(path: Path) -> list[str]:
+    """The sheets that hold at least a header and one data row."""
+    workbook = _open(path, data_only=True, read_only=True)
+    try:
+        found = []
+        for worksheet in workbook.worksheets:
+            filled = 0
+            for values in worksheet.iter_rows(values_only=True):
+                filled += any(v not in (None, "") for v in values)
+                if filled >= 2:
+                    found.append(worksheet.title)
+                    break
+        return found
     finally:
         workbook.close()
