@@ -134,6 +134,9 @@ def execute_all(
 
 
 def _quiet_worker() -> None:
+    # Kernels inherit this: string hashing (set and dict order in libraries) stays the
+    # same from run to run, so the same inputs draw the same pages.
+    os.environ["PYTHONHASHSEED"] = "0"
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     logging.getLogger("papermill").setLevel(logging.ERROR)

@@ -147,6 +147,15 @@ def _default_tokenizer() -> Tokenizer:
     return _shared_tokenizer
 
 
+# Columns that, shown beside an answer, could point to the person who wrote it.
+QUASI_IDENTIFIERS = ("respondent_id", "age_group", "sex", "household")
+
+
+def without_quasi_identifiers(frame):
+    """A copy of a table of answers without the respondent's ID and attributes."""
+    return frame.drop(columns=[c for c in QUASI_IDENTIFIERS if c in frame.columns])
+
+
 def suppress_count(count: int, threshold: int) -> str:
     """A count as shown in handouts: below the threshold it reads 「5未満」.
 

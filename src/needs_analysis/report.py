@@ -24,7 +24,13 @@ from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_ove
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
 from needs_analysis.outputs import fix_zip_timestamps, record_run, safe_file_name
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
-from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
+from needs_analysis.privacy import (
+    escape_formula,
+    mask_personal_data,
+    mask_table,
+    suppress_count,
+    without_quasi_identifiers,
+)
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
@@ -796,7 +802,7 @@ def kwic_view(
     lines = kwic(docs, keyword, area=area or None, sort="right")
     if lines.empty:
         return HTML(f"<p>「{escape(keyword)}」を含む回答はありません。</p>")
-    return table_html(japanese_headers(lines), max_rows=rows)
+    return table_html(japanese_headers(without_quasi_identifiers(lines)), max_rows=rows)
 
 
 def why_labeled_view(
@@ -807,6 +813,5 @@ def why_labeled_view(
 
     if reason := _too_few_answers(run, docs, area, category):
         return HTML(f"<p>{escape(reason)}</p>")
-    return table_html(
-        japanese_headers(why_labeled(docs, category, area=area or None)), max_rows=rows
-    )
+    lines = without_quasi_identifiers(why_labeled(docs, category, area=area or None))
+    return table_html(japanese_headers(lines), max_rows=rows)
