@@ -342,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from needs_analysis.config import format_fiscal_year, load_config
     from needs_analysis.io import load_resources, load_survey
+    from needs_analysis.tokenize import Tokenizer
 
     if args.survey is not None and args.config is None:
         raise NeedsAnalysisError(
@@ -356,11 +357,12 @@ def _run_check(args: argparse.Namespace) -> int:
         config, args.fiscal_year, path=args.survey, encoding=args.encoding, sheet=args.sheet
     )
     print(f"年度: {format_fiscal_year(data.fiscal_year)}")
-    _print_summary("調査ファイル", data.summary, data.rejects, rejects_target)
+    tokenizer = Tokenizer(config.user_dictionary)
+    _print_summary("調査ファイル", data.summary, data.rejects, rejects_target, tokenizer)
     if args.survey is None and config.resources is not None:
         resources = load_resources(config)
         target = _rejects_target(None, year, resources.summary.path)
-        _print_summary("資源一覧", resources.summary, resources.rejects, target)
+        _print_summary("資源一覧", resources.summary, resources.rejects, target, tokenizer)
     return 0
 
 
@@ -378,7 +380,7 @@ def _rejects_target(option: Path | None, year: int, source: Path) -> Path:
     return output_file(option, "--rejects")
 
 
-def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path) -> None:
+def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path, tokenizer) -> None:
     from needs_analysis.io import write_csv
     from needs_analysis.privacy import mask_table
 
@@ -403,7 +405,7 @@ def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path) -> N
         extra = f"（{summary.with_text_by_area.get(area, 0):,}）" if kind == "調査ファイル" else ""
         print(f"  {area}: {count:,}{extra}")
     if summary.rejected:
-        write_csv(mask_table(rejects), target)
+        write_csv(mask_table(rejects, tokenizer), target)
         print(f"除外した行の一覧（回答者IDは残し、回答の個人情報は伏せ字）: {target}")
 
 

@@ -24,14 +24,14 @@ _KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789"
 _DASH = r"\-ー‐−―–—"
 # 〒 and a 3-4 postal code; without 〒 only the exact 3-4 digit shape, which phone
 # numbers (more digit groups) never take because they are masked first.
-_POSTAL = re.compile(r"〒\s*\d{3}\s*-?\s*\d{4}|(?<![\d-])\d{3}-\d{4}(?![\d-])")
+_POSTAL = re.compile(rf"〒\s*\d{{3}}\s*[{_DASH}]?\s*\d{{4}}|(?<![\d-])\d{{3}}-\d{{4}}(?![\d-])")
 # Japanese phone numbers: 0 + area/mobile code, hyphens, dots, spaces, brackets or の
 # between the groups, 10 or 11 digits in all; an unbroken run of 10-11 digits starting
 # with 0; the same with +81 instead of the leading 0.
 _SEP = rf"[{_DASH}.\s()（）の]"
 _PHONE = re.compile(
     rf"\+\s*81{_SEP}{{0,3}}\d{{1,4}}{_SEP}{{0,3}}\d{{1,4}}{_SEP}{{0,3}}\d{{3,4}}(?!\d)"
-    rf"|(?<!\d)(?:0\d{{1,4}}{_SEP}{{1,3}}\d{{1,4}}{_SEP}{{1,3}}\d{{3,4}}|0\d{{9,10}})(?!\d)"
+    rf"|(?<!\d)(?:(?:[(（]0\d{{1,4}}[)）]\s?|0\d{{1,4}}{_SEP}{{1,3}})\d{{1,4}}{_SEP}{{1,3}}\d{{3,4}}|0\d{{9,10}})(?!\d)"
 )
 # Street numbers: 1丁目2番3号, 2番地の5, 3-5-2, 12番地.
 _ADDRESS = re.compile(
