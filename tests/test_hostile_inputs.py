@@ -19,7 +19,9 @@ from needs_analysis.cli import main
 
 def _rows(count: int, text: str = "バスが少ない") -> list[list[str]]:
     areas = ["北部", "中央", "南部"]
-    return [[str(i), areas[i % 3], "75-79歳", "女性", "一人暮らし", text] for i in range(1, count + 1)]
+    return [
+        [str(i), areas[i % 3], "75-79歳", "女性", "一人暮らし", text] for i in range(1, count + 1)
+    ]
 
 
 def _csv(rows: list[list[str]], header: list[str] | None = None) -> str:
@@ -120,62 +122,165 @@ CASES = [
     Case("blank lines only", _write("blank.csv", b"\r\n \r\n\r\n"), 2, says=("ファイルが空",)),
     Case("header only", _write("header.csv", _csv([])), 2, says=("2行目", "データ行がありません")),
     Case("binary", _write("random.csv", bytes(range(256)) * 8), 2, says=("行目",)),
-    Case("png named csv", _write("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20), 2, says=("行目",)),
-    Case("NUL byte in a cell", _write("nul.csv", _csv(_rows(3)).replace("女性", "女\x00性", 1)), 2,
-         says=("2行目", "NUL")),
+    Case(
+        "png named csv",
+        _write("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20),
+        2,
+        says=("行目",),
+    ),
+    Case(
+        "NUL byte in a cell",
+        _write("nul.csv", _csv(_rows(3)).replace("女性", "女\x00性", 1)),
+        2,
+        says=("2行目", "NUL"),
+    ),
     Case("UTF-16 with BOM", _write("u16.csv", _csv(_rows(5)).encode("utf-16")), 0, rows=5),
-    Case("UTF-16 LE without BOM", _write("u16le.csv", _csv(_rows(5)).encode("utf-16-le")), 0, rows=5),
-    Case("UTF-16 BE without BOM", _write("u16be.csv", _csv(_rows(5)).encode("utf-16-be")), 0, rows=5),
+    Case(
+        "UTF-16 LE without BOM", _write("u16le.csv", _csv(_rows(5)).encode("utf-16-le")), 0, rows=5
+    ),
+    Case(
+        "UTF-16 BE without BOM", _write("u16be.csv", _csv(_rows(5)).encode("utf-16-be")), 0, rows=5
+    ),
     Case("CP932", _write("sjis.csv", _csv(_rows(5, "髙橋さん宅の①番")).encode("cp932")), 0, rows=5),
-    Case("undecodable byte", _write("bad.csv", _csv(_rows(3)).encode("utf-8")[:-10] + b"\xff\xfe\r\n"),
-         2, says=("4行目", "文字コード")),
-    Case("unclosed quote in the fifth answer of twenty", _write("quote20.csv",
-         _twenty_rows_with(5, '5,南部,75-79歳,女性,一人暮らし,"病院に行けない')), 0, rows=20,
-         says=("6行目",)),
-    Case("unclosed quote in the last row", _write("quote_last.csv",
-         _twenty_rows_with(20, '20,南部,75-79歳,女性,一人暮らし,"最後の回答')), 0, rows=20,
-         says=("21行目",)),
-    Case("unclosed quote that cannot be re-read", _write("quote_bad.csv",
-         _twenty_rows_with(5, '5,南部,"75,79歳",女性,一人暮らし,"病院に行けない')), 2,
-         says=("6行目", "「自由記述」列", "引用符")),
-    Case("stray quote inside an unquoted cell", _write("stray.csv",
-         _twenty_rows_with(3, '3,北部,75-79歳,女性,一人暮らし,バスが"少ない')), 0, rows=20),
-    Case("text after a closing quote", _write("after_quote.csv",
-         _twenty_rows_with(3, '3,北部,75-79歳,女性,一人暮らし,"バス"が少ない')), 0, rows=20,
-         says=("4行目",)),
-    Case("unclosed quote in the header", _write("quote_header.csv",
-         '回答者ID,"圏域,年齢区分\r\n1,北部,75歳\r\n'), 2, says=("1行目", "引用符")),
-    *(Case(f"line separator U+{ord(char):04X} in a cell", _write(f"sep{ord(char):x}.csv",
-           _separator_in_cell(char)), 0, rows=5)
-      for char in "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"),
+    Case(
+        "undecodable byte",
+        _write("bad.csv", _csv(_rows(3)).encode("utf-8")[:-10] + b"\xff\xfe\r\n"),
+        2,
+        says=("4行目", "文字コード"),
+    ),
+    Case(
+        "unclosed quote in the fifth answer of twenty",
+        _write(
+            "quote20.csv", _twenty_rows_with(5, '5,南部,75-79歳,女性,一人暮らし,"病院に行けない')
+        ),
+        0,
+        rows=20,
+        says=("6行目",),
+    ),
+    Case(
+        "unclosed quote in the last row",
+        _write(
+            "quote_last.csv", _twenty_rows_with(20, '20,南部,75-79歳,女性,一人暮らし,"最後の回答')
+        ),
+        0,
+        rows=20,
+        says=("21行目",),
+    ),
+    Case(
+        "unclosed quote that cannot be re-read",
+        _write(
+            "quote_bad.csv",
+            _twenty_rows_with(5, '5,南部,"75,79歳",女性,一人暮らし,"病院に行けない'),
+        ),
+        2,
+        says=("6行目", "「自由記述」列", "引用符"),
+    ),
+    Case(
+        "stray quote inside an unquoted cell",
+        _write("stray.csv", _twenty_rows_with(3, '3,北部,75-79歳,女性,一人暮らし,バスが"少ない')),
+        0,
+        rows=20,
+    ),
+    Case(
+        "text after a closing quote",
+        _write(
+            "after_quote.csv", _twenty_rows_with(3, '3,北部,75-79歳,女性,一人暮らし,"バス"が少ない')
+        ),
+        0,
+        rows=20,
+        says=("4行目",),
+    ),
+    Case(
+        "unclosed quote in the header",
+        _write("quote_header.csv", '回答者ID,"圏域,年齢区分\r\n1,北部,75歳\r\n'),
+        2,
+        says=("1行目", "引用符"),
+    ),
+    *(
+        Case(
+            f"line separator U+{ord(char):04X} in a cell",
+            _write(f"sep{ord(char):x}.csv", _separator_in_cell(char)),
+            0,
+            rows=5,
+        )
+        for char in "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"
+    ),
     Case("CR-only line endings", _write("cr.csv", _csv(_rows(6)).replace("\r\n", "\r")), 0, rows=6),
-    Case("mixed line endings", _write("mixed.csv", "\n".join(_csv(_rows(6)).split("\r\n", 3))
-         .replace("\r\n", "\r", 1)), 0, rows=6),
-    Case("quoted multi-line answer", _write("multiline.csv", _csv(
-        [*_rows(2), ["3", "北部", "", "", "", "一行目\r\n二行目\r\n三行目"]])), 0, rows=3),
+    Case(
+        "mixed line endings",
+        _write("mixed.csv", "\n".join(_csv(_rows(6)).split("\r\n", 3)).replace("\r\n", "\r", 1)),
+        0,
+        rows=6,
+    ),
+    Case(
+        "quoted multi-line answer",
+        _write(
+            "multiline.csv",
+            _csv([*_rows(2), ["3", "北部", "", "", "", "一行目\r\n二行目\r\n三行目"]]),
+        ),
+        0,
+        rows=3,
+    ),
     Case("100,000-character answer", _write("long.csv", _csv(_rows(3, "あ" * 100_000))), 0, rows=3),
     Case("30,000 rows", _large(30_000), 0, rows=30_000),
-    Case("row with an extra field and a short row", _write("shape.csv",
-         _csv(_rows(4)) + "5,北部,,,,答え,余分\r\n6,南部,,\r\n"), 0, rows=6),
-    Case("blank and duplicate rows", _write("dups.csv", _csv([*_rows(3), [""] * 6, _rows(1)[0]])),
-         0, rows=5),
-    Case("formula-looking answers", _write("formula.csv", _csv(_rows(3, "=HYPERLINK(\"x\")"))), 0, rows=3),
-    Case("two free-text columns", _write("two_text.csv", _csv(
-        [[*row, "意見"] for row in _rows(3)], [*HEADER, "ご意見"])), 2, says=("「自由記述」", "「ご意見」", "1行目")),
+    Case(
+        "row with an extra field and a short row",
+        _write("shape.csv", _csv(_rows(4)) + "5,北部,,,,答え,余分\r\n6,南部,,\r\n"),
+        0,
+        rows=6,
+    ),
+    Case(
+        "blank and duplicate rows",
+        _write("dups.csv", _csv([*_rows(3), [""] * 6, _rows(1)[0]])),
+        0,
+        rows=5,
+    ),
+    Case(
+        "formula-looking answers",
+        _write("formula.csv", _csv(_rows(3, '=HYPERLINK("x")'))),
+        0,
+        rows=3,
+    ),
+    Case(
+        "two free-text columns",
+        _write("two_text.csv", _csv([[*row, "意見"] for row in _rows(3)], [*HEADER, "ご意見"])),
+        2,
+        says=("「自由記述」", "「ご意見」", "1行目"),
+    ),
     Case("uncached formula in a workbook", _uncached_formula, 2, says=("セル F3", "回答", "3行目")),
     Case("columns on another sheet", _other_sheet, 2, says=("「表紙」", "「回答データ」", "1行目")),
     Case("merged 圏域 cells", _merged_areas, 0, rows=6, says=("B2:B4", "B5:B7")),
     Case("workbook named .csv", _workbook_named_csv, 0, rows=4, says=("Excel",)),
     Case("CSV named .xlsx", _write("text.xlsx", _csv(_rows(4))), 0, rows=4, says=("CSV として",)),
-    Case("old .xls bytes named .xlsx", _write("old.xlsx", codecs.decode("d0cf11e0a1b11ae1", "hex") + b"\x00" * 512),
-         2, says=(".xls",)),
+    Case(
+        "old .xls bytes named .xlsx",
+        _write("old.xlsx", codecs.decode("d0cf11e0a1b11ae1", "hex") + b"\x00" * 512),
+        2,
+        says=(".xls",),
+    ),
     Case("missing file", lambda d: d / "no_such.csv", 2, says=("見つかりません",)),
     Case("a folder as the survey", lambda d: d, 2, says=("フォルダ",)),
-    Case("rejects under a file", _write("ok.csv", _csv([*_rows(2), [""] * 6])), 2,
-         options=_file_under_a_file, says=("--rejects",)),
-    Case("rejects folder missing", _write("ok2.csv", _csv(_rows(2))), 2,
-         options=lambda d: ["--rejects", str(d / "missing" / "r.csv")], says=("--rejects", "missing")),
-    Case("survey without --config", _write("ok3.csv", _csv(_rows(2))), 2, config=False, says=("--config",)),
+    Case(
+        "rejects under a file",
+        _write("ok.csv", _csv([*_rows(2), [""] * 6])),
+        2,
+        options=_file_under_a_file,
+        says=("--rejects",),
+    ),
+    Case(
+        "rejects folder missing",
+        _write("ok2.csv", _csv(_rows(2))),
+        2,
+        options=lambda d: ["--rejects", str(d / "missing" / "r.csv")],
+        says=("--rejects", "missing"),
+    ),
+    Case(
+        "survey without --config",
+        _write("ok3.csv", _csv(_rows(2))),
+        2,
+        config=False,
+        says=("--config",),
+    ),
 ]
 
 

@@ -92,8 +92,14 @@ def test_attributes_are_dropped_from_a_table_of_answers():
     import pandas as pd
 
     frame = pd.DataFrame(
-        {"respondent_id": ["7"], "age_group": ["80-84歳"], "sex": ["女性"],
-         "household": ["一人暮らし"], "area": ["北部"], "text": ["バスがない"]}
+        {
+            "respondent_id": ["7"],
+            "age_group": ["80-84歳"],
+            "sex": ["女性"],
+            "household": ["一人暮らし"],
+            "area": ["北部"],
+            "text": ["バスがない"],
+        }
     )
     assert list(without_quasi_identifiers(frame).columns) == ["area", "text"]
     assert "respondent_id" in frame.columns

@@ -42,7 +42,9 @@ def test_safe_file_name(name, safe):
 
 
 def test_area_names_stay_as_written_in_titles_but_not_in_file_names():
-    run = SimpleNamespace(municipality="テスト町", areas=["北部/南部", "駅前:東"], year_label="令和7年度")
+    run = SimpleNamespace(
+        municipality="テスト町", areas=["北部/南部", "駅前:東"], year_label="令和7年度"
+    )
     jobs = notebook_jobs(run, Path("data"))
     handouts = [job for job in jobs if job.notebook == "02_brief_area.ipynb"]
     assert [job.output_stem for job in handouts] == ["handout_01_北部_南部", "handout_02_駅前_東"]

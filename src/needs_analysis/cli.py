@@ -134,7 +134,6 @@ def _run_classify(args: argparse.Namespace) -> int:
     from needs_analysis.classify import classify_responses, get_classifier
     from needs_analysis.config import DEFAULT_SURVEY_COLUMNS
     from needs_analysis.io import find_columns, read_table, write_csv
-
     from needs_analysis.outputs import output_file
 
     output_file(args.output, "-o", create_folder=True)
@@ -278,9 +277,8 @@ def _run_reports(args: argparse.Namespace) -> int:
 
     from needs_analysis.config import format_fiscal_year, load_config
     from needs_analysis.notebooks import NotebookError
-    from needs_analysis.report import run_reports
-
     from needs_analysis.outputs import output_folder
+    from needs_analysis.report import run_reports
 
     config = load_config(args.config)
     year = args.fiscal_year or config.fiscal_year
@@ -373,7 +371,9 @@ def _rejects_target(option: Path | None, year: int, source: Path) -> Path:
     name = f"{source.stem}_rejects.csv"
     if option is None:
         return output_file(
-            Path("reports") / str(year) / "rejects" / name, "除外した行の書き出し先", create_folder=True
+            Path("reports") / str(year) / "rejects" / name,
+            "除外した行の書き出し先",
+            create_folder=True,
         )
     if option.is_dir():
         option = option / name

@@ -156,7 +156,9 @@ def read_table(
             "Excel でパスワードを外し、.xlsx か CSV に保存し直してください。",
         )
     if suffix in (".xls", ".xlsx", ".xlsm") and _looks_binary(data):
-        raise InputError(path, f"拡張子は {suffix} ですが、Excel ブックとしても表のテキストとしても読めません。")
+        raise InputError(
+            path, f"拡張子は {suffix} ですが、Excel ブックとしても表のテキストとしても読めません。"
+        )
     text, used = _decode(path, data, encoding)
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
@@ -268,7 +270,9 @@ def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> Ra
     notes = ()
     if parsed.repaired_lines:
         lines = "、".join(f"{line}行目" for line in parsed.repaired_lines)
-        notes = (f"引用符が閉じていない行を、その1行だけで読みました: {lines}。元のファイルを確認してください。",)
+        notes = (
+            f"引用符が閉じていない行を、その1行だけで読みました: {lines}。元のファイルを確認してください。",
+        )
     return replace(
         table,
         physical_lines=parsed.physical_lines,

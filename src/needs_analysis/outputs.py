@@ -58,7 +58,9 @@ def _writable(folder: Path) -> bool:
 def output_folder(path: Path, option: str) -> Path:
     """A folder results go into: created if missing; an error if it is a file or read-only."""
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{option} の {path} はファイルです。書き出し先にはフォルダを指定してください。")
+        raise OutputError(
+            f"{option} の {path} はファイルです。書き出し先にはフォルダを指定してください。"
+        )
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -66,21 +68,29 @@ def output_folder(path: Path, option: str) -> Path:
             f"{option} のフォルダ {path} を作れません（{error.strerror}）。別の場所を指定してください。"
         ) from None
     if not _writable(path):
-        raise OutputError(f"{option} のフォルダ {path} に書き込めません。別の場所を指定してください。")
+        raise OutputError(
+            f"{option} のフォルダ {path} に書き込めません。別の場所を指定してください。"
+        )
     return path
 
 
 def output_file(path: Path, option: str, *, create_folder: bool = False) -> Path:
     """A file a result is written to: not a folder, in an existing, writable folder."""
     if path.is_dir():
-        raise OutputError(f"{option} の {path} はフォルダです。書き出すファイルの名前を指定してください。")
+        raise OutputError(
+            f"{option} の {path} はフォルダです。書き出すファイルの名前を指定してください。"
+        )
     folder = path.parent
     if create_folder and not folder.exists():
         output_folder(folder, option)
     if not folder.is_dir():
-        raise OutputError(f"{option} のフォルダ {folder} がありません。先に作るか、別の場所を指定してください。")
+        raise OutputError(
+            f"{option} のフォルダ {folder} がありません。先に作るか、別の場所を指定してください。"
+        )
     if not _writable(folder):
-        raise OutputError(f"{option} のフォルダ {folder} に書き込めません。別の場所を指定してください。")
+        raise OutputError(
+            f"{option} のフォルダ {folder} に書き込めません。別の場所を指定してください。"
+        )
     return path
 
 
@@ -117,7 +127,12 @@ def _read_manifest(manifest: Path) -> list[str]:
     names = []
     for line in manifest.read_text(encoding="utf-8").splitlines():
         # Only plain relative paths inside the folder: never follow ``..`` or absolute ones.
-        if line and not line.startswith("#") and not line.startswith("/") and ".." not in line.split("/"):
+        if (
+            line
+            and not line.startswith("#")
+            and not line.startswith("/")
+            and ".." not in line.split("/")
+        ):
             names.append(line)
     return names
 

@@ -19,9 +19,7 @@ from needs_analysis.errors import InputError
 # Characters that str.splitlines treats as line ends but that spreadsheet exports put inside
 # cells (Excel's Alt+Enter in some tools, vertical tab, form feed, Unicode separators). They
 # are read as part of the cell and become a space; only CR, LF and CRLF end a line.
-IN_CELL_SEPARATORS = str.maketrans(
-    {char: " " for char in "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"}
-)
+IN_CELL_SEPARATORS = str.maketrans({char: " " for char in "\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"})
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def _reread_alone(
         return [_unquote(cell) for cell in cells]
     raise InputError(
         path,
-        "引用符（\"）が閉じていないため、ここから後の行を正しく区切れません。"
+        '引用符（"）が閉じていないため、ここから後の行を正しく区切れません。'
         "このセルの引用符を閉じるか取り除いて保存し直してください。",
         row=number,
         column=_column_name(header, _open_quote_field(line, delimiter, broken)),

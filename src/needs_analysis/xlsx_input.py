@@ -51,7 +51,9 @@ def read_sheet(path: Path, sheet: str | None) -> SheetRows:
         elif sheet in names:
             worksheet = workbook[sheet]
         else:
-            raise InputError(path, f"シート「{sheet}」がありません（あるシート: {'、'.join(names)}）。")
+            raise InputError(
+                path, f"シート「{sheet}」がありません（あるシート: {'、'.join(names)}）。"
+            )
         notes = _fill_merged(worksheet)
         rows = [
             (number, list(values))
