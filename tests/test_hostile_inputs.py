@@ -81,6 +81,19 @@ def _other_sheet(directory: Path) -> Path:
     return _workbook(directory, "sheets.xlsx", fill)
 
 
+def _summary_sheet_first(directory: Path) -> Path:
+    def fill(workbook, sheet):
+        sheet.title = "集計"
+        sheet.append(["圏域", "件数"])
+        sheet.append(["北部", 3])
+        data = workbook.create_sheet("回答")
+        data.append(HEADER)
+        for row in _rows(3):
+            data.append(row)
+
+    return _workbook(directory, "summary_first.xlsx", fill)
+
+
 def _merged_areas(directory: Path) -> Path:
     def fill(workbook, sheet):
         sheet.append(HEADER)
@@ -249,6 +262,12 @@ CASES = [
     ),
     Case("uncached formula in a workbook", _uncached_formula, 2, says=("セル F3", "回答", "3行目")),
     Case("columns on another sheet", _other_sheet, 2, says=("「表紙」", "「回答データ」", "1行目")),
+    Case(
+        "columns on a sheet after a summary sheet",
+        _summary_sheet_first,
+        2,
+        says=("「集計」", "シート「回答」にあります", "1行目"),
+    ),
     Case("merged 圏域 cells", _merged_areas, 0, rows=6, says=("B2:B4", "B5:B7")),
     Case("workbook named .csv", _workbook_named_csv, 0, rows=4, says=("Excel",)),
     Case("CSV named .xlsx", _write("text.xlsx", _csv(_rows(4))), 0, rows=4, says=("CSV として",)),

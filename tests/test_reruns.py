@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,16 @@ def test_rerun_removes_only_files_an_earlier_run_wrote(two_runs):
     for name in listed:
         if not name.startswith("#"):
             assert (folder / name).is_file(), name
+
+
+@pytest.mark.slow
+def test_answers_are_never_shown_beside_respondent_attributes(two_runs):
+    first, _ = two_runs
+    attributes = {"回答者ID", "年齢区分", "性別", "世帯構成"}
+    answer_columns = {"左の文脈", "右の文脈", "回答（マスク済み）", "回答（根拠語に印）"}
+    for path in first.out_dir.glob("*.html"):
+        page = path.read_text(encoding="utf-8")
+        for head in re.findall(r"<thead>(.*?)</thead>", page, re.S):
+            headers = set(re.findall(r"<th[^>]*>\s*([^<]*?)\s*</th>", head))
+            if headers & answer_columns:
+                assert not headers & attributes, (path.name, headers)

@@ -139,6 +139,8 @@ def _run_classify(args: argparse.Namespace) -> int:
     output_file(args.output, "-o", create_folder=True)
     config = _optional_config(args.config)
     table = read_table(args.input, encoding=args.encoding, sheet=args.sheet)
+    for note in table.notes:
+        print(f"注意: {note}", file=sys.stderr)
     mapping = {
         "text": (args.text_column,)
         if args.text_column
