@@ -271,7 +271,7 @@ def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> Ra
     if parsed.repaired_lines:
         lines = "、".join(f"{line}行目" for line in parsed.repaired_lines)
         notes = (
-            f"引用符が閉じていない行を、その1行だけで読みました: {lines}。元のファイルを確認してください。",
+            f'引用符（"）の閉じ方が崩れている行を、その1行だけで読みました: {lines}。元のファイルを確認してください。',
         )
     return replace(
         table,
