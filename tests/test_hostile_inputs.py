@@ -284,7 +284,7 @@ CASES = [
         _write("ok.csv", _csv([*_rows(2), [""] * 6])),
         2,
         options=_file_under_a_file,
-        says=("--rejects",),
+        says=("--rejects", "not_a_folder はファイルです"),
     ),
     Case(
         "rejects folder missing",

@@ -83,6 +83,10 @@ def output_file(path: Path, option: str, *, create_folder: bool = False) -> Path
     folder = path.parent
     if create_folder and not folder.exists():
         output_folder(folder, option)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            f"{option} の {folder} はファイルです。書き出し先のフォルダを指定してください。"
+        )
     if not folder.is_dir():
         raise OutputError(
             f"{option} のフォルダ {folder} がありません。先に作るか、別の場所を指定してください。"
