@@ -85,6 +85,8 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
 
     say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
     survey = load_survey(config, year)
+    for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
+        say(f"注意: {note}")
     previous = load_survey(config, previous_year) if previous_year is not None else None
     resources = load_resources(config) if config.resources is not None else None
 
