@@ -152,6 +152,17 @@ CASES = [
         "UTF-16 LE without BOM", _write("u16le.csv", _csv(_rows(5)).encode("utf-16-le")), 0, rows=5
     ),
     Case(
+        "UTF-16 LE without BOM, long Japanese answers",
+        _write(
+            "u16long.csv",
+            _csv(_rows(40, "バスが少なくて病院に行けないので困っています。" * 4)).encode(
+                "utf-16-le"
+            ),
+        ),
+        0,
+        rows=40,
+    ),
+    Case(
         "UTF-16 BE without BOM", _write("u16be.csv", _csv(_rows(5)).encode("utf-16-be")), 0, rows=5
     ),
     Case("CP932", _write("sjis.csv", _csv(_rows(5, "髙橋さん宅の①番")).encode("cp932")), 0, rows=5),

@@ -190,9 +190,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     odd = sample[1::2].count(0)
     even = sample[0::2].count(0)
-    if odd > 4 * even and odd >= len(sample) // 8:
+    if odd > 4 * even and odd >= len(sample) // 32:
         return "utf-16-le"
-    if even > 4 * odd and even >= len(sample) // 8:
+    if even > 4 * odd and even >= len(sample) // 32:
         return "utf-16-be"
     return None
 
