@@ -63,7 +63,11 @@ def test_output_checks_name_the_problem(tmp_path):
         output_file(tmp_path, "-o")
     with pytest.raises(OutputError, match="がありません"):
         output_file(tmp_path / "missing" / "x.csv", "--rejects")
-    assert output_file(tmp_path / "new" / "x.csv", "-o", create_folder=True).parent.is_dir()
+    planned = output_file(tmp_path / "new" / "deeper" / "x.csv", "-o", create_folder=True)
+    assert planned == tmp_path / "new" / "deeper" / "x.csv"
+    assert not (tmp_path / "new").exists()  # made only when something is written
+    with pytest.raises(OutputError, match="ファイルです"):
+        output_file(a_file / "deeper" / "x.csv", "-o", create_folder=True)
 
 
 def _cli(args, capsys):

@@ -75,14 +75,19 @@ def output_folder(path: Path, option: str) -> Path:
 
 
 def output_file(path: Path, option: str, *, create_folder: bool = False) -> Path:
-    """A file a result is written to: not a folder, in an existing, writable folder."""
+    """A file a result is written to: not a folder, in a writable folder.
+
+    With ``create_folder`` the folder may be missing (it is made when the file is written):
+    the nearest folder that exists must then be writable. Nothing is created here.
+    """
     if path.is_dir():
         raise OutputError(
             f"{option} の {path} はフォルダです。書き出すファイルの名前を指定してください。"
         )
     folder = path.parent
-    if create_folder and not folder.exists():
-        output_folder(folder, option)
+    if create_folder:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
     if folder.exists() and not folder.is_dir():
         raise OutputError(
             f"{option} の {folder} はファイルです。書き出し先のフォルダを指定してください。"
