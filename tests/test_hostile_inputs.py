@@ -246,6 +246,12 @@ CASES = [
         rows=3,
     ),
     Case("100,000-character answer", _write("long.csv", _csv(_rows(3, "あ" * 100_000))), 0, rows=3),
+    Case(
+        "200,000-character answer",
+        _write("longer.csv", _csv(_rows(2, "い" * 200_000))),
+        0,
+        rows=2,
+    ),
     Case("30,000 rows", _large(30_000), 0, rows=30_000),
     Case(
         "row with an extra field and a short row",

@@ -58,6 +58,9 @@ def split_lines(text: str) -> list[str]:
 def read_records(path: Path, text: str, delimiter: str) -> Records:
     """Every record of ``text`` with the line it starts on; see the module docstring."""
     lines = split_lines(text)
+    # csv's default cap of 131,072 characters a cell would turn one long answer into an
+    # error; no cell can be longer than the text itself.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     source = _Lines(lines)
     reader = csv.reader(source, delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
