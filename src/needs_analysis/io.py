@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -444,8 +445,14 @@ def _point_to_other_sheet(
 # --------------------------------------------------------------------------- areas
 
 
+@functools.lru_cache(maxsize=4096)
+def _normal_short(value: str) -> str:
+    """normalize_text for the few distinct values of a coded column (圏域, 年齢区分 …)."""
+    return normalize_text(value)
+
+
 def _area_key(value: str) -> str:
-    return "".join(normalize_text(value).split())
+    return "".join(_normal_short(value).split())
 
 
 def _district_key(value: str) -> str:
@@ -550,9 +557,9 @@ def load_survey(
                 "area": area,
                 # The answer as written, for display; matching uses normalize_text later.
                 "text": cell(row, "text"),
-                "age_group": normalize_text(cell(row, "age_group")),
-                "sex": normalize_text(cell(row, "sex")),
-                "household": normalize_text(cell(row, "household")),
+                "age_group": _normal_short(cell(row, "age_group")),
+                "sex": _normal_short(cell(row, "sex")),
+                "household": _normal_short(cell(row, "household")),
                 "source_row": row.source_row,
             }
         )
