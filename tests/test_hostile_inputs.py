@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 from conftest import HEADER, csv_text, write_survey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from needs_analysis.cli import main
+from needs_analysis.errors import InputError
+from needs_analysis.io import read_table
 
 
 def _rows(count: int, text: str = "バスが少ない") -> list[list[str]]:
@@ -354,3 +358,23 @@ def test_hostile_input(case: Case, town_dir: Path, tmp_path: Path, capsys, monke
     else:
         read, accepted, rejected = _counts(captured.out)
         assert read == accepted + rejected == case.rows
+
+
+CSV_PIECES = st.sampled_from(
+    [",", '"', '""', "\r\n", "\n", "\r", "\u2028", "\x0b", " ", "1", "北部", "答え", 'a"b', "\t"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CSV_PIECES, max_size=60))
+def test_any_text_is_read_or_refused_in_one_sentence(tmp_path_factory, pieces):
+    path = tmp_path_factory.mktemp("fuzz") / "survey.csv"
+    path.write_text("回答者ID,圏域,自由記述\r\n" + "".join(pieces), encoding="utf-8")
+    try:
+        table = read_table(path)
+    except InputError as error:
+        assert str(error).startswith(str(path))
+        return
+    data_lines = len(table.rows) + table.continuation_lines
+    assert table.physical_lines is not None and 1 + data_lines <= table.physical_lines
+    assert all(len(row.cells) == len(table.header) or row.problem for row in table.rows)
