@@ -7,6 +7,7 @@ denominator.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -227,5 +228,7 @@ def figure_html(figure: go.Figure, plotly_js: str = "cdn") -> HTML:
             full_html=False,
             include_plotlyjs=plotly_js,
             config={"displaylogo": False, "responsive": True},
+            # An id from the figure itself, not a random one: reruns give the same page.
+            div_id="chart-" + hashlib.sha1(figure.to_json().encode()).hexdigest()[:12],
         )
     )

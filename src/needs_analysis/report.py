@@ -31,6 +31,7 @@ from needs_analysis.gaps import (
     year_over_year,
 )
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.outputs import fix_zip_timestamps, record_run, safe_file_name
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.privacy import (
     SHOWN,
@@ -40,6 +41,7 @@ from needs_analysis.privacy import (
     mask_table,
     people,
     protect_gaps,
+    without_quasi_identifiers,
 )
 from needs_analysis.provision import UNIT_NAME, format_density
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
@@ -107,6 +109,8 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
 
     say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
     survey = load_survey(config, year)
+    for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
+        say(f"注意: {note}")
     previous = load_survey(config, previous_year) if previous_year is not None else None
     resources = load_resources(config) if config.resources is not None else None
 
@@ -785,7 +789,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
             NotebookJob(
                 "02_brief_area.ipynb",
                 {**common, "area": area},
-                f"handout_{number:02d}_{area}",
+                f"handout_{number:02d}_{safe_file_name(area)}",
                 f"{run.municipality} {area} {run.year_label}",
             )
         )
@@ -834,19 +838,14 @@ def run_reports(
     run = prepare_run(config, year, progress=say)
     lap("読み込みと分類")
 
-    data_dir = (out_dir / "data").resolve()
-    files = [save_run(run, data_dir)]
-    survey = load_survey(config, year)
-    rejected = write_rejects(
-        survey.rejects, out_dir / "rejects" / f"{survey.summary.path.stem}_rejects.csv"
-    )
-    files += [rejected] if rejected else []
+    data_dir = Path("data")  # relative to the report folder, where the kernels run
+    files = [save_run(run, out_dir / data_dir)]
+    files += _write_all_rejects(config, year, out_dir)
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
-    files.append(
-        write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
-    )
-    shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)
+    workbook = write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
+    files.append(fix_zip_timestamps(workbook))
+    files.append(Path(shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)))
     lap("集計と Excel")
 
     jobs = notebook_jobs(run, data_dir)
@@ -861,7 +860,23 @@ def run_reports(
     for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
         files += [executed, html]
     lap("ノートブック")
+    record_run(out_dir, files)
     return RunResult(out_dir, files, timings)
+
+
+def _write_all_rejects(config: Config, year: int, out_dir: Path) -> list[Path]:
+    """The rejects files of the survey and of the resource inventory (IDs kept, text masked)."""
+    tokenizer = Tokenizer(config.user_dictionary)
+    survey = load_survey(config, year)
+    tables = [survey]
+    if config.resources is not None:
+        tables.append(load_resources(config))
+    written = []
+    for data in tables:
+        if not data.rejects.empty:
+            path = out_dir / "rejects" / f"{data.summary.path.stem}_rejects.csv"
+            written.append(write_csv(mask_table(data.rejects, tokenizer), path))
+    return written
 
 
 def plotly_js_source() -> Path:
@@ -909,7 +924,7 @@ def kwic_view(
     lines = kwic(docs, keyword, area=area or None, sort="right")
     if lines.empty:
         return HTML(f"<p>「{escape(keyword)}」を含む回答はありません。</p>")
-    return table_html(japanese_headers(lines), max_rows=rows)
+    return table_html(japanese_headers(without_quasi_identifiers(lines)), max_rows=rows)
 
 
 def why_labeled_view(
@@ -920,6 +935,5 @@ def why_labeled_view(
 
     if reason := _too_few_answers(run, docs, area, category):
         return HTML(f"<p>{escape(reason)}</p>")
-    return table_html(
-        japanese_headers(why_labeled(docs, category, area=area or None)), max_rows=rows
-    )
+    lines = without_quasi_identifiers(why_labeled(docs, category, area=area or None))
+    return table_html(japanese_headers(lines), max_rows=rows)
