@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REVIEW_XLSX",
         help="記入した確認シート（needs-analysis review が書いた .xlsx）",
     )
+    train.add_argument(
+        "--check-rules",
+        action="store_true",
+        help="ルールの点検（何にも当たらないルール・辞書が出さない語）も表示する",
+    )
     _add_config_options(train)
     train.set_defaults(handler=_run_train)
 
@@ -324,8 +329,21 @@ def _run_train(args: argparse.Namespace) -> int:
     if change is not None:
         for line in format_change(change):
             print(line)
+    if args.check_rules:
+        _print_rule_notes(model, sources, taxonomy)
     print(f"以後、設定ファイル {config.path} の classify・run・review はこのモデルを使います。")
     return 0
+
+
+def _print_rule_notes(model, sources, taxonomy) -> None:
+    from needs_analysis.classify import read_labeled
+
+    labeled = read_labeled(sources.labeled, taxonomy)
+    analyses = model.pipeline.named_steps["analyze"].transform(labeled["text"])
+    notes = model.rules.diagnose([analysis.answer for analysis in analyses])
+    print("ルールの点検:" if notes else "ルールの点検: 問題はありません。")
+    for note in notes:
+        print(f"  - {note}")
 
 
 def _run_review(args: argparse.Namespace) -> int:

@@ -113,7 +113,7 @@ def review_rows(
                 int(row["copies"]),
                 current,
                 round(float(prediction.confidence), 2),
-                escape_formula(prediction.evidence),
+                escape_formula(mask_personal_data(prediction.evidence, tokenizer)),
                 *([""] * (len(taxonomy.labels) + 3)),
             ]
         )
