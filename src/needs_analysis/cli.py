@@ -321,7 +321,7 @@ def _run_train(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(sources.taxonomy)
     print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
     print(f"学習した回答: {model.metadata['examples']:,}件")
-    counts = training_counts(model, sources, taxonomy)
+    counts = training_counts(sources, taxonomy)
     print("  " + "　".join(f"{label} {count:,}" for label, count in counts.items()))
     corrections = model.metadata.get("town_corrections", 0)
     if corrections:
@@ -336,9 +336,9 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def _print_rule_notes(model, sources, taxonomy) -> None:
-    from needs_analysis.classify import read_labeled
+    from needs_analysis.retrain import training_answers
 
-    labeled = read_labeled(sources.labeled, taxonomy)
+    labeled = training_answers(sources, taxonomy)
     analyses = model.pipeline.named_steps["analyze"].transform(labeled["text"])
     notes = model.rules.diagnose([analysis.answer for analysis in analyses])
     print("ルールの点検:" if notes else "ルールの点検: 問題はありません。")

@@ -143,16 +143,20 @@ def refit(config: Config | None) -> tuple[NeedClassifier, Path]:
     return model, model.save(model_cache_path(sources.fingerprint()))
 
 
-def training_counts(model: NeedClassifier, sources: ModelSources, taxonomy: Taxonomy) -> dict:
-    """Answers per category the model was fitted on (その他 for answers with none)."""
+def training_answers(sources: ModelSources, taxonomy: Taxonomy) -> pd.DataFrame:
+    """The answers (``text``, ``labels``, ``weight``) a model from these sources learns."""
     from needs_analysis.town_model import training_frame
 
     base = [sources.labeled] if sources.use_base else []
-    frame = training_frame(
+    return training_frame(
         base, sources.added, sources.corrections, taxonomy, sources.corrections_weight
     )
+
+
+def training_counts(sources: ModelSources, taxonomy: Taxonomy) -> dict[str, int]:
+    """Answers per category the model is fitted on (その他 for answers with none)."""
     counts = {label: 0 for label in (*taxonomy.labels, taxonomy.other)}
-    for labels in frame["labels"]:
+    for labels in training_answers(sources, taxonomy)["labels"]:
         for label in labels or (taxonomy.other,):
             counts[label] += 1
     return counts
