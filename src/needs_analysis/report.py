@@ -609,6 +609,8 @@ def ingest_table(run: RunData) -> pd.DataFrame:
         )
     if model_note(run):
         rows.append({"ファイル": "分類モデル", "内容": model_note(run)})
+        counts = ["読み込んだ行", "受け付けた行", "除外した行"]
+        return pd.DataFrame(rows).astype({c: "Int64" for c in counts})
     return pd.DataFrame(rows)
 
 
