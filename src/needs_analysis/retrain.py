@@ -23,7 +23,7 @@ from needs_analysis.classify import (
 )
 from needs_analysis.config import Config
 from needs_analysis.corrections import check_keys, read_review_sheet, save_corrections
-from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.io import load_survey
 from needs_analysis.privacy import escape_formula, mask_personal_data
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
@@ -112,8 +112,13 @@ def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> 
     """Keep a town's labelled answers beside (or instead of) the bundled ones, refit, compare."""
     taxonomy = load_taxonomy(config.taxonomy_path)
     labeled = read_labeled(source, taxonomy)  # raises on a bad file before anything is written
-    survey = load_survey(config, config.fiscal_year)
-    before = _classified(get_classifier(config), survey.responses, taxonomy)
+    try:
+        responses = load_survey(config, config.fiscal_year).responses
+    except InputError:  # no survey to compare on yet: learn the answers all the same
+        responses = None
+    before = (
+        _classified(get_classifier(config), responses, taxonomy) if responses is not None else None
+    )
     prefix = REPLACE_PREFIX if replace_bundled else ADDED_PREFIX
     target = town_labeled_dir(config) / f"{prefix}{safe_stem(source)}.tsv"
     tokenizer = Tokenizer(config.user_dictionary)
@@ -129,10 +134,11 @@ def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(target, sep="\t", index=False, encoding="utf-8", lineterminator="\n")
     model, path = refit(config)
-    after = _classified(model, survey.responses, taxonomy)
-    change = Change(
-        config.fiscal_year, _areas(config), (*taxonomy.labels, taxonomy.other), before, after
-    )
+    change = None
+    if responses is not None:
+        after = _classified(model, responses, taxonomy)
+        labels = (*taxonomy.labels, taxonomy.other)
+        change = Change(config.fiscal_year, _areas(config), labels, before, after)
     return Retrained(model, path, target, len(frame), change)
 
 
