@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import write_survey
+from conftest import ROWS, write_survey
 
 from needs_analysis.classify import (
     ModelSources,
@@ -202,8 +202,9 @@ def test_evaluate_command_prints_scores(tmp_path):
     assert "マクロ平均F1" in result.stdout and "完全一致率" in result.stdout
 
 
-def test_train_command_refits_and_reports_rules(tmp_path):
-    labeled = tmp_path / "labeled"
+def test_train_command_refits_and_reports_rules(town_dir):
+    write_survey(town_dir, ROWS)
+    labeled = town_dir / "mine"
     labeled.mkdir()
     (labeled / "a.tsv").write_text(
         "text\tcategories\n"
@@ -220,8 +221,13 @@ def test_train_command_refits_and_reports_rules(tmp_path):
         ),
         encoding="utf-8",
     )
-    result = run_cli("train", "--labeled", str(labeled))
+    config = str(town_dir / "config.toml")
+    result = run_cli(
+        "train", "--config", config, "--labeled", str(labeled), "--replace-bundled", "--check-rules"
+    )
     assert result.returncode == 0, result.stderr
     assert "6件" in result.stdout and "モデルを作りました" in result.stdout
+    assert "同梱の学習データの代わりに使います" in result.stdout
+    assert (town_dir / "labeled" / "replace_mine.tsv").is_file()
     # The default rules have lines for categories this tiny set never mentions.
     assert "どの回答にも当てはまりません" in result.stdout

@@ -27,6 +27,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -317,10 +318,20 @@ class NeedClassifier:
         taxonomy: Taxonomy,
         rules_path: Path | None = None,
         metadata: dict[str, object] | None = None,
+        sample_weight: Sequence[float] | None = None,
     ) -> NeedClassifier:
+        """Fit on texts and their label sets; ``sample_weight`` weighs answers in the
+        logistic regressions (a town's corrections count more than other answers)."""
         pipeline = build_pipeline(taxonomy.labels, rules_path)
+        y = label_matrix(label_sets, taxonomy.labels)
         with _fewer_collections():
-            pipeline.fit(list(texts), label_matrix(label_sets, taxonomy.labels))
+            if sample_weight is None:
+                pipeline.fit(list(texts), y)
+            else:
+                # Route the weights to the per-label regressions only.
+                with sklearn.config_context(enable_metadata_routing=True):
+                    pipeline.named_steps["classify"].estimator.set_fit_request(sample_weight=True)
+                    pipeline.fit(list(texts), y, sample_weight=np.asarray(sample_weight, float))
         return cls(pipeline, taxonomy.labels, taxonomy.other, dict(metadata or {}))
 
     @property
@@ -525,19 +536,41 @@ def _predict_in_processes(
 
 @dataclass(frozen=True)
 class ModelSources:
-    """Everything a fitted model depends on."""
+    """Everything a fitted model depends on.
+
+    ``labeled`` is the base set (the bundled answers, or what the config names instead);
+    ``added`` are a town's answers learned beside it, ``corrections`` a town's corrected
+    answers, weighed ``corrections_weight`` times (see :mod:`needs_analysis.town_model`).
+    """
 
     labeled: Path
     rules: Path
     taxonomy: Path
+    added: tuple[Path, ...] = ()
+    corrections: tuple[Path, ...] = ()
+    corrections_weight: float = 1.0
+    use_base: bool = True
 
     @classmethod
     def from_config(cls, config: Config | None = None) -> ModelSources:
+        from needs_analysis.town_model import town_files
+
         if config is None:
             return cls(labeled_data_dir(), package_file("rules.txt"), package_file("taxonomy.toml"))
+        town = town_files(config)
         return cls(
-            config.labeled_dir or labeled_data_dir(), config.rules_path, config.taxonomy_path
+            config.labeled_dir or labeled_data_dir(),
+            config.rules_path,
+            config.taxonomy_path,
+            added=town.replace + town.added,
+            corrections=town.corrections,
+            corrections_weight=config.corrections_weight,
+            use_base=not town.replace,
         )
+
+    @property
+    def is_town_model(self) -> bool:
+        return bool(self.added or self.corrections or not self.use_base)
 
     def fingerprint(self) -> dict[str, str]:
         def digest(paths: Iterable[Path]) -> str:
@@ -551,14 +584,19 @@ class ModelSources:
         labeled_files = (
             [*labeled.glob("*.tsv"), *labeled.glob("*.csv")] if labeled.is_dir() else [labeled]
         )
-        return {
+        fingerprint = {
             "package_version": __version__,
             "dictionary_version": dictionary_version(),
             "vectors_version": vectors_version(),
-            "training_data_sha256": digest(labeled_files),
+            "training_data_sha256": digest(labeled_files) if self.use_base else "",
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),
         }
+        if self.is_town_model:  # the town's own files; absent, the key is the bundled one's
+            fingerprint["town_added_sha256"] = digest(self.added)
+            fingerprint["town_corrections_sha256"] = digest(self.corrections)
+            fingerprint["corrections_weight"] = repr(float(self.corrections_weight))
+        return fingerprint
 
 
 def model_cache_path(fingerprint: dict[str, str]) -> Path:
@@ -568,15 +606,23 @@ def model_cache_path(fingerprint: dict[str, str]) -> Path:
 
 
 def train(sources: ModelSources) -> NeedClassifier:
-    """Fit the classifier on the labeled answers."""
+    """Fit the classifier on the labeled answers (and a town's own, when it has them)."""
     taxonomy = load_taxonomy(sources.taxonomy)
+    if sources.is_town_model:
+        from needs_analysis.town_model import fit_town_model
+
+        return fit_town_model(sources, taxonomy)
     labeled = read_labeled(sources.labeled, taxonomy)
     metadata = {**sources.fingerprint(), "examples": len(labeled)}
     return NeedClassifier.fit(labeled["text"], labeled["labels"], taxonomy, sources.rules, metadata)
 
 
 def get_classifier(config: Config | None = None, refit: bool = False) -> NeedClassifier:
-    """The classifier for a config: from the cache when its sources are unchanged."""
+    """The classifier for a config: from the cache when its sources are unchanged.
+
+    A config whose folder holds the town's labelled answers or corrections gets the
+    town's model, keyed by those files too.
+    """
     sources = ModelSources.from_config(config)
     cache = model_cache_path(sources.fingerprint())
     if cache.is_file() and not refit:

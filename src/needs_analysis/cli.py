@@ -97,14 +97,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="学習データから分類モデルを作り直す",
-        description="ラベル付きの回答からモデルを作り直し、ルールの点検結果を表示します。",
+        help="分類モデルを作り直す（町の学習データ・確認シートの修正を加えて）",
+        description="同梱の学習データに、町のラベル付きの回答（--labeled）や確認シートの修正"
+        "（--corrections）を加えてモデルを作り直します。加えた回答は設定ファイルの隣の labeled "
+        "フォルダに保存され、以後その設定の classify・run・review が作り直したモデルを使います。"
+        "今年度の回答で分類が変わった件数と、分類・圏域ごとの割合の前後を表示します。",
     )
     train.add_argument(
-        "--labeled", type=Path, help="ラベル付きの回答のフォルダ（既定: 同梱の学習データ）"
+        "--labeled",
+        type=Path,
+        help="町のラベル付きの回答（.tsv/.csv/.xlsx か、そのフォルダ）。同梱の学習データに加えます",
     )
-    train.add_argument("--config", type=Path, help="設定ファイル")
+    train.add_argument(
+        "--replace-bundled",
+        action="store_true",
+        help="--labeled の回答を同梱の学習データの代わりに使う（加えるのではなく置き換える）",
+    )
+    train.add_argument(
+        "--corrections",
+        type=Path,
+        metavar="REVIEW_XLSX",
+        help="記入した確認シート（needs-analysis review が書いた .xlsx）",
+    )
+    train.add_argument(
+        "--check-rules",
+        action="store_true",
+        help="ルールの点検（何にも当たらないルール・辞書が出さない語）も表示する",
+    )
+    _add_config_options(train)
     train.set_defaults(handler=_run_train)
+
+    review = commands.add_parser(
+        "review",
+        help="分類が迷った回答を確認シート（Excel）に書き出す",
+        description="モデルが最も迷った回答（同じ文は1行、分類・圏域に偏らないよう選ぶ）を伏せ字で "
+        "reports/<年度>/review_<年度>.xlsx に書き出します。正しい分類に ○ をつけて "
+        "needs-analysis train --corrections で読み込ませると、町のモデルが学びます。",
+    )
+    _add_config_options(review)
+    review.add_argument("-n", type=int, default=150, help="書き出す回答の数（既定: 150）")
+    review.add_argument(
+        "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
+    )
+    review.set_defaults(handler=_run_review)
 
     run = commands.add_parser(
         "run",
@@ -132,12 +167,13 @@ def _optional_config(path: Path | None):
 
 def _run_classify(args: argparse.Namespace) -> int:
     from needs_analysis.classify import classify_responses, get_classifier
-    from needs_analysis.config import DEFAULT_SURVEY_COLUMNS
+    from needs_analysis.config import DEFAULT_SURVEY_COLUMNS, load_config
     from needs_analysis.io import find_columns, read_table, write_csv
     from needs_analysis.outputs import output_file
 
     output_file(args.output, "-o", create_folder=True)
-    config = _optional_config(args.config)
+    # Like run: the sample municipality's config (and its own model) when none is named.
+    config = load_config(args.config)
     table = read_table(args.input, encoding=args.encoding, sheet=args.sheet)
     for note in table.notes:
         print(f"注意: {note}", file=sys.stderr)
@@ -246,31 +282,91 @@ def _run_evaluate(args: argparse.Namespace) -> int:
 def _run_train(args: argparse.Namespace) -> int:
     import time
 
-    from needs_analysis.classify import ModelSources, model_cache_path, train
-
-    config = _optional_config(args.config)
-    sources = ModelSources.from_config(config)
-    if args.labeled is not None:
-        sources = ModelSources(args.labeled, sources.rules, sources.taxonomy)
-    started = time.perf_counter()
-    model = train(sources)
-    path = model.save(model_cache_path(sources.fingerprint()))
-    print(f"学習データ: {sources.labeled}（{model.metadata['examples']:,}件）")
-    print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
-    print(f"辞書: {model.metadata['dictionary_version']}")
-    print(f"単語ベクトル: {model.metadata['vectors_version']}")
-    from needs_analysis.classify import read_labeled
+    from needs_analysis.classify import ModelSources
+    from needs_analysis.config import load_config
+    from needs_analysis.retrain import (
+        add_labeled,
+        apply_corrections,
+        format_change,
+        refit,
+        training_counts,
+    )
     from needs_analysis.taxonomy import load_taxonomy
 
-    labeled = read_labeled(sources.labeled, load_taxonomy(sources.taxonomy))
+    if args.replace_bundled and args.labeled is None:
+        raise NeedsAnalysisError("--replace-bundled は --labeled と一緒に指定してください。")
+    if args.labeled is not None and args.corrections is not None:
+        raise NeedsAnalysisError("--labeled と --corrections は別々に実行してください。")
+    config = load_config(args.config)
+    started = time.perf_counter()
+    change = None
+    if args.corrections is not None:
+        result = apply_corrections(config, args.corrections, args.fiscal_year)
+        print(
+            f"確認シートの修正を保存しました: {result.stored}（この年度の修正 {result.stored_rows:,}件）"
+        )
+        if result.skipped:
+            print(f"  ○ のない行・要確認の行 {result.skipped:,}件は使っていません。")
+        model, path, change = result.model, result.path, result.change
+    elif args.labeled is not None:
+        result = add_labeled(config, args.labeled, args.replace_bundled)
+        how = (
+            "同梱の学習データの代わりに使います"
+            if args.replace_bundled
+            else "同梱の学習データに加えます"
+        )
+        print(
+            f"町のラベル付きの回答 {result.stored_rows:,}件を保存しました（{how}）: {result.stored}"
+        )
+        model, path, change = result.model, result.path, result.change
+    else:
+        model, path = refit(config)
+    sources = ModelSources.from_config(config)
+    taxonomy = load_taxonomy(sources.taxonomy)
+    print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
+    print(f"学習した回答: {model.metadata['examples']:,}件")
+    counts = training_counts(sources, taxonomy)
+    print("  " + "　".join(f"{label} {count:,}" for label, count in counts.items()))
+    corrections = model.metadata.get("town_corrections", 0)
+    if corrections:
+        print(f"町の修正 {corrections:,}件を反映（重み {sources.corrections_weight:g}）")
+    if change is not None:
+        for line in format_change(change):
+            print(line)
+    if args.check_rules:
+        _print_rule_notes(model, sources, taxonomy)
+    print(f"以後、設定ファイル {config.path} の classify・run・review はこのモデルを使います。")
+    return 0
+
+
+def _print_rule_notes(model, sources, taxonomy) -> None:
+    from needs_analysis.retrain import training_answers
+
+    labeled = training_answers(sources, taxonomy)
     analyses = model.pipeline.named_steps["analyze"].transform(labeled["text"])
     notes = model.rules.diagnose([analysis.answer for analysis in analyses])
-    if notes:
-        print("ルールの点検:")
-        for note in notes:
-            print(f"  - {note}")
-    else:
-        print("ルールの点検: 問題はありません。")
+    print("ルールの点検:" if notes else "ルールの点検: 問題はありません。")
+    for note in notes:
+        print(f"  - {note}")
+
+
+def _run_review(args: argparse.Namespace) -> int:
+    import time
+
+    from needs_analysis.config import load_config
+    from needs_analysis.review import write_review
+
+    if args.n < 1:
+        raise NeedsAnalysisError("-n には1以上の数を指定してください。")
+    config = load_config(args.config)
+    started = time.perf_counter()
+    result = write_review(config, args.fiscal_year, args.out, args.n)
+    print(f"確認シートを書き出しました（{time.perf_counter() - started:.1f}秒）: {result.path}")
+    print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
+    print(
+        "  正しい分類に ○ をつけて保存し、needs-analysis train --config 設定ファイル "
+        f"--corrections {result.path.name} で読み込ませてください。"
+    )
     return 0
 
 

@@ -52,6 +52,8 @@ DEFAULT_RESOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_RESOURCE_FIELDS = ("name", "type", "area")
 
 DEFAULT_MIN_COUNT = 5
+# How many ordinary labelled answers one of the town's corrections counts for.
+DEFAULT_CORRECTIONS_WEIGHT = 3.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Config:
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
     gaps: GapSettings = field(default_factory=GapSettings)
+    corrections_weight: float = DEFAULT_CORRECTIONS_WEIGHT
 
     def survey(self, fiscal_year: int | None = None) -> SurveySource:
         """The survey source for a fiscal year (default: the config's fiscal year)."""
@@ -216,7 +219,21 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     gaps = _gap_settings(path, _table(path, raw, "gaps", required=False))
 
     classifier = _table(path, raw, "classifier", required=False)
-    _reject_unknown(path, classifier, {"taxonomy", "rules", "labeled"}, prefix="classifier.")
+    _reject_unknown(
+        path,
+        classifier,
+        {"taxonomy", "rules", "labeled", "corrections_weight"},
+        prefix="classifier.",
+    )
+    corrections_weight = classifier.get("corrections_weight", DEFAULT_CORRECTIONS_WEIGHT)
+    if (
+        not isinstance(corrections_weight, int | float)
+        or isinstance(corrections_weight, bool)
+        or not 0 < corrections_weight <= 100
+    ):
+        raise ConfigError(
+            path, "0より大きく100以下の数で書いてください。", key="classifier.corrections_weight"
+        )
     taxonomy = _optional_path(path, base, classifier, "taxonomy", "classifier.taxonomy")
     rules = _optional_path(path, base, classifier, "rules", "classifier.rules")
     labeled = _optional_path(path, base, classifier, "labeled", "classifier.labeled", is_dir=True)
@@ -239,6 +256,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
         gaps=gaps,
+        corrections_weight=float(corrections_weight),
     )
 
 

@@ -281,9 +281,20 @@ def page_style() -> HTML:
 def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
     """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
     where = f"{run.municipality}　{area}" if area else run.municipality
-    return Markdown(
-        f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）"
-    )
+    note = "、".join(filter(None, [f"needs-analysis {run.package_version}", model_note(run)]))
+    return Markdown(f"# {title}\n\n**{where}**　{run.year_label}　（{note}）")
+
+
+def model_note(run: RunData) -> str:
+    """What the town's own model learned from, for footers and the data log ("" if nothing)."""
+    metadata = run.model_metadata
+    notes = []
+    if metadata.get("town_corrections"):
+        notes.append(f"町の修正 {int(metadata['town_corrections']):,}件を反映")
+    if metadata.get("town_added"):
+        how = "で学習" if metadata.get("town_replaced_bundled") else "を追加"
+        notes.append(f"町の学習データ {int(metadata['town_added']):,}件{how}")
+    return "、".join(notes)
 
 
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
@@ -725,6 +736,10 @@ def ingest_table(run: RunData) -> pd.DataFrame:
                 "除外の理由": reasons,
             }
         )
+    if model_note(run):
+        rows.append({"ファイル": "分類モデル", "内容": model_note(run)})
+        counts = ["読み込んだ行", "受け付けた行", "除外した行"]
+        return pd.DataFrame(rows).astype({c: "Int64" for c in counts})
     return pd.DataFrame(rows)
 
 
