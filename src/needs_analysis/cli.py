@@ -371,13 +371,17 @@ def _add_pool_command(commands) -> None:
     )
     pool.add_argument("pool", type=Path, help="プールの設定ファイル（TOML）")
     pool.add_argument(
-        "--scheduler", metavar="ADDRESS", help="既存の Dask クラスタのスケジューラ（tcp://host:8786）"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="既存の Dask クラスタのスケジューラ（tcp://host:8786）",
     )
     pool.add_argument(
         "--workers", type=int, help="この計算機に作るワーカーの数（既定: CPU のコア数）"
     )
     pool.add_argument(
-        "--fast", action="store_true", help="速い分類（ルールと語の特徴だけ。文の意味のモデルを使わない）"
+        "--fast",
+        action="store_true",
+        help="速い分類（ルールと語の特徴だけ。文の意味のモデルを使わない）",
     )
     pool.add_argument(
         "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
