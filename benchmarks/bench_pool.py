@@ -179,6 +179,7 @@ def main() -> None:
         print(f"worker {address}: peak memory {mib:,.0f} MiB")
     print(f"this process (client and one-process run): peak memory {_peak_rss_mib():,.0f} MiB")
     print("gap tables: pool equal to one process for every town")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
