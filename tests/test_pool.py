@@ -168,6 +168,11 @@ def test_pool_file_errors_name_the_key(tmp_path):
         load_pool(path)
 
 
+def test_cli_rejects_zero_workers(pool_file, capsys):
+    assert main(["pool", str(pool_file), "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
 def test_lost_worker_is_retried_without_double_counting(pool_file, pooled):
     pool = load_pool(pool_file)
     killed: list[str] = []

@@ -166,10 +166,9 @@ def run_pool(
     started = time.perf_counter()
     results, towns = _load_configs(pool)
     say(f"町の設定を読みました（{len(towns)}町、処理できない町 {len(results) - len(towns)}）")
-    for name, reason in prepare_models(
-        {name: config for name, (config, _) in towns.items()}, fast
-    ).items():
-        _fail(results, name, reason)
+    models = prepare_models({name: config for name, (config, _) in towns.items()}, fast)
+    for name, reason in models.items():
+        results[name].error = reason
         del towns[name]
     timings["設定と分類モデル"] = time.perf_counter() - started
     if not towns:
@@ -209,10 +208,6 @@ def _load_configs(pool: Pool) -> tuple[dict[str, TownResult], dict[str, tuple[Co
         results[name] = TownResult(name, member.config_path, year, config.min_count)
         towns[name] = (config, year)
     return results, towns
-
-
-def _fail(results: dict[str, TownResult], name: str, reason: str) -> None:
-    results[name].error = reason
 
 
 def _reasons(results: dict[str, TownResult]) -> str:
@@ -333,7 +328,7 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with client:
             yield client
         return
-    count = workers or os.cpu_count() or 1
+    count = workers if workers is not None else os.cpu_count() or 1
     if count < 1:
         raise NeedsAnalysisError("--workers には1以上の数を指定してください。")
     with (
