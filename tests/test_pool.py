@@ -65,15 +65,15 @@ def pool_file(towns, tmp_path_factory) -> Path:
     return _write_pool(tmp_path_factory.mktemp("pool") / "pool.toml", list(towns.values()))
 
 
-def _cluster():
-    return distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-
-
 @pytest.fixture(scope="module")
 def client():
-    with _cluster() as cluster, distributed.Client(cluster) as client:
+    """A real two-worker LocalCluster; the lost-worker test (last) kills one of them."""
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client
 
 
@@ -173,28 +173,27 @@ def test_cli_rejects_zero_workers(pool_file, capsys):
     assert "--workers" in capsys.readouterr().err
 
 
-def test_lost_worker_is_retried_without_double_counting(pool_file, pooled):
+def test_lost_worker_is_retried_without_double_counting(pool_file, pooled, client):
     pool = load_pool(pool_file)
+    pids = client.run(os.getpid)
     killed: list[str] = []
-    with _cluster() as cluster, distributed.Client(cluster) as client:
-        pids = client.run(os.getpid)
 
-        def kill_a_classifying_worker() -> None:
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and not killed:
-                for address, keys in client.processing().items():
-                    if any("classify_partition" in str(key) for key in keys):
-                        os.kill(pids[address], signal.SIGKILL)
-                        killed.append(address)
-                        return
-                time.sleep(0.01)
+    def kill_a_classifying_worker() -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not killed:
+            for address, keys in client.processing().items():
+                if any("classify_partition" in str(key) for key in keys):
+                    os.kill(pids[address], signal.SIGKILL)
+                    killed.append(address)
+                    return
+            time.sleep(0.005)
 
-        killer = threading.Thread(target=kill_a_classifying_worker)
-        killer.start()
-        again = run_pool(pool, client, rows_per_partition=PARTITION_ROWS)
-        killer.join()
-        assert killed, "no worker was classifying"
-        assert killed[0] not in client.scheduler_info()["workers"]
-    assert pd.DataFrame(accounting_table(again.towns)).equals(accounting_table(pooled.towns))
+    killer = threading.Thread(target=kill_a_classifying_worker)
+    killer.start()
+    again = run_pool(pool, client, rows_per_partition=PARTITION_ROWS)
+    killer.join()
+    assert killed, "no worker was classifying"
+    assert killed[0] not in client.scheduler_info()["workers"]
+    assert accounting_table(again.towns).equals(accounting_table(pooled.towns))
     for town, clean in zip(again.towns, pooled.towns, strict=True):
         pd.testing.assert_frame_equal(town.gaps, clean.gaps)
