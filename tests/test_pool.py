@@ -105,14 +105,15 @@ def test_every_row_is_accounted_for_and_pool_totals_are_sums(pooled):
     assert total["読み込んだ行"] == sum(t.summary.rows_read for t in pooled.towns)
 
 
-def test_classifier_is_built_in_each_worker_process(pooled, client, towns):
+def test_classifier_is_loaded_once_per_worker_process(pooled, client, towns):
     from needs_analysis import pool_tasks
 
-    cached = client.run(lambda: sorted(path for path, _ in pool_tasks._models))
-    paths = {str(load_config(path).path) for path, _ in towns.values()}
-    assert any(cached.values())
-    for keys in cached.values():
-        assert set(keys) <= paths
+    # Both towns use the bundled labeled data, rules and taxonomy: one model per worker,
+    # loaded there (the client never sends one), for both towns' configs.
+    seen = client.run(lambda: (len(pool_tasks._models), sorted(pool_tasks._sources)))
+    assert all(models == 1 for models, _ in seen.values())
+    configs = {path for _, paths in seen.values() for path in paths}
+    assert configs == {str(load_config(path).path) for path, _ in towns.values()}
 
 
 def test_town_rates_suppress_small_counts(pooled):

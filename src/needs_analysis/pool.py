@@ -179,10 +179,12 @@ def run_pool(
     )
     timings["読み込みと分類"] = time.perf_counter() - started - sum(timings.values())
     say("町ごとの困りごとと不足の候補を計算しています")
+    by_town = dict(iter(classified.groupby("town", sort=False)))
     for result in results.values():
         if result.processed:
             try:
-                _town_tables(result, towns[result.town][0], classified)
+                rows = by_town.get(result.town, classified.iloc[:0])
+                _town_tables(result, towns[result.town][0], rows)
             except NeedsAnalysisError as error:  # e.g. the town's resource list
                 result.error, result.gaps = str(error), None
     timings["集計"] = time.perf_counter() - started - sum(timings.values())
@@ -265,11 +267,10 @@ def _outcome(read) -> tuple[str, IngestSummary | None, pd.DataFrame | None]:
     return read.error, read.summary, read.rejects
 
 
-def _town_tables(result: TownResult, config: Config, classified: pd.DataFrame) -> None:
+def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None:
     """The town's gap table from its classified rows, computed as a single-town run does."""
     from needs_analysis.report import year_tables
 
-    rows = classified[classified["town"] == result.town]
     result.classified_rows = len(rows)
     if result.summary is not None and result.classified_rows != result.summary.accepted:
         raise AssertionError("classified rows differ from accepted rows")  # a bug

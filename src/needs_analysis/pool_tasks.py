@@ -21,10 +21,11 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.io import IngestSummary
 
 if TYPE_CHECKING:
-    from needs_analysis.classify import NeedClassifier
+    from needs_analysis.classify import ModelSources, NeedClassifier
     from needs_analysis.config import Config
 
-_models: dict[tuple[str, bool], NeedClassifier] = {}
+_sources: dict[str, ModelSources] = {}  # config path -> what its classifier is fitted on
+_models: dict[tuple[ModelSources, bool], NeedClassifier] = {}
 
 
 @dataclass
@@ -89,11 +90,15 @@ def classify_partition(
 
 
 def worker_model(config_path: str, fast: bool) -> NeedClassifier:
-    """The classifier of a config, loaded once per process (from the model cache)."""
-    key = (config_path, fast)
-    if key not in _models:
-        from needs_analysis.config import load_config
+    """The classifier of a config, loaded once per process (from the model cache) and
+    shared by every town whose config names the same labeled data, rules and taxonomy."""
+    from needs_analysis.classify import ModelSources
+    from needs_analysis.config import load_config
 
+    if config_path not in _sources:
+        _sources[config_path] = ModelSources.from_config(load_config(config_path))
+    key = (_sources[config_path], fast)
+    if key not in _models:
         _models[key] = build_classifier(load_config(config_path), fast)
     return _models[key]
 
