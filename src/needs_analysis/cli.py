@@ -369,14 +369,17 @@ def _add_pool_command(commands) -> None:
         "町ごとの困りごとの割合（95%区間つき）と不足の候補を並べた全体資料と Excel を "
         "<out>/pool/ に書き出します。--scheduler を省くとこの計算機の中に Dask のクラスタを作ります。",
     )
-    pool.add_argument("pool", type=Path, help="プールの設定ファイル（TOML）")
+    pool.add_argument("pool", type=Path, metavar="POOL.toml", help="プールの設定ファイル（TOML）")
     pool.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="既存の Dask クラスタのスケジューラ（tcp://host:8786）",
     )
     pool.add_argument(
-        "--workers", type=int, help="この計算機に作るワーカーの数（既定: CPU のコア数）"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="この計算機に作るワーカーの数（既定: CPU のコア数）",
     )
     pool.add_argument(
         "--fast",
