@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=2, help="同時に実行するノートブックの数（既定: 2）"
     )
     run.set_defaults(handler=_run_reports)
+    _add_pool_command(commands)
     return parser
 
 
@@ -505,6 +506,74 @@ def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path, toke
     if summary.rejected:
         write_csv(mask_table(rejects, tokenizer), target)
         print(f"除外した行の一覧（回答者IDは残し、回答の個人情報は伏せ字）: {target}")
+
+
+def _add_pool_command(commands) -> None:
+    pool = commands.add_parser(
+        "pool",
+        help="複数の町の調査をまとめて分類・集計し、町ごとの比較を書き出す（Dask）",
+        description="プールの設定ファイル（TOML）に並べた町の設定ごとに調査を読み込み、Dask で分類し、"
+        "町ごとの困りごとの割合（95%区間つき）と不足の候補を並べた全体資料と Excel を "
+        "<out>/pool/ に書き出します。--scheduler を省くとこの計算機の中に Dask のクラスタを作ります。",
+    )
+    pool.add_argument("pool", type=Path, metavar="POOL.toml", help="プールの設定ファイル（TOML）")
+    pool.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="既存の Dask クラスタのスケジューラ（tcp://host:8786）",
+    )
+    pool.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="この計算機に作るワーカーの数（既定: CPU のコア数）",
+    )
+    pool.add_argument(
+        "--fast",
+        action="store_true",
+        help="速い分類（ルールと語の特徴だけ。文の意味のモデルを使わない）",
+    )
+    pool.add_argument(
+        "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
+    )
+    pool.set_defaults(handler=_run_pool)
+
+
+def _run_pool(args: argparse.Namespace) -> int:
+    import time
+
+    from needs_analysis.pool import connect, load_pool, run_pool
+    from needs_analysis.pool_report import write_overview
+
+    pool = load_pool(args.pool)
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
+
+    if args.scheduler and args.workers:
+        print("注意: --scheduler を指定したので --workers は使いません。", file=sys.stderr)
+    print(f"{pool.name}: {len(pool.members)}町をまとめて処理します。", flush=True)
+    with connect(args.scheduler, args.workers) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        print(f"Dask のワーカー: {workers}　ダッシュボード: {client.dashboard_link}", flush=True)
+        result = run_pool(pool, client, fast=args.fast, show_progress=True, say=say)
+    out_dir = args.out / "pool"
+    files = write_overview(result, out_dir)
+    print()
+    for town in result.towns:
+        if town.processed:
+            summary = town.summary
+            print(
+                f"  {town.town}: 読み込んだ行 {summary.rows_read:,} = 受け付けた行 "
+                f"{summary.accepted:,} + 除外した行 {summary.rejected:,}"
+            )
+        else:
+            print(f"  {town.town}: 処理できませんでした（{town.error}）", file=sys.stderr)
+    print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {out_dir}")
+    for path in files[:2]:
+        print(f"  {path}")
+    return 0 if all(town.processed for town in result.towns) else 1
 
 
 if __name__ == "__main__":

@@ -980,7 +980,9 @@ def characteristic_words(
         table = table[table["group"] == group]
     table = table[table["count_in"] >= min_doc_count].copy()
     table["n_in"] = table["group"].map(n_in).astype("int64")
-    table["count_out"] = (table["word"].map(word_docs) - table["count_in"]).astype("int64")
+    # astype before subtracting: with pyarrow installed, mapping an empty text column keeps
+    # the text dtype, which cannot be subtracted from.
+    table["count_out"] = table["word"].map(word_docs).astype("int64") - table["count_in"]
     table["n_out"] = total - table["n_in"]
     table["rate_in"] = table["count_in"] / table["n_in"]
     table["rate_out"] = table["count_out"] / table["n_out"].where(table["n_out"] > 0)
