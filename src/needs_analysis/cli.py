@@ -120,6 +120,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=2, help="同時に実行するノートブックの数（既定: 2）"
     )
+    run.add_argument(
+        "--no-pdf",
+        dest="pdf",
+        action="store_false",
+        default=None,
+        help="PDF を作らない（HTML と Excel だけ。設定ファイルの report.pdf = false と同じ）",
+    )
+    run.add_argument(
+        "--kwic",
+        metavar="語,語",
+        help="探索ページで文脈を見る語（カンマ区切り。既定: 設定ファイルの report.kwic、なければ町の特徴語）",
+    )
+    run.add_argument(
+        "--category",
+        help="探索ページの「この分類になった理由」で見る分類（既定: 設定ファイルの report.category）",
+    )
     run.set_defaults(handler=_run_reports)
     return parser
 
@@ -286,15 +302,36 @@ def _run_reports(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
 
     try:
-        result = run_reports(config, year, args.out, progress=progress, workers=args.workers)
+        result = run_reports(
+            config,
+            year,
+            args.out,
+            progress=progress,
+            workers=args.workers,
+            pdf=args.pdf,
+            kwic=_comma_list(args.kwic),
+            category=args.category,
+        )
     except NotebookError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return 1
     print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {result.out_dir}")
     print(f"  全体資料: {result.out_dir / 'index.html'}")
+    pdfs = [path for path in result.files if path.suffix == ".pdf"]
+    if pdfs:
+        print(f"  PDF: {len(pdfs)}件（HTML と同じ名前で同じフォルダ）")
+    if result.note:
+        print(f"注意: {result.note}")
     for stage, seconds in result.timings.items():
         print(f"  {stage}: {seconds:.1f}秒")
     return 0
+
+
+def _comma_list(value: str | None) -> list[str] | None:
+    """「送迎,ゴミ」 or 「送迎、ゴミ」 → ["送迎", "ゴミ"]; None when the option was not given."""
+    if value is None:
+        return None
+    return [word.strip() for word in value.replace("、", ",").split(",") if word.strip()]
 
 
 def _add_config_options(command: argparse.ArgumentParser) -> None:

@@ -9,8 +9,8 @@ holds an unmasked answer.
 from __future__ import annotations
 
 import pickle
-import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -640,10 +640,14 @@ class RunResult:
     out_dir: Path
     files: list[Path]
     timings: dict[str, float]
+    note: str = ""
 
 
-def notebook_jobs(run: RunData, data_dir: Path) -> list:
-    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration."""
+def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None = None) -> list:
+    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration.
+
+    ``explore`` holds the exploration notebook's keywords and category (comma-separated).
+    """
     from needs_analysis.notebooks import NotebookJob
 
     common = {"data_dir": str(data_dir), "plotly_js": PLOTLY_JS}
@@ -675,7 +679,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
     jobs.append(
         NotebookJob(
             "04_explore_free_text.ipynb",
-            dict(common),
+            {**common, **(explore or {})},
             "explore",
             f"{run.municipality} {run.year_label} 自由記述の探索",
         )
@@ -689,8 +693,16 @@ def run_reports(
     out: Path | str = "reports",
     progress=None,
     workers: int = 2,
+    pdf: bool | None = None,
+    kwic: Sequence[str] | None = None,
+    category: str | None = None,
 ) -> RunResult:
-    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``."""
+    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
+
+    ``pdf`` (default: the config's ``report.pdf``) prints a PDF beside each page; ``kwic``
+    and ``category`` (default: the config's, else chosen from the answers) steer the
+    exploration page's keyword views.
+    """
     from needs_analysis.notebooks import execute_all
 
     say = progress or (lambda message: None)
@@ -721,10 +733,13 @@ def run_reports(
     files.append(
         write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
     )
-    shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)
     lap("集計と Excel")
 
-    jobs = notebook_jobs(run, data_dir)
+    explore = {
+        "keywords": ",".join(config.report.kwic if kwic is None else kwic),
+        "category": config.report.category if category is None else category,
+    }
+    jobs = notebook_jobs(run, data_dir, explore)
     say(f"ノートブックを実行しています（{len(jobs)}件）")
     done = 0
 
@@ -733,10 +748,21 @@ def run_reports(
         done += 1
         say(f"  [{done}/{len(jobs)}] {job.output_stem}.html")
 
+    pages = []
     for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
         files += [executed, html]
+        pages.append(html)
     lap("ノートブック")
-    return RunResult(out_dir, files, timings)
+    note = ""
+    if config.report.pdf if pdf is None else pdf:
+        from needs_analysis.pdf import write_pdfs
+
+        say("PDF を書き出しています")
+        printed = write_pdfs(pages, workers=workers)
+        files += list(printed.pdfs)
+        note = printed.note
+        lap("PDF")
+    return RunResult(out_dir, files, timings, note)
 
 
 def plotly_js_source() -> Path:
