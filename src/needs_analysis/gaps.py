@@ -436,9 +436,9 @@ def _reason(row) -> str:
     if pd.isna(row.rate):
         return "回答がないため判定できません"
     need = (
-        f"需要 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
+        f"困りごとの割合 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
         if not pd.isna(row.municipal_rate)
-        else f"需要 {row.rate:.1%}"
+        else f"困りごとの割合 {row.rate:.1%}"
     )
     if not row.above:
         return f"{need}はほかの圏域と比べて有意に高くないため、該当しません"
