@@ -246,7 +246,9 @@ def _report_options(path: Path, table: dict[str, Any]) -> ReportOptions:
         kwic = [kwic]
     words = _string_list(path, kwic, "report.kwic")
     category = _string(path, table, "category", "report.category") or ""
-    return ReportOptions(pdf=pdf, kwic=tuple(w.strip() for w in words if w.strip()), category=category)
+    return ReportOptions(
+        pdf=pdf, kwic=tuple(w.strip() for w in words if w.strip()), category=category
+    )
 
 
 def _reject_unknown(path: Path, table: dict[str, Any], allowed: set[str], prefix: str) -> None:

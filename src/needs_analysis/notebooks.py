@@ -25,7 +25,9 @@ _REMOTE_SCRIPT = re.compile(
     r'<script[^>]*src="https://cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|mathjax)/[^"]*"[^>]*>\s*</script>'
 )
 # The template's Mermaid loader imports from a CDN when a page has a diagram; ours have none.
-_MERMAID_LOADER = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S)
+_MERMAID_LOADER = re.compile(
+    r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
+)
 # A chart's reference to plotly.js (a local plotly.min.js or the CDN copy): the HTML page
 # carries the library itself, once, so that it opens on its own and offline.
 _PLOTLY_SCRIPT = re.compile(r'<script[^>]*src="[^"]*plotly[^"/]*\.js"[^>]*>\s*</script>')

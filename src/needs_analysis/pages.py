@@ -135,7 +135,9 @@ def compact_resources(run, area: str) -> pd.DataFrame:
                 "名称": "、".join(map(str, group["name"])),
             }
         )
-    return pd.DataFrame(rows, columns=["種別", "対応する困りごと", "数", "月あたり回数（計）", "名称"])
+    return pd.DataFrame(
+        rows, columns=["種別", "対応する困りごと", "数", "月あたり回数（計）", "名称"]
+    )
 
 
 def resources_block(run, area: str) -> HTML:

@@ -1,7 +1,7 @@
 """Printing the report pages to PDF with headless Chromium.
 
 Each HTML page states its own paper in CSS (``@page { size: A4 }`` or ``A4 landscape``,
-see :func:`needs_analysis.report.page_style`); Chromium honours it, so this module only
+see :func:`needs_analysis.pages.page_style`); Chromium honours it, so this module only
 finds the browser, prints, and says plainly what to install when there is none. Charts
 are plotly SVG in the page, so they reach the PDF as vector graphics.
 """

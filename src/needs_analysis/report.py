@@ -23,7 +23,7 @@ from needs_analysis.config import Config, format_fiscal_year, load_config
 from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
-from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
+from needs_analysis.privacy import mask_personal_data, mask_table, suppress_count
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
@@ -207,40 +207,6 @@ def year_tables(run: RunData) -> YearTables:
 # --------------------------------------------------------------------------- display
 
 
-def page_style() -> HTML:
-    """Print and screen style for the handouts: A4, Japanese fonts, compact tables."""
-    return HTML(
-        "<style>"
-        "@page { size: A4; margin: 12mm 12mm; }"
-        "body, .jp-RenderedHTMLCommon { font-family: IPAGothic, 'Noto Sans CJK JP',"
-        " 'Hiragino Sans', Meiryo, sans-serif; }"
-        ".jp-RenderedHTMLCommon table { font-size: 12px; border-collapse: collapse; }"
-        ".jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 6px; }"
-        ".na-note { color: #555; font-size: 12px; font-weight: normal; }"
-        ".na-gap { border-left: 4px solid #d95f02; padding: 2px 10px; margin: 8px 0; }"
-        "@media print {"
-        " html, body { height: auto !important; font-size: 11px; }"
-        " .modebar-container { display: none !important; }"
-        " .jp-Notebook { padding: 0 !important; }"
-        " .jp-Cell { padding: 0 !important; break-inside: avoid; }"
-        " .jp-RenderedHTMLCommon h1 { font-size: 18px; margin: 0 0 4px; }"
-        " .jp-RenderedHTMLCommon h2 { font-size: 15px; margin: 10px 0 4px; }"
-        " .jp-RenderedHTMLCommon h3 { font-size: 13px; margin: 6px 0 2px; }"
-        " .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li { margin: 2px 0; }"
-        " .jp-RenderedHTMLCommon table { font-size: 10px; }"
-        "}"
-        "</style>"
-    )
-
-
-def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
-    """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
-    where = f"{run.municipality}　{area}" if area else run.municipality
-    return Markdown(
-        f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）"
-    )
-
-
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
     """A table for a handout: no index, Japanese headers as given, text escaped,
     fractions rounded to three decimals (a percentage column stays as it was built)."""
@@ -408,11 +374,17 @@ def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
     )
 
 
-def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
-    """A few questions for the 第2層 council, one per flagged gap and one to close."""
+def council_questions(
+    gaps: pd.DataFrame, area: str, most: int = 3, min_count: int = 5
+) -> list[str]:
+    """Two or three questions for the 第2層 council: one per flagged gap (the highest
+    ranked first), one on the area's most frequent need when nothing is flagged, and one
+    to close."""
     flagged = ranked_gaps(gaps)
-    flagged = flagged[flagged["area"] == area]
+    flagged = flagged[flagged["area"] == area].head(most - 1)
     questions = []
+    if flagged.empty:
+        questions.append(_top_need_question(gaps, area, min_count))
     for row in flagged.itertuples(index=False):
         if row.resources == 0:
             questions.append(
@@ -428,6 +400,18 @@ def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
         "この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。"
     )
     return questions
+
+
+def _top_need_question(gaps: pd.DataFrame, area: str, min_count: int) -> str:
+    # Only a category counted at or above the disclosure threshold may be named.
+    rows = gaps[(gaps["area"] == area) & gaps["rate"].notna() & (gaps["count"] >= min_count)]
+    if rows.empty:
+        return "この圏域で、いま一番困っていそうなことは何でしょうか。"
+    top = rows.sort_values(["rate", "category"], ascending=[False, True]).iloc[0]
+    return (
+        f"この圏域でいちばん多い困りごとは「{top['category']}」でした。"
+        "今ある支えで足りているか、足りないとしたら誰に何をお願いできそうでしょうか。"
+    )
 
 
 def questions_markdown(questions: list[str]) -> Markdown:
@@ -523,57 +507,6 @@ def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4)
 # --------------------------------------------------------------------------- workbook
 
 
-def workbook_tables(run: RunData, tables: YearTables) -> dict[str, pd.DataFrame]:
-    """Every table of the run with Japanese headers, small counts suppressed."""
-    gaps = _hide_small_rates(tables.gaps, run.min_count)
-    rates = pd.DataFrame(
-        {
-            "圏域": gaps["area"],
-            "分類": gaps["category"],
-            "自由記述のある人": gaps["n"],
-            "該当": [suppressed(c, run.min_count) for c in gaps["count"]],
-            "割合": gaps["rate"].round(4),
-            "95%区間の下限": gaps["ci_low"].round(4),
-            "95%区間の上限": gaps["ci_high"].round(4),
-            "町全体の割合": gaps["municipal_rate"].round(4),
-            "調整済み残差": gaps["residual"].round(2),
-            "検定": gaps["test"],
-            "p値": gaps["p_value"].round(4),
-            "資源の数": gaps["resources"],
-            "65歳以上千人あたり": gaps["per_1000"].round(3),
-            "町全体の密度": gaps["municipal_per_1000"].round(3),
-            "不足の候補": gaps["flag"].map({True: "該当", False: ""}),
-            "順位": gaps["rank"],
-            "判定の理由": gaps["reason"],
-            "注記": gaps["note"],
-        }
-    )
-    plan = plan_table_for_display(
-        plan_table(run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup)
-    )
-    sheets = {
-        "回答者数": respondent_table(run),
-        "困りごとと資源": rates,
-        "不足の候補": gap_display_table(tables.gaps, run.min_count),
-        "資源の一覧": pd.DataFrame(
-            {
-                "資源名": run.resources["name"],
-                "種別": run.resources["type"],
-                "圏域": run.resources["area"],
-                "月あたり回数": run.resources["per_month"],
-                "定員": run.resources["capacity"],
-                "開始年度": run.resources["started"],
-            }
-        ),
-        "圏域別の資源": supply_display_table(tables.gaps, run.areas, run.taxonomy.labels),
-        "計画の表": plan,
-        "読み込みの記録": ingest_table(run),
-    }
-    if run.previous_fiscal_year is not None:
-        sheets["前回との変化"] = change_display_table(tables.change, run.min_count)
-    return sheets
-
-
 def ingest_table(run: RunData) -> pd.DataFrame:
     """Rows read, accepted and rejected by reason, per input file: the data log."""
     rows = []
@@ -599,35 +532,19 @@ def ingest_table(run: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """An .xlsx with one sheet per table: formula-safe cells, widths set, header frozen."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def write_run_workbook(run: RunData, tables: YearTables, path: Path) -> Path:
+    """The run's workbook: numbers with formats, a 説明 sheet, print setup per sheet."""
+    import datetime
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            safe = frame.copy()
-            for column in safe.columns:
-                if not pd.api.types.is_numeric_dtype(safe[column]):
-                    safe[column] = safe[column].map(
-                        lambda v: escape_formula(v) if isinstance(v, str) else v
-                    )
-            safe = safe.astype(object).where(safe.notna(), None)
-            safe.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for index, column in enumerate(safe.columns, start=1):
-                sheet.cell(row=1, column=index).font = Font(bold=True)
-                longest = max(
-                    [len(str(column)), *(len(str(v)) for v in safe[column] if v is not None)]
-                )
-                sheet.column_dimensions[get_column_letter(index)].width = min(60, 4 + longest * 1.6)
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell.value, str) and len(cell.value) > 40:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return path
+    from needs_analysis import workbook
+
+    return workbook.write_workbook(
+        workbook.workbook_sheets(run, tables),
+        path,
+        header=f"{run.municipality}　{run.year_label}",
+        # The start of the fiscal year: the same on every rerun of the same year.
+        stamp=datetime.datetime(run.fiscal_year, 4, 1),
+    )
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -730,9 +647,7 @@ def run_reports(
     files += [rejected] if rejected else []
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
-    files.append(
-        write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
-    )
+    files.append(write_run_workbook(run, tables, out_dir / f"needs_analysis_{year}.xlsx"))
     lap("集計と Excel")
 
     explore = {
