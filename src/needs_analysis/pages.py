@@ -51,6 +51,7 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
 .na-row {{ display: flex; gap: 10px; align-items: flex-start; }}
 .na-row > div {{ flex: 0 1 auto; min-width: 0; }}
 .na-row table {{ font-size: 10px; }}
+.na-resources td:not(:last-child) {{ white-space: nowrap; }}
 .na-row td, .na-row th {{ padding: 1px 3px !important; }}
 .na-footer {{ font-size: 8.5px; color: #777; border-top: 1px solid #ccc;
   margin-top: 6px !important; padding-top: 2px; }}
@@ -145,7 +146,7 @@ def resources_block(run, area: str) -> HTML:
     table = compact_resources(run, area)
     if table.empty:
         return HTML("<p>この圏域で今年度に数えた地域資源はありません。</p>")
-    return HTML(table.to_html(index=False, escape=True, border=0))
+    return HTML(table.to_html(index=False, escape=True, border=0, classes="na-resources"))
 
 
 def change_block(run, tables, change_table: pd.DataFrame, plotly_js: str = "cdn") -> HTML:
