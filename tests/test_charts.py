@@ -80,7 +80,7 @@ def test_change_chart_labels_all_of_many_rows():
 def test_no_previous_survey_gives_a_sentence_not_a_chart():
     run = SimpleNamespace(previous_fiscal_year=None, previous_year_label=None)
     tables = SimpleNamespace(previous_gaps=None, change=change_table(0))
-    html = pages.change_block(run, tables, pd.DataFrame()).data
+    html = pages.change_block(run, tables).data
     assert "前回の調査がない" in html and "plotly" not in html
 
 
@@ -88,8 +88,39 @@ def test_nothing_moved_gives_a_sentence():
     run = SimpleNamespace(previous_fiscal_year=2022, previous_year_label="令和4年度")
     unchanged = change_table(3).assign(rate=0.1)
     tables = SimpleNamespace(previous_gaps=gaps_table(), change=unchanged)
-    html = pages.change_block(run, tables, pd.DataFrame()).data
+    html = pages.change_block(run, tables).data
     assert "ありません" in html and "plotly" not in html
+
+
+def test_change_table_carries_n_and_interval_of_both_years():
+    run = SimpleNamespace(
+        previous_fiscal_year=2022, previous_year_label="R4", year_label="R7", min_count=5
+    )
+    previous = gaps_table()
+    current = gaps_table().assign(
+        rate=lambda t: t["rate"] + 0.05,
+        ci_low=lambda t: t["ci_low"] + 0.05,
+        ci_high=lambda t: t["ci_high"] + 0.05,
+    )
+    change = pd.DataFrame(
+        {
+            "area": ["北", "南"],
+            "category": ["移動支援", "居場所"],
+            "n": [100, 100],
+            "n_previous": [90, 100],
+            "rate_previous": [0.10, 0.02],
+            "rate": [0.15, 0.07],
+            "flag_change": ["該当なし", "該当なし"],
+        }
+    )
+    tables = SimpleNamespace(previous_gaps=previous, gaps=current, change=change)
+    table = pages.change_interval_table(run, tables).set_index("圏域")
+    assert table.loc["北", "R4の n"] == "90人" and table.loc["北", "R7の n"] == "100人"
+    assert table.loc["北", "R4の割合（95%区間）"] == "10.0%（7.0〜14.0）"
+    assert table.loc["北", "R7の割合（95%区間）"] == "15.0%（12.0〜19.0）"
+    assert table.loc["南", "R4の割合（95%区間）"] == "5未満"
+    html = pages.change_block(run, tables).data
+    assert "Plotly.newPlot" in html and "R7の割合（95%区間）" in html
 
 
 def test_no_resources_gives_a_sentence():

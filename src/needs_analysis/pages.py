@@ -149,8 +149,9 @@ def resources_block(run, area: str) -> HTML:
     return HTML(table.to_html(index=False, escape=True, border=0, classes="na-resources"))
 
 
-def change_block(run, tables, change_table: pd.DataFrame, plotly_js: str = "cdn") -> HTML:
-    """The change chart with its table, or one sentence when there is nothing to compare."""
+def change_block(run, tables, plotly_js: str = "cdn") -> HTML:
+    """The change chart with its table (n and 95% interval of both years for every row
+    drawn), or one sentence when there is nothing to compare."""
     if run.previous_fiscal_year is None or tables.previous_gaps is None:
         return HTML("<p>前回の調査がないため、変化の図はありません。</p>")
     if change_rows(tables.change).empty:
@@ -159,7 +160,37 @@ def change_block(run, tables, change_table: pd.DataFrame, plotly_js: str = "cdn"
             "組み合わせはありません。</p>"
         )
     chart = change_dumbbell(tables.change, run.previous_year_label or "前回", run.year_label)
-    return HTML(figure_html(chart, plotly_js).data + _table(change_table))
+    table = change_interval_table(run, tables)
+    return HTML(figure_html(chart, plotly_js).data + _table(table))
+
+
+def change_interval_table(run, tables) -> pd.DataFrame:
+    """The rows of the change chart: both years' n and rate with its 95% interval."""
+    rows = change_rows(tables.change)
+    now = tables.gaps.set_index(["area", "category"])
+    before = tables.previous_gaps.set_index(["area", "category"])
+    previous_label = run.previous_year_label or "前回"
+    return pd.DataFrame(
+        {
+            "圏域": rows["area"],
+            "分類": rows["category"],
+            f"{previous_label}の n": rows["n_previous"].map(_people),
+            f"{previous_label}の割合（95%区間）": [
+                _rate_with_interval(before, a, c, run.min_count)
+                for a, c in zip(rows["area"], rows["category"], strict=True)
+            ],
+            f"{run.year_label}の n": rows["n"].map(_people),
+            f"{run.year_label}の割合（95%区間）": [
+                _rate_with_interval(now, a, c, run.min_count)
+                for a, c in zip(rows["area"], rows["category"], strict=True)
+            ],
+            "不足の候補": rows["flag_change"],
+        }
+    )
+
+
+def _people(value: object) -> str:
+    return "—" if pd.isna(value) else f"{int(value):,}人"
 
 
 def supply_block(run, tables, supply_table: pd.DataFrame, plotly_js: str = "cdn") -> HTML:
