@@ -44,14 +44,13 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
   table-layout: auto; margin: 2px 0 !important; }}
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {{ padding: 1px 5px !important;
   text-align: left !important; vertical-align: top; }}
-.jp-RenderedHTMLCommon th {{ white-space: nowrap; }}
 .na-note {{ color: #555; font-size: 11px; font-weight: normal; }}
 .na-gap {{ border-left: 4px solid #d95f02; padding: 1px 8px; margin: 4px 0; }}
 .na-gap li {{ font-size: 11px; }}
 .na-row {{ display: flex; gap: 10px; align-items: flex-start; }}
 .na-row > div {{ flex: 0 1 auto; min-width: 0; }}
 .na-row table {{ font-size: 10px; }}
-.na-resources td:not(:last-child) {{ white-space: nowrap; }}
+.na-resources td:not(:last-child), .na-change td:not(:last-child) {{ white-space: nowrap; }}
 .na-row td, .na-row th {{ padding: 1px 3px !important; }}
 .na-footer {{ font-size: 8.5px; color: #777; border-top: 1px solid #ccc;
   margin-top: 6px !important; padding-top: 2px; }}
@@ -161,7 +160,8 @@ def change_block(run, tables, plotly_js: str = "cdn") -> HTML:
         )
     chart = change_dumbbell(tables.change, run.previous_year_label or "前回", run.year_label)
     table = change_interval_table(run, tables)
-    return HTML(figure_html(chart, plotly_js).data + _table(table))
+    shown = table.to_html(index=False, na_rep="—", escape=True, border=0, classes="na-change")
+    return HTML(figure_html(chart, plotly_js).data + shown)
 
 
 def change_interval_table(run, tables) -> pd.DataFrame:
@@ -169,18 +169,17 @@ def change_interval_table(run, tables) -> pd.DataFrame:
     rows = change_rows(tables.change)
     now = tables.gaps.set_index(["area", "category"])
     before = tables.previous_gaps.set_index(["area", "category"])
-    previous_label = run.previous_year_label or "前回"
     return pd.DataFrame(
         {
             "圏域": rows["area"],
             "分類": rows["category"],
-            f"{previous_label}の n": rows["n_previous"].map(_people),
-            f"{previous_label}の割合（95%区間）": [
+            "前回の n": rows["n_previous"].map(_people),
+            "前回の割合（95%区間）": [
                 _rate_with_interval(before, a, c, run.min_count)
                 for a, c in zip(rows["area"], rows["category"], strict=True)
             ],
-            f"{run.year_label}の n": rows["n"].map(_people),
-            f"{run.year_label}の割合（95%区間）": [
+            "今回の n": rows["n"].map(_people),
+            "今回の割合（95%区間）": [
                 _rate_with_interval(now, a, c, run.min_count)
                 for a, c in zip(rows["area"], rows["category"], strict=True)
             ],
