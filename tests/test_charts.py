@@ -133,7 +133,7 @@ def test_interval_table_carries_n_and_interval_beside_the_heatmap():
     table = pages.rate_interval_table(gaps_table(), AREAS, LABELS, min_count=5)
     north = table.set_index("圏域").loc["北"]
     assert north["自由記述"] == "100人"
-    assert north["移動支援"] == "10.0%（7.0〜14.0）"
+    assert north["移動支援"] == "10.0%\n（7.0〜14.0）"
     assert table.set_index("圏域").loc["南", "居場所"] == "5未満"
 
 

@@ -50,6 +50,7 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
 .na-row {{ display: flex; gap: 10px; align-items: flex-start; }}
 .na-row > div {{ flex: 0 1 auto; min-width: 0; }}
 .na-row table {{ font-size: 10px; }}
+.na-intervals td {{ white-space: nowrap; }}
 .na-resources td:not(:last-child), .na-change td:not(:last-child) {{ white-space: nowrap; }}
 .na-row td, .na-row th {{ padding: 1px 3px !important; }}
 .na-footer {{ font-size: 8.5px; color: #777; border-top: 1px solid #ccc;
@@ -212,12 +213,23 @@ def rate_interval_table(gaps: pd.DataFrame, areas, labels, min_count: int) -> pd
             "自由記述": "—" if in_area.empty else f"{int(in_area['n'].max()):,}人",
         }
         for label in labels:
-            row[label] = _rate_with_interval(table, area, label, min_count)
+            row[label] = _rate_with_interval(table, area, label, min_count, sep="\n")
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _rate_with_interval(table: pd.DataFrame, area: str, label: str, min_count: int) -> str:
+def interval_block(gaps: pd.DataFrame, areas, labels, min_count: int) -> HTML:
+    """:func:`rate_interval_table` as HTML, each rate above its interval."""
+    table = rate_interval_table(gaps, areas, labels, min_count)
+    # Escaped here, so that the line break can be written as <br>.
+    cells = table.map(lambda value: escape(str(value)).replace("\n", "<br>"))
+    cells.columns = [escape(str(column)) for column in table.columns]
+    return HTML(cells.to_html(index=False, escape=False, border=0, classes="na-intervals"))
+
+
+def _rate_with_interval(
+    table: pd.DataFrame, area: str, label: str, min_count: int, sep: str = ""
+) -> str:
     if (area, label) not in table.index:
         return "—"
     cell = table.loc[(area, label)]
@@ -226,7 +238,7 @@ def _rate_with_interval(table: pd.DataFrame, area: str, label: str, min_count: i
     if pd.isna(cell["rate"]):
         return "—"
     low, high = cell["ci_low"] * 100, cell["ci_high"] * 100
-    return f"{cell['rate'] * 100:.1f}%（{low:.1f}〜{high:.1f}）"
+    return f"{cell['rate'] * 100:.1f}%{sep}（{low:.1f}〜{high:.1f}）"
 
 
 def _table(frame: pd.DataFrame) -> str:
