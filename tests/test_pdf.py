@@ -51,3 +51,23 @@ def test_pages_print_on_the_paper_they_state(tmp_path):
     # The SVG is drawn as vector paths, not as an embedded picture.
     assert list(pypdf.PdfReader(tmp_path / "portrait.pdf").pages[0].images) == []
     assert "縦の資料" in pypdf.PdfReader(tmp_path / "portrait.pdf").pages[0].extract_text()
+
+
+@pytest.mark.slow
+def test_a_one_sheet_page_a_little_too_long_still_prints_on_one_sheet(tmp_path):
+    from needs_analysis.pages import page_style
+
+    if pdf.find_browser() is None:
+        pytest.skip(pdf.INSTALL_HINT)
+    body = "".join(f"<p>{i}行目の文章です。</p>" for i in range(40))
+    for name, one_sheet in (("fitted", True), ("plain", False)):
+        style = page_style("portrait", one_sheet=one_sheet).data
+        (tmp_path / f"{name}.html").write_text(
+            f'<html lang="ja"><head><meta charset="utf-8">{style}</head>'
+            f'<body><div class="jp-Notebook">{body}</div></body></html>',
+            encoding="utf-8",
+        )
+    pdf.write_pdfs([tmp_path / "fitted.html", tmp_path / "plain.html"])
+    assert page_sizes(tmp_path / "fitted.pdf") == [A4]
+    assert len(page_sizes(tmp_path / "plain.pdf")) == 2
+    assert "39行目" in pypdf.PdfReader(tmp_path / "fitted.pdf").pages[0].extract_text()
