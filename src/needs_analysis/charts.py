@@ -85,6 +85,12 @@ def rate_heatmap(
         plot_bgcolor="white",
         **_LAYOUT,
     )
+    _grid_axes(figure, areas, labels)
+    return figure
+
+
+def _grid_axes(figure: go.Figure, areas: Sequence[str], labels: Sequence[str]) -> None:
+    """Categories across the top and 圏域 down the side, one labelled tick per cell."""
     figure.update_xaxes(
         tickmode="array",
         tickvals=list(range(len(labels))),
@@ -104,7 +110,6 @@ def rate_heatmap(
         range=[len(areas) - 0.5, -0.5],
         automargin=True,
     )
-    return figure
 
 
 # Five steps from light to dark orange; text on the two darkest is white.

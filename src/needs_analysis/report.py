@@ -650,11 +650,7 @@ def run_reports(
     files.append(write_run_workbook(run, tables, out_dir / f"needs_analysis_{year}.xlsx"))
     lap("集計と Excel")
 
-    explore = {
-        "keywords": ",".join(config.report.kwic if kwic is None else kwic),
-        "category": config.report.category if category is None else category,
-    }
-    jobs = notebook_jobs(run, data_dir, explore)
+    jobs = notebook_jobs(run, data_dir, _explore_parameters(config, kwic, category))
     say(f"ノートブックを実行しています（{len(jobs)}件）")
     done = 0
 
@@ -670,14 +666,29 @@ def run_reports(
     lap("ノートブック")
     note = ""
     if config.report.pdf if pdf is None else pdf:
-        from needs_analysis.pdf import write_pdfs
-
         say("PDF を書き出しています")
-        printed = write_pdfs(pages, workers=workers)
-        files += list(printed.pdfs)
-        note = printed.note
+        printed, note = _print_pages(pages, workers)
+        files += printed
         lap("PDF")
     return RunResult(out_dir, files, timings, note)
+
+
+def _explore_parameters(
+    config: Config, kwic: Sequence[str] | None, category: str | None
+) -> dict[str, str]:
+    """The exploration notebook's keywords and category: the command line's, else the config's."""
+    return {
+        "keywords": ",".join(config.report.kwic if kwic is None else kwic),
+        "category": config.report.category if category is None else category,
+    }
+
+
+def _print_pages(pages: list[Path], workers: int) -> tuple[list[Path], str]:
+    """A PDF beside each page, and a note when they could not be printed."""
+    from needs_analysis.pdf import write_pdfs
+
+    printed = write_pdfs(pages, workers=workers)
+    return list(printed.pdfs), printed.note
 
 
 def plotly_js_source() -> Path:
