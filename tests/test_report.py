@@ -16,6 +16,7 @@ from needs_analysis import cli, textstats
 from needs_analysis.config import load_config
 from needs_analysis.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.plan import plan_table
+from needs_analysis.privacy import protect_gaps
 from needs_analysis.report import load_run, ranked_gaps, run_reports, year_tables
 
 pytestmark = pytest.mark.slow
@@ -156,10 +157,10 @@ def test_overview_numbers_match_the_package(small_run):
     text = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
     assert f"回答者 **{len(run.responses):,}人**" in text
     assert f"自由記述あり **{int(run.responses['has_text'].sum()):,}人**" in text
-    flagged = ranked_gaps(year_tables(run).gaps)
+    flagged = ranked_gaps(protect_gaps(year_tables(run).gaps, run.disclosure))
     assert not flagged.empty
     for row in flagged.itertuples():
-        assert f"{row.count} / {row.n}" in text
+        assert f"{row.count_label} / {row.n_label}" in text  # 「5未満 / 32」 for a hidden count
     assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
 
 
@@ -247,6 +248,36 @@ def test_small_counts_are_suppressed_in_handouts(small_run):
     assert not small.empty
     html = (result.out_dir / "index.html").read_text(encoding="utf-8")
     assert f"{run.min_count}未満" in html
+
+
+def test_hidden_cells_publish_nothing_derived_anywhere(small_run):
+    result, run = small_run
+    rule = f"{run.min_count}未満"
+    for path in result.out_dir.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert f"{rule}人" not in text, path.name
+    index = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
+    assert f"人数が{run.min_count}人未満のところは「{rule}」" in index
+    sheet = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")["困りごとと資源"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    derived = [
+        header.index(name)
+        for name in (
+            "割合",
+            "95%区間の下限",
+            "95%区間の上限",
+            "調整済み残差",
+            "p値",
+            "q値（多重比較の調整後）",
+        )
+    ]
+    hidden = [row for row in rows[1:] if row[header.index("該当")] in (rule, "非表示")]
+    assert hidden
+    for row in hidden:
+        assert all(row[i] is None for i in derived), row
+    shown = [row for row in rows[1:] if isinstance(row[header.index("該当")], int)]
+    assert shown and all(isinstance(row[header.index("割合")], (int, float)) for row in shown)
 
 
 def test_no_personal_data_in_the_small_run(small_run):

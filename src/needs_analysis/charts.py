@@ -7,11 +7,14 @@ denominator.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
+
+from needs_analysis.privacy import SHOWN, Disclosure, people, protect_gaps
 
 # Proportional Japanese fonts first: a fixed-width Gothic prints digits too wide.
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', IPAexGothic, IPAPGothic, 'Yu Gothic', 'Hiragino Sans', Meiryo, sans-serif"
@@ -40,19 +43,23 @@ def rate_heatmap(
 ) -> go.Figure:
     """Rates per 圏域 × category; hover shows n, count, 95% interval and the residual.
 
-    ``rates`` has columns area, category, n, count, rate, ci_low, ci_high, residual. Cells
-    whose count is under ``min_count`` show 「{min_count}未満」 and no rate.
+    ``rates`` has columns area, category, n, count, rate, ci_low, ci_high, residual. The
+    disclosure rule decides what each cell shows: a hidden count reads 「{min_count}未満」 or
+    「非表示」 and its cell has no colour, rate, interval or residual, in the hover too.
 
     Each cell is a rectangle with its rate written in it, so the chart prints as vector
     graphics (a plotly heatmap is drawn as a bitmap) and reads without a colour bar.
     """
-    table = rates.set_index(["area", "category"])
-    highest = max(float(rates["rate"].max(skipna=True) or 0), 1e-9) if len(rates) else 1.0
+    rule = Disclosure(min_count)
+    published = protect_gaps(rates, rule)
+    table = published.set_index(["area", "category"])
+    top = published["rate"].max(skipna=True) if len(published) else None
+    highest = max(float(0 if pd.isna(top) else top), 1e-9)
     figure = go.Figure()
     xs, ys, text, hover, ink = [], [], [], [], []
     for y, area in enumerate(areas):
         for x, label in enumerate(labels):
-            cell, fill, hover_text = _heat_cell(table, area, label, min_count, highest)
+            cell, fill, hover_text = _heat_cell(table, area, label, rule, highest)
             figure.add_shape(
                 type="rect",
                 x0=x - 0.5,
@@ -119,18 +126,22 @@ _NO_RATE = "#f0f0f0"
 
 
 def _heat_cell(
-    table: pd.DataFrame, area: str, label: str, min_count: int, highest: float
+    table: pd.DataFrame, area: str, label: str, rule: Disclosure, highest: float
 ) -> tuple[str, str, str]:
-    """(text in the cell, its fill, its hover text) for one 圏域 × category."""
+    """(text in the cell, its fill, its hover text) for one 圏域 × category.
+
+    ``table`` is the gap table as :func:`protect_gaps` publishes it, indexed by area and
+    category; a hidden cell shows its count's label and nothing computed from it.
+    """
     if (area, label) not in table.index:
         return "", _NO_RATE, f"{area}／{label}: 回答なし"
     row = table.loc[(area, label)]
-    if 0 < row["count"] < min_count:
-        return (
-            f"{min_count}未満",
-            _NO_RATE,
-            f"{area}／{label}<br>該当 {min_count}未満 / 自由記述 {int(row['n'])}人",
-        )
+    count = people(rule, row["count"], row["count_status"])
+    n = people(rule, row["n"], row["n_status"])
+    counts = f"{area}／{label}<br>該当 {count} / 自由記述 {n}"
+    if not bool(row["shown"]):
+        hidden = row["count_status"] != SHOWN
+        return (row["count_label"] if hidden else "—"), _NO_RATE, counts
     if pd.isna(row["rate"]):
         return "—", _NO_RATE, f"{area}／{label}: 自由記述なし"
     step = min(len(_FILLS) - 1, int(row["rate"] / highest * len(_FILLS)))
@@ -138,8 +149,7 @@ def _heat_cell(
     return (
         _percent(row["rate"]),
         _FILLS[step],
-        f"{area}／{label}<br>該当 {int(row['count'])}人 / 自由記述 {int(row['n'])}人"
-        f"<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}{residual}",
+        f"{counts}<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}{residual}",
     )
 
 
@@ -148,12 +158,15 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
     (a tick on each bar).
 
     ``gaps`` has area, category, count, n, rate, ci_low, ci_high and municipal_rate.
-    Categories counted under ``min_count`` in the area show no bar. Every category is a
-    labelled row; the area's rate is written in a column right of the plot, where the
-    municipal tick cannot strike through it.
+    Categories whose figures the disclosure rule hides show no bar, only their label. Every
+    category is a labelled row; the area's rate (or the hidden count's label) is written in
+    a column right of the plot, where the municipal tick cannot strike through it.
     """
-    merged = gaps[gaps["area"] == area].rename(columns={"municipal_rate": "rate_municipal"})
-    small = (merged["count"] > 0) & (merged["count"] < min_count)
+    published = protect_gaps(gaps, Disclosure(min_count))
+    merged = published[published["area"] == area].rename(
+        columns={"municipal_rate": "rate_municipal"}
+    )
+    small = ~merged["shown"]
     shown = merged["rate"].where(~small)
     rows = list(merged["category"])
     figure = go.Figure()
@@ -181,7 +194,13 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
         marker=dict(symbol="line-ns-open", size=18, line=dict(width=3, color="#d95f02")),
         hovertemplate="町全体 %{x:.1f}%<extra></extra>",
     )
-    for row, value, is_small in zip(rows, merged["rate"], small, strict=True):
+    beside = [
+        (label if status != SHOWN else "—") if hidden else _percent(value)
+        for hidden, value, label, status in zip(
+            small, merged["rate"], merged["count_label"], merged["count_status"], strict=True
+        )
+    ]
+    for row, text in zip(rows, beside, strict=True):
         figure.add_annotation(
             x=1.0,
             xref="paper",
@@ -189,7 +208,7 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
             xshift=6,
             y=row,
             yref="y",
-            text=f"{min_count}未満" if is_small else _percent(value),
+            text=text,
             showarrow=False,
             font=dict(size=11),
         )
@@ -207,9 +226,10 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
 
 
 def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str]) -> go.Figure:
-    """Resources per 1,000 residents aged 65+, per 圏域, one bar group per category.
+    """Monthly provision per 1,000 residents aged 65+, per 圏域, one bar group per category.
 
-    ``supply`` has area, category, resources, per_1000.
+    ``supply`` has area, category, resources, per_1000 and, from the gap analysis,
+    supply_unit (each category keeps its own unit: places, sessions or resources).
     """
     figure = go.Figure()
     for label in labels:
@@ -219,10 +239,10 @@ def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str
             x=list(areas),
             y=part["per_1000"],
             customdata=part["resources"].fillna(0).astype(int),
-            hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}か所（65歳以上千人あたり %{{y:.2f}}）<extra></extra>",
+            hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}か所（65歳以上千人あたり %{{y:.2f}}{_unit(part)}）<extra></extra>",
         )
     figure.update_layout(
-        title=_title("地域資源（65歳以上千人あたりの数）"),
+        title=_title("地域資源の提供（65歳以上千人あたり、月あたり）"),
         barmode="group",
         width=PRINT_WIDTH,
         height=380,
@@ -232,6 +252,13 @@ def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str
     figure.update_yaxes(title_text="65歳以上千人あたり", automargin=True)
     figure.update_xaxes(automargin=True)
     return figure
+
+
+def _unit(part: pd.DataFrame) -> str:
+    from needs_analysis.provision import UNIT_SUFFIX
+
+    units = part["supply_unit"].dropna() if "supply_unit" in part.columns else pd.Series()
+    return UNIT_SUFFIX.get(units.iloc[0], "") if len(units) else ""
 
 
 def change_dumbbell(
@@ -307,5 +334,7 @@ def figure_html(figure: go.Figure, plotly_js: str = "cdn") -> HTML:
             include_plotlyjs=plotly_js,
             # Fixed sizes: a chart that resized to the window would not fit the paper.
             config={"displaylogo": False, "responsive": False},
+            # An id from the figure itself, not a random one: reruns give the same page.
+            div_id="chart-" + hashlib.sha1(figure.to_json().encode()).hexdigest()[:12],
         )
     )

@@ -155,9 +155,13 @@ def _run_classify(args: argparse.Namespace) -> int:
     from needs_analysis.classify import classify_responses, get_classifier
     from needs_analysis.config import DEFAULT_SURVEY_COLUMNS
     from needs_analysis.io import find_columns, read_table, write_csv
+    from needs_analysis.outputs import output_file
 
+    output_file(args.output, "-o", create_folder=True)
     config = _optional_config(args.config)
     table = read_table(args.input, encoding=args.encoding, sheet=args.sheet)
+    for note in table.notes:
+        print(f"注意: {note}", file=sys.stderr)
     mapping = {
         "text": (args.text_column,)
         if args.text_column
@@ -305,10 +309,13 @@ def _run_reports(args: argparse.Namespace) -> int:
 
     from needs_analysis.config import format_fiscal_year, load_config
     from needs_analysis.notebooks import NotebookError
+    from needs_analysis.outputs import output_folder
     from needs_analysis.report import run_reports
 
     config = load_config(args.config)
     year = args.fiscal_year or config.fiscal_year
+    output_folder(args.out, "--out")
+    output_folder(args.out / str(year), "--out")
     started = time.perf_counter()
     print(f"{config.municipality} {format_fiscal_year(year)} の資料を作ります。", flush=True)
 
@@ -375,40 +382,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our output (``| head``) has gone; say nothing more.
         sys.stderr.close()
         return 0
+    except OSError as error:
+        # A file-system problem the checks before the work could not foresee (a disk that
+        # filled up, a file another program holds open): one sentence, not a traceback.
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"エラー: {where}ファイルを読み書きできません（{error.strerror}）。", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from needs_analysis.config import format_fiscal_year, load_config
-    from needs_analysis.io import load_survey, write_csv
+    from needs_analysis.io import load_resources, load_survey
+    from needs_analysis.tokenize import Tokenizer
+
+    if args.survey is not None and args.config is None:
+        raise NeedsAnalysisError(
+            f"{args.survey} を検査するには、その町の圏域表がある設定ファイルを --config で"
+            "指定してください（省略すると同梱のサンプル町の圏域で検査してしまいます）。"
+        )
+    config = load_config(args.config)
+    year = args.fiscal_year or config.fiscal_year
+    survey_path = args.survey or config.survey(year).path
+    rejects_target = _rejects_target(args.rejects, year, Path(survey_path))
+    data = load_survey(
+        config, args.fiscal_year, path=args.survey, encoding=args.encoding, sheet=args.sheet
+    )
+    print(f"年度: {format_fiscal_year(data.fiscal_year)}")
+    tokenizer = Tokenizer(config.user_dictionary)
+    _print_summary("調査ファイル", data.summary, data.rejects, rejects_target, tokenizer)
+    if args.survey is None and config.resources is not None:
+        resources = load_resources(config)
+        target = _rejects_target(None, year, resources.summary.path)
+        _print_summary("資源一覧", resources.summary, resources.rejects, target, tokenizer)
+    return 0
+
+
+def _rejects_target(option: Path | None, year: int, source: Path) -> Path:
+    """Where a file's rejected rows go, checked before the file is read."""
+    from needs_analysis.outputs import output_file
+
+    name = f"{source.stem}_rejects.csv"
+    if option is None:
+        return output_file(
+            Path("reports") / str(year) / "rejects" / name,
+            "除外した行の書き出し先",
+            create_folder=True,
+        )
+    if option.is_dir():
+        option = option / name
+    return output_file(option, "--rejects")
+
+
+def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path, tokenizer) -> None:
+    from needs_analysis.io import write_csv
     from needs_analysis.privacy import mask_table
 
-    config = load_config(args.config)
-    data = load_survey(
-        config,
-        args.fiscal_year,
-        path=args.survey,
-        encoding=args.encoding,
-        sheet=args.sheet,
-    )
-    summary = data.summary
-    print(f"調査ファイル: {summary.path}（{summary.encoding_label}）")
-    print(f"年度: {format_fiscal_year(data.fiscal_year)}")
+    print(f"{kind}: {summary.path}（{summary.encoding_label}）")
+    if summary.physical_lines is not None:
+        print(
+            f"ファイルの行数: {summary.physical_lines:,}（見出し1行、データ{summary.rows_read:,}行、"
+            f"複数行のセルの続き{summary.continuation_lines:,}行、末尾の空行"
+            f"{summary.physical_lines - 1 - summary.rows_read - summary.continuation_lines:,}行）"
+        )
     print(f"読み込んだ行: {summary.rows_read:,}")
     print(f"  受け付けた行: {summary.accepted:,}")
     print(f"  除外した行: {summary.rejected:,}")
     for reason, count in sorted(summary.rejected_by_reason.items(), key=lambda item: -item[1]):
         print(f"    {reason}: {count:,}")
-    print(f"自由記述に回答あり: {summary.with_text:,}")
-    print("圏域ごとの回答者数（うち自由記述あり）:")
+    for note in summary.notes:
+        print(f"注意: {note}")
+    if summary.with_text or kind == "調査ファイル":
+        print(f"自由記述に回答あり: {summary.with_text:,}")
+    print("圏域ごとの件数" + ("（うち自由記述あり）:" if kind == "調査ファイル" else ":"))
     for area, count in summary.respondents_by_area.items():
-        print(f"  {area}: {count:,}（{summary.with_text_by_area.get(area, 0):,}）")
+        extra = f"（{summary.with_text_by_area.get(area, 0):,}）" if kind == "調査ファイル" else ""
+        print(f"  {area}: {count:,}{extra}")
     if summary.rejected:
-        target = args.rejects or (
-            Path("reports") / str(data.fiscal_year) / "rejects" / f"{summary.path.stem}_rejects.csv"
-        )
-        write_csv(mask_table(data.rejects), target)
-        print(f"除外した行の一覧（個人情報は伏せ字）: {target}")
-    return 0
+        write_csv(mask_table(rejects, tokenizer), target)
+        print(f"除外した行の一覧（回答者IDは残し、回答の個人情報は伏せ字）: {target}")
 
 
 if __name__ == "__main__":

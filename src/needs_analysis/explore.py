@@ -16,6 +16,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from needs_analysis import textstats
+from needs_analysis.privacy import Disclosure, without_quasi_identifiers
 
 # How many keywords the page shows when none are configured.
 DEFAULT_KEYWORDS = 3
@@ -78,7 +79,9 @@ def kwic_sections(run, documents: pd.DataFrame, keywords: str, area: str = "", r
 def _kwic_block(run, documents: pd.DataFrame, word: str, area: str, rows: int) -> str:
     if reason := _too_few(run, documents, area):
         return f"<p>{escape(reason)}</p>"
-    lines = textstats.kwic(documents, word, area=area or None, sort="right")
+    lines = without_quasi_identifiers(
+        textstats.kwic(documents, word, area=area or None, sort="right")
+    )
     if lines.empty:
         return f"<p>「{escape(word)}」を含む回答はありません。</p>"
     shown = lines[["left", "keyword", "right"]].head(rows)
@@ -99,7 +102,7 @@ def why_labeled_section(
     heading = f"<h3>分類「{escape(chosen)}」</h3>"
     if reason := _too_few(run, documents, area, chosen):
         return HTML(f"{heading}<p>{escape(reason)}</p>")
-    lines = textstats.why_labeled(documents, chosen, area=area or None)
+    lines = without_quasi_identifiers(textstats.why_labeled(documents, chosen, area=area or None))
     shown = lines[["evidence", "highlighted"]].head(rows)
     table = shown.rename(
         columns={"evidence": "根拠の語", "highlighted": "回答（根拠の語を《》で示す）"}
@@ -109,13 +112,13 @@ def why_labeled_section(
 
 
 def _too_few(run, documents: pd.DataFrame, area: str, category: str = "") -> str:
-    """Why no answer may be shown for this selection (under the disclosure threshold)."""
+    """Why no answer may be shown for this selection (the disclosure rule calls it small)."""
     scope = documents[documents["has_text"]]
     if area:
         scope = scope[scope["area"] == area]
     if category:
         scope = scope[scope["categories"].map(lambda found: category in found)]
-    if len(scope) < run.min_count:
+    if len(scope) == 0 or Disclosure(run.min_count).is_small(len(scope)):
         return f"該当する回答が{run.min_count}件未満のため、回答の文脈は載せていません。"
     return ""
 

@@ -89,9 +89,31 @@ def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[P
                     f"ノートブック {job.notebook}（{job.output_stem}）のカーネルを起動できませんでした"
                     f"（{attempt}回試しました: {error}）"
                 ) from None
+    strip_run_details(executed)
     html = out_dir / f"{job.output_stem}.html"
     html.write_text(to_html(executed, job.title), encoding="utf-8")
     return executed, html
+
+
+_RUN_DETAILS = ("start_time", "end_time", "duration", "input_path", "output_path")
+
+
+def strip_run_details(executed: Path) -> Path:
+    """Remove what differs between two runs of the same inputs: times, durations, paths
+    and the random id papermill gives the parameters cell it adds."""
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    for key in _RUN_DETAILS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for key in _RUN_DETAILS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(notebook, executed)
+    return executed
 
 
 def execute_all(
@@ -103,7 +125,8 @@ def execute_all(
     there, while a failing cell comes back as a :class:`NotebookError`.
     """
     with ProcessPoolExecutor(max_workers=max(1, workers), initializer=_quiet_worker) as pool:
-        futures = [pool.submit(execute, job, out_dir) for job in jobs]
+        # Kernels run in the report folder, so the notebooks name its files relatively.
+        futures = [pool.submit(execute, job, out_dir, out_dir) for job in jobs]
         results = []
         for job, future in zip(jobs, futures, strict=True):
             try:
@@ -118,6 +141,9 @@ def execute_all(
 
 
 def _quiet_worker() -> None:
+    # Kernels inherit this: string hashing (set and dict order in libraries) stays the
+    # same from run to run, so the same inputs draw the same pages.
+    os.environ["PYTHONHASHSEED"] = "0"
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     logging.getLogger("papermill").setLevel(logging.ERROR)

@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis.charts import FONT, change_dumbbell, change_rows, figure_html, supply_bars
+from needs_analysis.privacy import SHOWN, Disclosure, people, protect_gaps
 
 Paper = Literal["portrait", "landscape"]
 # Printable area of A4 with the margins below (millimetres).
@@ -166,31 +167,37 @@ def change_block(run, tables, plotly_js: str = "cdn") -> HTML:
 
 
 def change_interval_table(run, tables) -> pd.DataFrame:
-    """The rows of the change chart: both years' n and rate with its 95% interval."""
+    """The rows of the change chart: both years' n and rate with its 95% interval, each as
+    the disclosure rule publishes it."""
     rows = change_rows(tables.change)
-    now = tables.gaps.set_index(["area", "category"])
-    before = tables.previous_gaps.set_index(["area", "category"])
+    rule = Disclosure(run.min_count)
+    now = protect_gaps(tables.gaps, rule).set_index(["area", "category"])
+    before = protect_gaps(tables.previous_gaps, rule).set_index(["area", "category"])
+    pairs = list(zip(rows["area"], rows["category"], strict=True))
+    n_before = [
+        _n_label(before, rule, *pair, n) for pair, n in zip(pairs, rows["n_previous"], strict=True)
+    ]
+    n_now = [_n_label(now, rule, *pair, n) for pair, n in zip(pairs, rows["n"], strict=True)]
     return pd.DataFrame(
         {
             "圏域": rows["area"],
             "分類": rows["category"],
-            "前回の n": rows["n_previous"].map(_people),
-            "前回の割合（95%区間）": [
-                _rate_with_interval(before, a, c, run.min_count)
-                for a, c in zip(rows["area"], rows["category"], strict=True)
-            ],
-            "今回の n": rows["n"].map(_people),
-            "今回の割合（95%区間）": [
-                _rate_with_interval(now, a, c, run.min_count)
-                for a, c in zip(rows["area"], rows["category"], strict=True)
-            ],
+            "前回の n": n_before,
+            "前回の割合（95%区間）": [_rate_with_interval(before, a, c) for a, c in pairs],
+            "今回の n": n_now,
+            "今回の割合（95%区間）": [_rate_with_interval(now, a, c) for a, c in pairs],
             "不足の候補": rows["flag_change"],
         }
     )
 
 
-def _people(value: object) -> str:
-    return "—" if pd.isna(value) else f"{int(value):,}人"
+def _n_label(table: pd.DataFrame, rule: Disclosure, area: str, label: str, n: object = None) -> str:
+    """The area's answers with text (``n``, else the table's) as printed: 「123人」,
+    「5未満」 or 「非表示」, with the status the published table gives the area."""
+    if (area, label) not in table.index:
+        return "—" if n is None or pd.isna(n) else people(rule, n)
+    cell = table.loc[(area, label)]
+    return people(rule, cell["n"] if n is None else n, cell.get("n_status"))
 
 
 def supply_block(run, tables, supply_table: pd.DataFrame, plotly_js: str = "cdn") -> HTML:
@@ -203,17 +210,18 @@ def supply_block(run, tables, supply_table: pd.DataFrame, plotly_js: str = "cdn"
 
 def rate_interval_table(gaps: pd.DataFrame, areas, labels, min_count: int) -> pd.DataFrame:
     """Beside the heatmap: per 圏域 its n, and per category the rate with its 95% interval
-    (「5未満」 where the count is suppressed)."""
-    table = gaps.set_index(["area", "category"])
+    (「5未満」 or 「非表示」 where the disclosure rule hides the cell)."""
+    rule = Disclosure(min_count)
+    table = protect_gaps(gaps, rule).set_index(["area", "category"])
     rows = []
     for area in areas:
-        in_area = gaps[gaps["area"] == area]
+        in_area = [label for label in labels if (area, label) in table.index]
         row: dict[str, str] = {
             "圏域": area,
-            "自由記述": "—" if in_area.empty else f"{int(in_area['n'].max()):,}人",
+            "自由記述": _n_label(table, rule, area, in_area[0]) if in_area else "—",
         }
         for label in labels:
-            row[label] = _rate_with_interval(table, area, label, min_count, sep="\n")
+            row[label] = _rate_with_interval(table, area, label, sep="\n")
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -227,14 +235,14 @@ def interval_block(gaps: pd.DataFrame, areas, labels, min_count: int) -> HTML:
     return HTML(cells.to_html(index=False, escape=False, border=0, classes="na-intervals"))
 
 
-def _rate_with_interval(
-    table: pd.DataFrame, area: str, label: str, min_count: int, sep: str = ""
-) -> str:
+def _rate_with_interval(table: pd.DataFrame, area: str, label: str, sep: str = "") -> str:
+    """One cell of a gap table published by :func:`protect_gaps`: the rate and its
+    interval, or the hidden count's label and nothing computed from it."""
     if (area, label) not in table.index:
         return "—"
     cell = table.loc[(area, label)]
-    if 0 < cell["count"] < min_count:
-        return f"{min_count}未満"
+    if not bool(cell["shown"]):
+        return cell["count_label"] if cell["count_status"] != SHOWN else "—"
     if pd.isna(cell["rate"]):
         return "—"
     low, high = cell["ci_low"] * 100, cell["ci_high"] * 100

@@ -8,6 +8,7 @@ are plotly SVG in the page, so they reach the PDF as vector graphics.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.outputs import FIXED_TIMESTAMP
 
 # Names the browser goes by on Debian/Ubuntu, Fedora, macOS Homebrew links and Chrome.
 BROWSER_NAMES = (
@@ -35,6 +37,13 @@ INSTALL_HINT = (
 PRINT_TIMEOUT = 120
 # Virtual time the page gets after loading, so that every chart has finished drawing.
 SETTLE_MS = 3000
+
+
+# Chromium writes the time of printing into the document information; a rerun on the same
+# data must give the same bytes, so the dates are overwritten in place (same length, so the
+# cross-reference offsets stay valid).
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}([+-]\d\d'\d\d'|Z)?\)")
+_FIXED_DIGITS = "{:04d}{:02d}{:02d}{:02d}{:02d}{:02d}".format(*FIXED_TIMESTAMP).encode()
 
 
 class PdfError(NeedsAnalysisError):
@@ -95,6 +104,21 @@ def print_to_pdf(html: Path, pdf: Path, browser: Path) -> Path:
             f"{html.name} を PDF にできませんでした（{browser.name} の終了コード "
             f"{finished.returncode}: {detail[0]}）。"
         )
+    return fix_pdf_dates(pdf)
+
+
+def fix_pdf_dates(pdf: Path) -> Path:
+    """Overwrite the creation and modification dates Chromium stamps with a fixed date."""
+
+    def fixed(match: re.Match[bytes]) -> bytes:
+        zone = match.group(2) or b""
+        zone = b"+00'00'" if len(zone) == 7 else zone
+        return b"/" + match.group(1) + b" (D:" + _FIXED_DIGITS + zone + b")"
+
+    data = pdf.read_bytes()
+    changed = _PDF_DATE.sub(fixed, data)
+    if changed != data:
+        pdf.write_bytes(changed)
     return pdf
 
 

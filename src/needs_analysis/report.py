@@ -19,11 +19,29 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis import __version__
-from needs_analysis.config import Config, format_fiscal_year, load_config
-from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
+from needs_analysis.config import Config, GapSettings, format_fiscal_year, load_config
+from needs_analysis.gaps import (
+    CHANGE_NONE,
+    VERDICT_GAP,
+    VERDICT_NO_DATA,
+    VERDICT_TOO_FEW,
+    analyse_gaps,
+    ranked_gaps,
+    supply_words,
+    year_over_year,
+)
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.outputs import record_run, safe_file_name
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
-from needs_analysis.privacy import mask_personal_data, mask_table, suppress_count
+from needs_analysis.privacy import (
+    SHOWN,
+    Disclosure,
+    mask_personal_data,
+    mask_table,
+    people,
+    protect_gaps,
+)
+from needs_analysis.provision import format_density
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
@@ -54,6 +72,17 @@ class RunData:
     model_metadata: dict[str, object] = field(default_factory=dict)
     rules_path: str = ""
     user_dictionary: str = ""
+    gap_settings: GapSettings = field(default_factory=GapSettings)
+
+    @property
+    def settings(self) -> GapSettings:
+        """The gap settings (a run saved before they existed gets the defaults)."""
+        return self.__dict__.get("gap_settings") or GapSettings()
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """The disclosure rule every table, chart and sentence of the run asks."""
+        return Disclosure(self.min_count)
 
     @property
     def year_label(self) -> str:
@@ -78,6 +107,8 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
 
     say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
     survey = load_survey(config, year)
+    for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
+        say(f"注意: {note}")
     previous = load_survey(config, previous_year) if previous_year is not None else None
     resources = load_resources(config) if config.resources is not None else None
 
@@ -114,6 +145,7 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         model_metadata=dict(model.metadata),
         rules_path=str(config.rules_path),
         user_dictionary=str(config.user_dictionary or ""),
+        gap_settings=config.gaps,
     )
 
 
@@ -171,7 +203,12 @@ def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class YearTables:
-    """The gap tables of the run's year, of the previous year, and the change between them."""
+    """The gap tables of the run's year, of the previous year, and the change between them.
+
+    ``gaps`` and ``previous_gaps`` hold every figure; ``change`` is computed from the tables
+    as published (:func:`needs_analysis.privacy.protect_gaps`), so no change is shown for a
+    cell whose figures are hidden in either year.
+    """
 
     gaps: pd.DataFrame
     previous_gaps: pd.DataFrame | None
@@ -189,6 +226,7 @@ def year_tables(run: RunData) -> YearTables:
         run.taxonomy.labels,
         run.fiscal_year,
         run.areas,
+        run.settings,
     )
     previous = None
     if run.previous_responses is not None and run.previous_fiscal_year is not None:
@@ -200,8 +238,13 @@ def year_tables(run: RunData) -> YearTables:
             run.taxonomy.labels,
             run.previous_fiscal_year,
             run.areas,
+            run.settings,
         )
-    return YearTables(current, previous, year_over_year(current, previous))
+    rule = run.disclosure
+    change = year_over_year(
+        protect_gaps(current, rule), None if previous is None else protect_gaps(previous, rule)
+    )
+    return YearTables(current, previous, change)
 
 
 # --------------------------------------------------------------------------- display
@@ -223,9 +266,25 @@ def _short_float(value: float) -> str:
 
 
 def suppressed(count: object, threshold: int) -> str:
-    if pd.isna(count):
-        return "—"
-    return suppress_count(int(count), threshold)
+    """A count on its own as printed (「5未満」 under the threshold)."""
+    return Disclosure(threshold).label(count)
+
+
+def gap_rule_note(run: RunData) -> Markdown:
+    """How a gap is flagged, in one paragraph, with the run's settings."""
+    settings = run.settings
+    return Markdown(
+        "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
+        f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
+        f"65歳以上千人あたりで町全体の{settings.supply_margin:.0%}未満（またはない）の"
+        "組み合わせを「不足の候補」としています。自由記述が"
+        f"{settings.min_answers}人未満の圏域は「{VERDICT_TOO_FEW}」です。"
+    )
+
+
+def disclosure_note(run: RunData) -> Markdown:
+    """The disclosure rule in one sentence, with the run's threshold, for a handout."""
+    return Markdown(run.disclosure.sentence())
 
 
 def percent(value: object) -> str:
@@ -233,16 +292,30 @@ def percent(value: object) -> str:
 
 
 def respondent_table(run: RunData) -> pd.DataFrame:
-    """Respondents and answers per 圏域 with the 65+ population (Japanese headers)."""
+    """Respondents and answers per 圏域 with the 65+ population (Japanese headers).
+
+    The 圏域 add up to the 町全体 row, so both columns are protected as groups.
+    """
+    rule = run.disclosure
     responses = run.responses
+    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
     rows = []
-    for area in run.areas:
-        in_area = responses[responses["area"] == area]
+    for area, many, some, many_status, some_status in zip(
+        run.areas,
+        respondents,
+        written,
+        rule.statuses(respondents),
+        rule.statuses(written),
+        strict=True,
+    ):
         rows.append(
             {
                 "圏域": area,
-                "回答者数": suppressed(len(in_area), run.min_count),
-                "自由記述あり": suppressed(int(in_area["has_text"].sum()), run.min_count),
+                "回答者数": rule.label(many, many_status),
+                "自由記述あり": rule.label(some, some_status),
                 "65歳以上人口": "—"
                 if run.populations.get(area) is None
                 else f"{run.populations[area]:,}",
@@ -251,25 +324,42 @@ def respondent_table(run: RunData) -> pd.DataFrame:
     rows.append(
         {
             "圏域": "町全体",
-            "回答者数": f"{len(responses):,}",
-            "自由記述あり": f"{int(responses['has_text'].sum()):,}",
+            "回答者数": rule.label(len(responses)),
+            "自由記述あり": rule.label(int(responses["has_text"].sum())),
             "65歳以上人口": f"{sum(v for v in run.populations.values() if v):,}",
         }
     )
     return pd.DataFrame(rows)
 
 
+def _p(value: object) -> str:
+    if pd.isna(value):
+        return "—"
+    return f"{float(value):.1e}" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def published_reason(row) -> str:
+    """The reason sentence, or a sentence without numbers where the cell's figures are hidden."""
+    if row.shown:
+        return row.reason
+    if row.n == 0:
+        return VERDICT_NO_DATA
+    if row.verdict == VERDICT_TOO_FEW:
+        return VERDICT_TOO_FEW
+    hidden = "人数が少ないため、このセルの割合や検定の数字は載せていません"
+    return f"{VERDICT_GAP}（{hidden}）" if row.flag else hidden
+
+
 def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """The flagged gaps, ranked, with n, rates, interval and supply (Japanese headers)."""
-    ranked = _hide_small_rates(ranked_gaps(gaps), min_count)
+    """The flagged gaps, ranked, with n, rates, p and q, and provision (Japanese headers)."""
+    ranked = ranked_gaps(protect_gaps(gaps, Disclosure(min_count)))
     return pd.DataFrame(
         {
             "順位": ranked["rank"].astype(int),
             "圏域": ranked["area"],
             "分類": ranked["category"],
             "該当/自由記述": [
-                f"{suppressed(c, min_count)} / {n}"
-                for c, n in zip(ranked["count"], ranked["n"], strict=True)
+                f"{c} / {n}" for c, n in zip(ranked["count_label"], ranked["n_label"], strict=True)
             ],
             "割合": ranked["rate"].map(percent),
             "95%区間": [
@@ -277,45 +367,43 @@ def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
                 for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
             ],
             "町全体": ranked["municipal_rate"].map(percent),
-            "資源（千人あたり）": [
-                f"{r}か所（{'—' if pd.isna(p) else f'{p:.2f}'}）"
-                for r, p in zip(ranked["resources"], ranked["per_1000"], strict=True)
+            "p値": ranked["p_value"].map(_p),
+            "q値": ranked["q_value"].map(_p),
+            "提供（65歳以上千人あたり）": [
+                format_density(unit, value)
+                for unit, value in zip(ranked["supply_unit"], ranked["per_1000"], strict=True)
             ],
-            "町全体の密度": ranked["municipal_per_1000"].map(
-                lambda v: "—" if pd.isna(v) else f"{v:.2f}"
-            ),
-            "判定の理由": ranked["reason"],
+            "町全体の提供": [
+                format_density(unit, value)
+                for unit, value in zip(
+                    ranked["supply_unit"], ranked["municipal_per_1000"], strict=True
+                )
+            ],
+            "判定の理由": [published_reason(row) for row in ranked.itertuples(index=False)],
         }
     )
 
 
-def _hide_small_rates(frame: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Blank the rate and interval of cells whose count is under the threshold: a rate
-    with its n would give the suppressed count away."""
-    small = (frame["count"] > 0) & (frame["count"] < min_count)
-    hidden = frame.copy()
-    for column in ("rate", "ci_low", "ci_high"):
-        if column in hidden.columns:
-            hidden[column] = hidden[column].where(~small)
-    return hidden
-
-
 def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFrame:
     """One 圏域's need per category against the municipal rate (Japanese headers)."""
-    rows = _hide_small_rates(gaps[gaps["area"] == area], min_count)
+    published = protect_gaps(gaps, Disclosure(min_count))
+    rows = published[published["area"] == area]
     return pd.DataFrame(
         {
             "分類": rows["category"],
-            "該当": [suppressed(c, min_count) for c in rows["count"]],
-            "自由記述": rows["n"],
+            "該当": rows["count_label"],
+            "自由記述": rows["n_label"],
             "割合": rows["rate"].map(percent),
             "95%区間": [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
             ],
             "町全体": rows["municipal_rate"].map(percent),
-            "資源": rows["resources"].astype(int).astype(str) + "か所",
-            "不足の候補": rows["flag"].map({True: "●", False: ""}),
+            "資源": [
+                supply_words(row) if row.resources else "なし"
+                for row in rows.itertuples(index=False)
+            ],
+            "判定": rows["verdict"],
         }
     )
 
@@ -333,6 +421,7 @@ def area_resources(run: RunData, area: str) -> pd.DataFrame:
                 lambda kind: "・".join(run.resource_categories.get(kind, ()))
             ),
             "月あたり回数": resources["per_month"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
+            "定員": resources["capacity"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
         }
     )
 
@@ -340,7 +429,7 @@ def area_resources(run: RunData, area: str) -> pd.DataFrame:
 def supply_display_table(
     gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Resources per 圏域 and category as counts, with the density per 1,000 aged 65+."""
+    """Resources per 圏域 and category, with the monthly provision per 1,000 aged 65+."""
     table = gaps.set_index(["area", "category"])
     rows = []
     for area in areas:
@@ -348,8 +437,8 @@ def supply_display_table(
         for label in labels:
             if (area, label) in table.index:
                 cell = table.loc[(area, label)]
-                density = "—" if pd.isna(cell["per_1000"]) else f"{cell['per_1000']:.2f}"
-                row[label] = f"{int(cell['resources'])}（{density}）"
+                density = format_density(cell["supply_unit"], cell["per_1000"])
+                row[label] = f"{int(cell['resources'])}か所（{density}）"
             else:
                 row[label] = "—"
         rows.append(row)
@@ -444,29 +533,51 @@ def change_note(run: RunData) -> Markdown:
     )
 
 
+def area_people(run: RunData, area: str) -> tuple[str, str]:
+    """The area's respondents and answers with text as printed: 「123人」, 「5未満」 or 「非表示」.
+
+    The same statuses as :func:`respondent_table`, so a handout never shows what the
+    overview hides.
+    """
+    table = respondent_table(run).set_index("圏域")
+    many, some = table.loc[area, "回答者数"], table.loc[area, "自由記述あり"]
+    rule = run.disclosure
+    hidden = (rule.small_label, "非表示", "—")
+    return tuple(value if value in hidden else f"{value}人" for value in (many, some))
+
+
 def area_summary(run: RunData, area: str) -> Markdown:
     """Respondents and answers in the area, and its 65+ population."""
-    in_area = run.responses[run.responses["area"] == area]
     population = run.populations.get(area)
-    people = "未設定" if population is None else f"{population:,}人"
+    residents = "未設定" if population is None else f"{population:,}人"
+    many, some = area_people(run, area)
     return Markdown(
-        f"回答者 **{suppressed(len(in_area), run.min_count)}人**、"
-        f"うち自由記述あり **{suppressed(int(in_area['has_text'].sum()), run.min_count)}人**。"
-        f"65歳以上人口 {people}。割合の分母は自由記述のある人です。"
+        f"回答者 **{many}**、うち自由記述あり **{some}**。"
+        f"65歳以上人口 {residents}。割合の分母は自由記述のある人です。"
     )
 
 
 def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3) -> HTML:
-    """Each flagged gap of the area with its reason and a few masked example answers.
+    """Each flagged gap of the area with its two numbers and a few masked example answers.
 
-    Answers are written as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must
-    print as written.
+    An area that cannot be judged says so instead of "nothing found". Answers are written
+    as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must print as written.
     """
-    flagged = ranked_gaps(gaps)
+    published = protect_gaps(gaps, run.disclosure)
+    in_area = published[published["area"] == area]
+    verdicts = set(in_area["verdict"])
+    if VERDICT_NO_DATA in verdicts and in_area["n"].eq(0).all():
+        return HTML(f"<p>{escape(VERDICT_NO_DATA)}。</p>")
+    if VERDICT_TOO_FEW in verdicts:
+        return HTML(
+            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.settings.min_answers}人未満のため、"
+            "この圏域は統計の判定をしていません。「問題がない」という意味ではありません。</p>"
+        )
+    flagged = ranked_gaps(published)
     flagged = flagged[flagged["area"] == area]
     if flagged.empty:
         return HTML(
-            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ資源が少ない組み合わせは"
+            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ提供が少ない組み合わせは"
             "見つかりませんでした。上の表と資源の一覧で、気になる分類を確かめてください。</p>"
         )
     written = run.responses[(run.responses["area"] == area) & run.responses["has_text"]]
@@ -474,17 +585,18 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
     for row in flagged.itertuples(index=False):
         carries = written["categories"].map(lambda found, label=row.category: label in found)
         picked = (
-            ()
-            if row.count < run.min_count
-            else choose_examples(written[carries], (row.category,), examples)
+            choose_examples(written[carries], (row.category,), examples)
+            if row.count_status == SHOWN and row.count > 0
+            else ()
         )
         voices = "".join(f"<li>{escape(text)}</li>" for text in picked)
         voices = f"<ul>{voices}</ul>" if voices else "<p>（回答例は載せていません）</p>"
         parts.append(
-            f'<div class="na-gap"><h3>{escape(row.category)}'
+            f'<div class="na-gap"><h3>{escape(row.category)}：{VERDICT_GAP}'
             f'<span class="na-note">（町全体での順位 {int(row.rank)}位）</span></h3>'
-            f"<p>該当 {suppressed(row.count, run.min_count)}人 / 自由記述 {row.n}人。"
-            f"{escape(row.reason)}。</p>"
+            f"<p>該当 {people(run.disclosure, row.count, row.count_status)} / "
+            f"自由記述 {people(run.disclosure, row.n, row.n_status)}。"
+            f"{escape(published_reason(row))}。</p>"
             f"<p>寄せられた声（個人が特定されないよう伏せ字にしています）:</p>{voices}</div>"
         )
     return HTML("".join(parts))
@@ -534,16 +646,10 @@ def ingest_table(run: RunData) -> pd.DataFrame:
 
 def write_run_workbook(run: RunData, tables: YearTables, path: Path) -> Path:
     """The run's workbook: numbers with formats, a 説明 sheet, print setup per sheet."""
-    import datetime
-
     from needs_analysis import workbook
 
     return workbook.write_workbook(
-        workbook.workbook_sheets(run, tables),
-        path,
-        header=f"{run.municipality}　{run.year_label}",
-        # The start of the fiscal year: the same on every rerun of the same year.
-        stamp=datetime.datetime(run.fiscal_year, 4, 1),
+        workbook.workbook_sheets(run, tables), path, header=f"{run.municipality}　{run.year_label}"
     )
 
 
@@ -581,7 +687,7 @@ def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None =
             NotebookJob(
                 "02_brief_area.ipynb",
                 {**common, "area": area},
-                f"handout_{number:02d}_{area}",
+                f"handout_{number:02d}_{safe_file_name(area)}",
                 f"{run.municipality} {area} {run.year_label}",
             )
         )
@@ -638,13 +744,9 @@ def run_reports(
     run = prepare_run(config, year, progress=say)
     lap("読み込みと分類")
 
-    data_dir = (out_dir / "data").resolve()
-    files = [save_run(run, data_dir)]
-    survey = load_survey(config, year)
-    rejected = write_rejects(
-        survey.rejects, out_dir / "rejects" / f"{survey.summary.path.stem}_rejects.csv"
-    )
-    files += [rejected] if rejected else []
+    data_dir = Path("data")  # relative to the report folder, where the kernels run
+    files = [save_run(run, out_dir / data_dir)]
+    files += _write_all_rejects(config, year, out_dir)
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
     files.append(write_run_workbook(run, tables, out_dir / f"needs_analysis_{year}.xlsx"))
@@ -670,6 +772,7 @@ def run_reports(
         printed, note = _print_pages(pages, workers)
         files += printed
         lap("PDF")
+    record_run(out_dir, files)
     return RunResult(out_dir, files, timings, note)
 
 
@@ -689,6 +792,21 @@ def _print_pages(pages: list[Path], workers: int) -> tuple[list[Path], str]:
 
     printed = write_pdfs(pages, workers=workers)
     return list(printed.pdfs), printed.note
+
+
+def _write_all_rejects(config: Config, year: int, out_dir: Path) -> list[Path]:
+    """The rejects files of the survey and of the resource inventory (IDs kept, text masked)."""
+    tokenizer = Tokenizer(config.user_dictionary)
+    survey = load_survey(config, year)
+    tables = [survey]
+    if config.resources is not None:
+        tables.append(load_resources(config))
+    written = []
+    for data in tables:
+        if not data.rejects.empty:
+            path = out_dir / "rejects" / f"{data.summary.path.stem}_rejects.csv"
+            written.append(write_csv(mask_table(data.rejects, tokenizer), path))
+    return written
 
 
 def plotly_js_source() -> Path:

@@ -46,10 +46,14 @@ from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file
 from needs_analysis.privacy import (
     ADDRESS_MASK,
+    COMPLEMENT,
+    COMPLEMENT_LABEL,
     EMAIL_MASK,
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
+    SHOWN,
+    Disclosure,
     mask_personal_data,
     suppress_count,
 )
@@ -1091,7 +1095,7 @@ def category_crosstab(
                 n = int(in_level.sum())
                 count = int((has & in_level).sum())
                 residual = adjusted_residual(count, n, has_total - count, total - n)
-                small = 0 < count < min_count
+                small = Disclosure(min_count).is_small(count)
                 records.append(
                     {
                         "dimension": dimension,
@@ -1104,6 +1108,7 @@ def category_crosstab(
                         "rate": math.nan if small or n == 0 else count / n,
                         "residual": math.nan if small else residual,
                         "suppressed": small,
+                        "_raw": count,
                     }
                 )
     result = pd.DataFrame(
@@ -1119,8 +1124,36 @@ def category_crosstab(
             "rate",
             "residual",
             "suppressed",
+            "_raw",
         ],
     )
+    return _complements(result, Disclosure(min_count)).drop(columns="_raw")
+
+
+def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
+    """Hide further cells where a small one could be found by subtraction from a total.
+
+    The levels of a dimension add up to all answers (n) and, per category, to the town's
+    count of the category, which the plan table publishes.
+    """
+    result = result.copy()
+    status = rule.protect(result, "_raw", ["dimension", "category"])
+    levels = result.drop_duplicates(["dimension", "level"])
+    n_status = rule.protect(levels, "n", ["dimension"])
+    level_status = dict(
+        zip(zip(levels["dimension"], levels["level"], strict=True), n_status, strict=True)
+    )
+    keys = list(zip(result["dimension"], result["level"], strict=True))
+    level_hidden = np.array([level_status[key] != SHOWN for key in keys], dtype=bool)
+    complement = (status == COMPLEMENT).to_numpy()
+    result.loc[complement, "count_label"] = COMPLEMENT_LABEL
+    result.loc[complement, "count"] = pd.NA
+    result["n_label"] = [
+        rule.label(n, level_status[key]) for n, key in zip(result["n"], keys, strict=True)
+    ]
+    hidden = complement | level_hidden
+    result.loc[hidden, ["rate", "residual"]] = math.nan
+    result["suppressed"] = result["suppressed"] | complement
     result["count"] = result["count"].astype("Int64")
     return result
 

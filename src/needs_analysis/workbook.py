@@ -16,14 +16,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from needs_analysis.outputs import FIXED_TIMESTAMP, fix_zip_timestamps
 from needs_analysis.plan import plan_table
-from needs_analysis.privacy import escape_formula
+from needs_analysis.privacy import SHOWN, Disclosure, escape_formula, protect_gaps
+from needs_analysis.provision import UNIT_NAME
 
 COUNT = "#,##0"
 RATE = "0.0%"
 DECIMAL = "0.00"
 P_VALUE = "0.000"
 YEAR = "0"
+# The workbook's created/modified time: the fixed date every output of a run carries.
+FIXED_DATE = datetime.datetime(*FIXED_TIMESTAMP)
 # Sheets with more columns than this print in landscape.
 _PORTRAIT_COLUMNS = 7
 _WIDEST_COLUMN = 60
@@ -38,11 +42,18 @@ class Sheet:
 
 
 def count_cell(value: object, min_count: int) -> int | str | None:
-    """A count as an integer, 「5未満」 under the threshold, None when missing."""
+    """A count on its own as an integer, 「5未満」 under the threshold, None when missing."""
     if value is None or pd.isna(value):
         return None
     number = int(value)
-    return f"{min_count}未満" if 0 < number < min_count else number
+    return Disclosure(min_count).small_label if Disclosure(min_count).is_small(number) else number
+
+
+def published_count(rule: Disclosure, value: object, status: str) -> int | str | None:
+    """A count protected with its group: the integer where shown, 「5未満」 / 「非表示」 where not."""
+    if value is None or pd.isna(value):
+        return None
+    return int(value) if status == SHOWN else rule.label(value, status)
 
 
 def _number(value: object) -> float | None:
@@ -50,30 +61,45 @@ def _number(value: object) -> float | None:
 
 
 def rate_sheets(run, tables) -> dict[str, Sheet]:
-    """困りごとと資源 (every 圏域 × category) and 不足の候補 (the flagged ones, ranked)."""
-    gaps = tables.gaps
-    small = (gaps["count"] > 0) & (gaps["count"] < run.min_count)
+    """困りごとと資源 (every 圏域 × category) and 不足の候補 (the flagged ones, ranked).
 
-    def hidden(column: str) -> list[float | None]:
-        return [None if s else _number(v) for v, s in zip(gaps[column], small, strict=True)]
+    The gap table is taken as :func:`protect_gaps` publishes it: a hidden count reads
+    「5未満」 or 「非表示」, and its rate, interval, residual, p and q are empty.
+    """
+    from needs_analysis.report import published_reason
+
+    rule = run.disclosure
+    gaps = protect_gaps(tables.gaps, rule).reset_index(drop=True)
+
+    def numbers(column: str) -> list[float | None]:
+        return [_number(v) for v in gaps[column]]
 
     rates = pd.DataFrame(
         {
             "圏域": gaps["area"],
             "分類": gaps["category"],
-            "自由記述のある人": [count_cell(v, 1) for v in gaps["n"]],
-            "該当": [count_cell(v, run.min_count) for v in gaps["count"]],
-            "割合": hidden("rate"),
-            "95%区間の下限": hidden("ci_low"),
-            "95%区間の上限": hidden("ci_high"),
-            "町全体の割合": [_number(v) for v in gaps["municipal_rate"]],
-            "調整済み残差": hidden("residual"),
-            "検定": gaps["test"],
-            "p値": hidden("p_value"),
+            "自由記述のある人": [
+                published_count(rule, v, s)
+                for v, s in zip(gaps["n"], gaps["n_status"], strict=True)
+            ],
+            "該当": [
+                published_count(rule, v, s)
+                for v, s in zip(gaps["count"], gaps["count_status"], strict=True)
+            ],
+            "割合": numbers("rate"),
+            "95%区間の下限": numbers("ci_low"),
+            "95%区間の上限": numbers("ci_high"),
+            "町全体の割合": numbers("municipal_rate"),
+            "調整済み残差": numbers("residual"),
+            "検定": gaps["test"].where(gaps["shown"], ""),
+            "p値": numbers("p_value"),
+            "q値（多重比較の調整後）": numbers("q_value"),
             "資源の数": [count_cell(v, 1) for v in gaps["resources"]],
-            "65歳以上千人あたり": [_number(v) for v in gaps["per_1000"]],
-            "町全体の密度": [_number(v) for v in gaps["municipal_per_1000"]],
-            "不足の候補": gaps["flag"].map({True: "該当", False: ""}),
+            "提供の単位": gaps["supply_unit"].map(UNIT_NAME),
+            "提供（月あたり）": numbers("provision"),
+            "65歳以上千人あたり": numbers("per_1000"),
+            "町全体の千人あたり": numbers("municipal_per_1000"),
+            "判定": gaps["verdict"],
             "順位": [count_cell(v, 1) for v in gaps["rank"]],
             "注記": gaps["note"],
         }
@@ -87,44 +113,67 @@ def rate_sheets(run, tables) -> dict[str, Sheet]:
         "町全体の割合": RATE,
         "調整済み残差": DECIMAL,
         "p値": P_VALUE,
+        "q値（多重比較の調整後）": P_VALUE,
         "資源の数": COUNT,
+        "提供（月あたり）": DECIMAL,
         "65歳以上千人あたり": DECIMAL,
-        "町全体の密度": DECIMAL,
+        "町全体の千人あたり": DECIMAL,
         "順位": COUNT,
     }
     flagged = gaps["flag"].fillna(False).astype(bool).to_numpy()
     gap_columns = ["順位", "圏域", "分類", "該当", "自由記述のある人", "割合"]
-    gap_columns += ["95%区間の下限", "95%区間の上限", "町全体の割合", "資源の数"]
-    gap_columns += ["65歳以上千人あたり", "町全体の密度"]
-    ranked = rates.loc[flagged, gap_columns].assign(
-        判定の理由=gaps.loc[flagged, "reason"].to_numpy()
-    )
+    gap_columns += [
+        "95%区間の下限",
+        "95%区間の上限",
+        "町全体の割合",
+        "p値",
+        "q値（多重比較の調整後）",
+    ]
+    gap_columns += ["資源の数", "提供の単位", "65歳以上千人あたり", "町全体の千人あたり"]
+    reasons = [published_reason(row) for row in gaps[flagged].itertuples(index=False)]
+    ranked = rates.loc[flagged, gap_columns].assign(判定の理由=reasons)
     ranked = ranked.sort_values("順位", kind="stable")
     gap_formats = {k: v for k, v in formats.items() if k in gap_columns}
     return {
-        "困りごとと資源": Sheet(rates.reset_index(drop=True), formats),
+        "困りごとと資源": Sheet(rates, formats),
         "不足の候補": Sheet(ranked.reset_index(drop=True), gap_formats),
     }
 
 
 def respondent_sheet(run) -> Sheet:
-    """Respondents and answers with text per 圏域, with the 65+ population."""
+    """Respondents and answers with text per 圏域, with the 65+ population.
+
+    The 圏域 add up to the 町全体 row, so each column is protected as a group (the same
+    statuses as the overview's table).
+    """
+    rule = run.disclosure
+    responses = run.responses
+    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
     rows = []
-    for area in run.areas:
-        in_area = run.responses[run.responses["area"] == area]
+    for area, many, some, many_status, some_status in zip(
+        run.areas,
+        respondents,
+        written,
+        rule.statuses(respondents),
+        rule.statuses(written),
+        strict=True,
+    ):
         rows.append(
             {
                 "圏域": area,
-                "回答者数": count_cell(len(in_area), run.min_count),
-                "自由記述あり": count_cell(int(in_area["has_text"].sum()), run.min_count),
+                "回答者数": published_count(rule, many, many_status),
+                "自由記述あり": published_count(rule, some, some_status),
                 "65歳以上人口": count_cell(run.populations.get(area), 1),
             }
         )
     rows.append(
         {
             "圏域": "町全体",
-            "回答者数": len(run.responses),
-            "自由記述あり": int(run.responses["has_text"].sum()),
+            "回答者数": count_cell(len(responses), run.min_count),
+            "自由記述あり": count_cell(int(responses["has_text"].sum()), run.min_count),
             "65歳以上人口": sum(v for v in run.populations.values() if v) or None,
         }
     )
@@ -134,15 +183,18 @@ def respondent_sheet(run) -> Sheet:
 
 
 def supply_sheet(run, tables) -> Sheet:
-    """Resources per 圏域 and category: the count, then the density per 1,000 aged 65+."""
+    """Resources per 圏域 and category: the count, then the monthly provision per 1,000
+    aged 65+ in the category's own unit (named in the header)."""
     table = tables.gaps.set_index(["area", "category"])
+    units = tables.gaps.drop_duplicates("category").set_index("category")["supply_unit"]
     rows, formats = [], {}
     for area in run.areas:
         row: dict[str, object] = {"圏域": area}
         for label in run.taxonomy.labels:
             known = (area, label) in table.index
             row[label] = count_cell(table.loc[(area, label), "resources"], 1) if known else None
-            density = f"{label}（千人あたり）"
+            unit = UNIT_NAME.get(units.get(label), "")
+            density = f"{label}（千人あたり{unit}）" if unit else f"{label}（千人あたり）"
             row[density] = _number(table.loc[(area, label), "per_1000"]) if known else None
             formats[label], formats[density] = COUNT, DECIMAL
         rows.append(row)
@@ -213,8 +265,10 @@ def change_sheet(change: pd.DataFrame) -> Sheet:
 
 
 def explanation_sheet(run) -> Sheet:
-    """The method in a few rows, said once for the whole workbook."""
-    threshold = f"{run.min_count}未満"
+    """The method in a few rows, said once for the whole workbook, with the run's settings."""
+    from needs_analysis.report import gap_rule_note
+
+    rule = run.disclosure
     rows = [
         ("対象", f"{run.municipality}　{run.year_label}のニーズ調査（自由記述）"),
         ("割合の分母", "自由記述欄に何か書いた人の数（白紙の人は入りません）。"),
@@ -228,16 +282,19 @@ def explanation_sheet(run) -> Sheet:
             "その圏域の割合がほかの圏域と違うかの検定。人数が少ないときは正確検定。",
         ),
         (
-            "不足の候補",
-            "割合がほかの圏域より有意に高く（多重比較を考慮）、かつ資源が町全体の密度より少ない"
-            "（またはない）組み合わせ。話し合うきっかけであり、不足を断定するものではありません。",
+            "q値",
+            "すべての圏域 × 分類をまとめて多重比較の調整（Benjamini–Hochberg 法）をした後の値。",
         ),
-        ("資源の密度", "資源の数を65歳以上人口千人あたりにしたもの。"),
         (
-            threshold,
-            f"件数が{run.min_count}未満のところは「{threshold}」とし、割合・区間・残差も載せていません"
-            "（個人が特定されないようにするため）。",
+            "提供",
+            "分類ごとの地域資源が月あたりに提供するもの（延べ定員、回数、またはそれもなければ"
+            "資源の数。どれかは「提供の単位」の列）を、65歳以上人口千人あたりにしたもの。",
         ),
+        (
+            "判定",
+            gap_rule_note(run).data + "話し合うきっかけであり、不足を断定するものではありません。",
+        ),
+        (f"{rule.small_label}・非表示", rule.sentence() + "（個人が特定されないようにするため）"),
         ("作成", f"needs-analysis {run.package_version}"),
     ]
     return Sheet(pd.DataFrame(rows, columns=["項目", "説明"]))
@@ -258,14 +315,13 @@ def workbook_sheets(run, tables) -> dict[str, Sheet]:
 # --------------------------------------------------------------------------- writing
 
 
-def write_workbook(
-    sheets: dict[str, Sheet], path: Path, header: str, stamp: datetime.datetime
-) -> Path:
+def write_workbook(sheets: dict[str, Sheet], path: Path, header: str) -> Path:
     """Write the sheets to ``path``: formats, widths, frozen header, print setup.
 
-    ``header`` is printed at the top of every page (municipality and fiscal year);
-    ``stamp`` is the workbook's created and modified time, fixed so that a rerun on the
-    same data writes the same properties.
+    ``header`` is printed at the top of every page (municipality and fiscal year). The
+    workbook's created and modified times and its zip entries' dates are fixed
+    (:func:`needs_analysis.outputs.fix_zip_timestamps`), so a rerun on the same data
+    writes the same bytes.
     """
     from openpyxl import Workbook
 
@@ -277,10 +333,9 @@ def write_workbook(
         _write_table(worksheet, sheet)
         _print_setup(worksheet, header, len(sheet.frame.columns))
     book.properties.creator = "needs-analysis"
-    book.properties.created = stamp
-    book.properties.modified = stamp
+    book.properties.created = book.properties.modified = FIXED_DATE
     _save(book, path)
-    return path
+    return fix_zip_timestamps(path)
 
 
 def _write_table(worksheet, sheet: Sheet) -> None:
