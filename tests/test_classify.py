@@ -159,11 +159,11 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
         written = list(csv.DictReader(handle))
     assert len(written) == len(rows)
     assert list(written[0])[:1] == ["回答者ID"]
-    assert list(written[0])[-3:] == ["categories", "confidence", "evidence"]
-    assert "移動支援" in written[0]["categories"].split("|")
-    assert written[1]["categories"] == ""
+    assert list(written[0])[-3:] == ["分類", "確信度", "根拠の語"]
+    assert "移動支援" in written[0]["分類"].split("|")
+    assert written[1]["分類"] == ""
     assert written[2]["自由記述"].startswith("'=")
-    assert written[3]["categories"] == "その他"
+    assert written[3]["分類"] == "その他"
     assert "重複が1件" in result.stdout
 
 
@@ -173,13 +173,26 @@ def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, 
         "id\ttext\tcategories\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8"
     )
     output = tmp_path / "out.csv"
+    result = run_cli("classify", str(source), "-o", str(output), "--english-columns")
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert list(written[0])[-3:] == ["categories", "confidence", "evidence"]
+    assert written[0]["categories（入力）"] == "手で付けた分類"
+    assert "ゴミ出し" in written[0]["categories"].split("|")
+    assert "「categories（入力）」" in result.stderr
+
+
+def test_classify_command_keeps_an_input_column_named_分類(classifier, tmp_path):
+    source = tmp_path / "coded.tsv"
+    source.write_text("id\ttext\t分類\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
     result = run_cli("classify", str(source), "-o", str(output))
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
-    assert written[0]["categories（入力）"] == "手で付けた分類"
-    assert "ゴミ出し" in written[0]["categories"].split("|")
-    assert "「categories（入力）」" in result.stderr
+    assert written[0]["分類（入力）"] == "手で付けた分類"
+    assert "ゴミ出し" in written[0]["分類"].split("|")
 
 
 def test_classify_command_bad_input(tmp_path):

@@ -14,6 +14,7 @@ import math
 import pandas as pd
 import pytest
 
+from needs_analysis import charts
 from needs_analysis.charts import area_against_municipality, rate_heatmap
 from needs_analysis.gaps import analyse_gaps
 from needs_analysis.plan import plan_table
@@ -192,22 +193,25 @@ def test_printed_tables_and_charts_carry_nothing_for_hidden_cells(gaps):
             if not shown:
                 assert printed.割合 == "—" and printed._4 == "—〜—"
     figure = rate_heatmap(gaps, list(TOWN), LABELS, THRESHOLD)
+    # One rectangle per cell (vector graphics on paper) and the cells' texts, row by row.
     heat = figure.data[0]
     for i, area in enumerate(TOWN):
         for j, label in enumerate(LABELS):
             row = published[(published["area"] == area) & (published["category"] == label)].iloc[0]
-            hover = heat.hovertext[i][j]
+            k = i * len(LABELS) + j
+            hover = heat.hovertext[k]
             assert "人数" not in hover and "5未満人" not in hover
             if not row["shown"]:
-                assert heat.z[i][j] is None
+                assert figure.layout.shapes[k].fillcolor == charts._NO_RATE
                 assert "95%区間" not in hover and "残差" not in hover
-                assert "%" not in heat.text[i][j]
-    bars = area_against_municipality(gaps, "北", THRESHOLD).data[0]
+                assert "%" not in heat.text[k]
+    chart = area_against_municipality(gaps, "北", THRESHOLD)
+    bars = chart.data[0]
     hidden = published[(published["area"] == "北") & ~published["shown"]]
     for label in hidden["category"]:
-        index = list(bars.x).index(label)
-        assert bars.y[index] is None or math.isnan(bars.y[index])
-        assert bars.text[index] in ("5未満", COMPLEMENT_LABEL, "—")
+        index = list(bars.y).index(label)
+        assert bars.x[index] is None or math.isnan(bars.x[index])
+        assert chart.layout.annotations[index].text in ("5未満", COMPLEMENT_LABEL, "—")
 
 
 def test_gap_table_never_reads_5未満人(gaps):

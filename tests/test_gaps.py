@@ -362,7 +362,7 @@ def test_gap_flag_needs_high_need_and_thin_supply():
     assert north["flag"] and north["rank"] == 1
     assert north["score"] == pytest.approx(north["rate"] / north["municipal_rate"])
     assert north["verdict"] == "不足の候補"
-    assert north["reason"].startswith("不足の候補：需要 ")
+    assert north["reason"].startswith("不足の候補：困りごとの割合 ")
     assert "この圏域に資源なし" in north["reason"]
     assert result["flag"].sum() == 1
     assert list(ranked_gaps(result)["area"]) == ["北部"]

@@ -15,13 +15,13 @@ from needs_analysis.outputs import (
     FIXED_TIMESTAMP,
     MANIFEST,
     OutputError,
-    fix_zip_timestamps,
     output_file,
     output_folder,
     record_run,
     safe_file_name,
 )
-from needs_analysis.report import notebook_jobs, write_workbook
+from needs_analysis.report import notebook_jobs
+from needs_analysis.workbook import Sheet, write_workbook
 
 
 @pytest.mark.parametrize(
@@ -130,8 +130,7 @@ def test_record_run_removes_only_listed_leftovers(tmp_path):
 
 
 def test_workbook_dates_are_fixed(tmp_path):
-    path = write_workbook({"表": pd.DataFrame({"a": [1]})}, tmp_path / "book.xlsx")
-    fix_zip_timestamps(path)
+    path = write_workbook({"表": Sheet(pd.DataFrame({"a": [1]}))}, tmp_path / "book.xlsx", "町")
     with zipfile.ZipFile(path) as book:
         assert {info.date_time for info in book.infolist()} == {FIXED_TIMESTAMP}
         core = book.read("docProps/core.xml").decode()

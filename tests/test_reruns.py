@@ -10,9 +10,11 @@ import pytest
 
 from needs_analysis.config import load_config
 from needs_analysis.outputs import MANIFEST
+from needs_analysis.pdf import find_browser
 from needs_analysis.report import run_reports
 
-COMPARED = {".html", ".ipynb", ".csv", ".xlsx"}
+# PDFs are compared too where a browser prints them.
+COMPARED = {".html", ".ipynb", ".csv", ".xlsx"} | ({".pdf"} if find_browser() else set())
 
 
 def _hashes(folder: Path) -> dict[str, str]:

@@ -60,8 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser(
         "classify",
         help="回答を困りごとの分類に振り分け、CSV に書き出す",
-        description="CSV・TSV・.xlsx の回答を分類し、元の列すべてに categories（| 区切り）・"
-        "confidence（確からしさ）・evidence（根拠の語）を加えて UTF-8（BOM付き）の CSV に書き出します。",
+        description="CSV・TSV・.xlsx の回答を分類し、元の列すべてに 分類（| 区切り）・"
+        "確信度・根拠の語 を加えて UTF-8（BOM付き）の CSV に書き出します。",
     )
     classify.add_argument("input", type=Path, help="回答のファイル（CSV・TSV・.xlsx）")
     classify.add_argument("-o", "--output", type=Path, required=True, help="書き出す CSV")
@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--sheet", help="Excel のシート名")
     classify.add_argument(
         "--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）"
+    )
+    classify.add_argument(
+        "--english-columns",
+        action="store_true",
+        help="加える列を英語の名前（categories, confidence, evidence）にする（スクリプト向け）",
     )
     classify.set_defaults(handler=_run_classify)
 
@@ -155,6 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=2, help="同時に実行するノートブックの数（既定: 2）"
     )
+    run.add_argument(
+        "--no-pdf",
+        dest="pdf",
+        action="store_false",
+        default=None,
+        help="PDF を作らない（HTML と Excel だけ。設定ファイルの report.pdf = false と同じ）",
+    )
+    run.add_argument(
+        "--kwic",
+        metavar="語,語",
+        help="探索ページで文脈を見る語（カンマ区切り。既定: 設定ファイルの report.kwic、なければ町の特徴語）",
+    )
+    run.add_argument(
+        "--category",
+        help="探索ページの「この分類になった理由」で見る分類（既定: 設定ファイルの report.category）",
+    )
     run.set_defaults(handler=_run_reports)
     _add_pool_command(commands)
     return parser
@@ -189,7 +210,8 @@ def _run_classify(args: argparse.Namespace) -> int:
         required.append("respondent_id")
     columns = find_columns(table, mapping, tuple(required))
     width = len(table.header)
-    names, renamed = _names_beside_results(_unique_columns(table.header))
+    added = RESULT_COLUMNS if args.english_columns else tuple(JAPANESE_RESULT_COLUMNS.values())
+    names, renamed = _names_beside_results(_unique_columns(table.header), added)
     frame = pd.DataFrame(
         [list(row.cells[:width]) + [""] * (width - len(row.cells[:width])) for row in table.rows],
         columns=names,
@@ -207,6 +229,8 @@ def _run_classify(args: argparse.Namespace) -> int:
         categories=["|".join(c) for c in result["categories"]],
         confidence=[None if c != c else round(c, 3) for c in result["confidence"]],
     )
+    if not args.english_columns:
+        output = output.rename(columns=JAPANESE_RESULT_COLUMNS)
     write_csv(output, args.output)
     print(f"読み込んだ行: {len(frame):,}")
     print(
@@ -226,15 +250,21 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 
 RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
+# The names the classify command gives its result columns unless --english-columns.
+JAPANESE_RESULT_COLUMNS = {"categories": "分類", "confidence": "確信度", "evidence": "根拠の語"}
 
 
-def _names_beside_results(names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rename input columns that share a name with a result column, so that an input
-    holding (say) hand-coded ``categories`` keeps them next to the classifier's."""
-    taken = set(names) | set(RESULT_COLUMNS)
+def _names_beside_results(
+    names: list[str], added: Sequence[str] = ()
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rename input columns that share a name with a result column (or with ``added``,
+    the names written to the output), so that an input holding (say) hand-coded
+    ``categories`` or 分類 keeps them next to the classifier's."""
+    reserved = set(RESULT_COLUMNS) | set(added)
+    taken = set(names) | reserved
     result, renamed = [], []
     for name in names:
-        if name in RESULT_COLUMNS:
+        if name in reserved:
             new = f"{name}（入力）"
             number = 2
             while new in taken:
@@ -390,15 +420,36 @@ def _run_reports(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
 
     try:
-        result = run_reports(config, year, args.out, progress=progress, workers=args.workers)
+        result = run_reports(
+            config,
+            year,
+            args.out,
+            progress=progress,
+            workers=args.workers,
+            pdf=args.pdf,
+            kwic=_comma_list(args.kwic),
+            category=args.category,
+        )
     except NotebookError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return 1
     print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {result.out_dir}")
     print(f"  全体資料: {result.out_dir / 'index.html'}")
+    pdfs = [path for path in result.files if path.suffix == ".pdf"]
+    if pdfs:
+        print(f"  PDF: {len(pdfs)}件（HTML と同じ名前で同じフォルダ）")
+    if result.note:
+        print(f"注意: {result.note}")
     for stage, seconds in result.timings.items():
         print(f"  {stage}: {seconds:.1f}秒")
     return 0
+
+
+def _comma_list(value: str | None) -> list[str] | None:
+    """「送迎,ゴミ」 or 「送迎、ゴミ」 → ["送迎", "ゴミ"]; None when the option was not given."""
+    if value is None:
+        return None
+    return [word.strip() for word in value.replace("、", ",").split(",") if word.strip()]
 
 
 def _add_config_options(command: argparse.ArgumentParser) -> None:

@@ -124,6 +124,7 @@ class Config:
     rules_path: Path = field(default_factory=lambda: package_file("rules.txt"))
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
+    report: ReportOptions = field(default_factory=lambda: ReportOptions())
     gaps: GapSettings = field(default_factory=GapSettings)
     corrections_weight: float = DEFAULT_CORRECTIONS_WEIGHT
 
@@ -155,8 +156,21 @@ _TOP_LEVEL_KEYS = {
     "privacy",
     "classifier",
     "dictionary",
+    "report",
     "gaps",
 }
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """``[report]``: PDF printing and the exploration page's keyword views.
+
+    Empty ``kwic`` / ``category`` mean: chosen from the town's own answers.
+    """
+
+    pdf: bool = True
+    kwic: tuple[str, ...] = ()
+    category: str = ""
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -255,8 +269,24 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         rules_path=rules or package_file("rules.txt"),
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
+        report=_report_options(path, _table(path, raw, "report", required=False)),
         gaps=gaps,
         corrections_weight=float(corrections_weight),
+    )
+
+
+def _report_options(path: Path, table: dict[str, Any]) -> ReportOptions:
+    _reject_unknown(path, table, {"pdf", "kwic", "category"}, prefix="report.")
+    pdf = table.get("pdf", True)
+    if not isinstance(pdf, bool):
+        raise ConfigError(path, "true か false で書いてください。", key="report.pdf")
+    kwic = table.get("kwic", [])
+    if isinstance(kwic, str):
+        kwic = [kwic]
+    words = _string_list(path, kwic, "report.kwic")
+    category = _string(path, table, "category", "report.category") or ""
+    return ReportOptions(
+        pdf=pdf, kwic=tuple(w.strip() for w in words if w.strip()), category=category
     )
 
 

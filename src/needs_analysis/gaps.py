@@ -577,9 +577,9 @@ def _reason(row, settings: GapSettings) -> str:
     if row.n < settings.min_answers:
         return f"{VERDICT_TOO_FEW}：自由記述が{settings.min_answers}人未満のため、検定していません"
     need = (
-        f"需要 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
+        f"困りごとの割合 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
         if not pd.isna(row.municipal_rate)
-        else f"需要 {row.rate:.1%}"
+        else f"困りごとの割合 {row.rate:.1%}"
     )
     if not row.above:
         return f"{need}は、多くの組み合わせを同時に調べたうえでは、ほかの圏域より有意に高いとは言えません"

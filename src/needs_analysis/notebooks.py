@@ -24,6 +24,13 @@ KERNEL_START_ATTEMPTS = 3
 _REMOTE_SCRIPT = re.compile(
     r'<script[^>]*src="https://cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|mathjax)/[^"]*"[^>]*>\s*</script>'
 )
+# The template's Mermaid loader imports from a CDN when a page has a diagram; ours have none.
+_MERMAID_LOADER = re.compile(
+    r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
+)
+# A chart's reference to plotly.js (a local plotly.min.js or the CDN copy): the HTML page
+# carries the library itself, once, so that it opens on its own and offline.
+_PLOTLY_SCRIPT = re.compile(r'<script[^>]*src="[^"]*plotly[^"/]*\.js"[^>]*>\s*</script>')
 
 
 class NotebookError(NeedsAnalysisError):
@@ -155,5 +162,19 @@ def to_html(executed: Path, title: str = "") -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(notebook)
-    body = _REMOTE_SCRIPT.sub("", body)
+    body = _MERMAID_LOADER.sub("", _REMOTE_SCRIPT.sub("", body))
+    body = inline_plotly(body)
     return body.replace("<html>", '<html lang="ja">', 1)
+
+
+def inline_plotly(html: str) -> str:
+    """Replace the first reference to plotly.js by the library itself and drop the others."""
+    from needs_analysis.report import plotly_js_source
+
+    first = _PLOTLY_SCRIPT.search(html)
+    if first is None:
+        return html
+    library = plotly_js_source().read_text(encoding="utf-8")
+    inline = f'<script type="text/javascript">{library}</script>'
+    rest = _PLOTLY_SCRIPT.sub("", html[first.end() :])
+    return html[: first.start()] + inline + rest

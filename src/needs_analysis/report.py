@@ -9,8 +9,8 @@ holds an unmasked answer.
 from __future__ import annotations
 
 import pickle
-import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -31,19 +31,18 @@ from needs_analysis.gaps import (
     year_over_year,
 )
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
-from needs_analysis.outputs import fix_zip_timestamps, record_run, safe_file_name
+from needs_analysis.outputs import record_run, safe_file_name
+from needs_analysis.pages import model_note
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.privacy import (
     SHOWN,
     Disclosure,
-    escape_formula,
     mask_personal_data,
     mask_table,
     people,
     protect_gaps,
-    without_quasi_identifiers,
 )
-from needs_analysis.provision import UNIT_NAME, format_density
+from needs_analysis.provision import format_density
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
@@ -250,51 +249,6 @@ def year_tables(run: RunData) -> YearTables:
 
 
 # --------------------------------------------------------------------------- display
-
-
-def page_style() -> HTML:
-    """Print and screen style for the handouts: A4, Japanese fonts, compact tables."""
-    return HTML(
-        "<style>"
-        "@page { size: A4; margin: 12mm 12mm; }"
-        "body, .jp-RenderedHTMLCommon { font-family: IPAGothic, 'Noto Sans CJK JP',"
-        " 'Hiragino Sans', Meiryo, sans-serif; }"
-        ".jp-RenderedHTMLCommon table { font-size: 12px; border-collapse: collapse; }"
-        ".jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 6px; }"
-        ".na-note { color: #555; font-size: 12px; font-weight: normal; }"
-        ".na-gap { border-left: 4px solid #d95f02; padding: 2px 10px; margin: 8px 0; }"
-        "@media print {"
-        " html, body { height: auto !important; font-size: 11px; }"
-        " .modebar-container { display: none !important; }"
-        " .jp-Notebook { padding: 0 !important; }"
-        " .jp-Cell { padding: 0 !important; break-inside: avoid; }"
-        " .jp-RenderedHTMLCommon h1 { font-size: 18px; margin: 0 0 4px; }"
-        " .jp-RenderedHTMLCommon h2 { font-size: 15px; margin: 10px 0 4px; }"
-        " .jp-RenderedHTMLCommon h3 { font-size: 13px; margin: 6px 0 2px; }"
-        " .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li { margin: 2px 0; }"
-        " .jp-RenderedHTMLCommon table { font-size: 10px; }"
-        "}"
-        "</style>"
-    )
-
-
-def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
-    """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
-    where = f"{run.municipality}　{area}" if area else run.municipality
-    note = "、".join(filter(None, [f"needs-analysis {run.package_version}", model_note(run)]))
-    return Markdown(f"# {title}\n\n**{where}**　{run.year_label}　（{note}）")
-
-
-def model_note(run: RunData) -> str:
-    """What the town's own model learned from, for footers and the data log ("" if nothing)."""
-    metadata = run.model_metadata
-    notes = []
-    if metadata.get("town_corrections"):
-        notes.append(f"町の修正 {int(metadata['town_corrections']):,}件を反映")
-    if metadata.get("town_added"):
-        how = "で学習" if metadata.get("town_replaced_bundled") else "を追加"
-        notes.append(f"町の学習データ {int(metadata['town_added']):,}件{how}")
-    return "、".join(notes)
 
 
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
@@ -510,11 +464,17 @@ def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
     )
 
 
-def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
-    """A few questions for the 第2層 council, one per flagged gap and one to close."""
+def council_questions(
+    gaps: pd.DataFrame, area: str, most: int = 3, min_count: int = 5
+) -> list[str]:
+    """Two or three questions for the 第2層 council: one per flagged gap (the highest
+    ranked first), one on the area's most frequent need when nothing is flagged, and one
+    to close."""
     flagged = ranked_gaps(gaps)
-    flagged = flagged[flagged["area"] == area]
+    flagged = flagged[flagged["area"] == area].head(most - 1)
     questions = []
+    if flagged.empty:
+        questions.append(_top_need_question(gaps, area, min_count))
     for row in flagged.itertuples(index=False):
         if row.resources == 0:
             questions.append(
@@ -530,6 +490,18 @@ def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
         "この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。"
     )
     return questions
+
+
+def _top_need_question(gaps: pd.DataFrame, area: str, min_count: int) -> str:
+    # Only a category counted at or above the disclosure threshold may be named.
+    rows = gaps[(gaps["area"] == area) & gaps["rate"].notna() & (gaps["count"] >= min_count)]
+    if rows.empty:
+        return "この圏域で、いま一番困っていそうなことは何でしょうか。"
+    top = rows.sort_values(["rate", "category"], ascending=[False, True]).iloc[0]
+    return (
+        f"この圏域でいちばん多い困りごとは「{top['category']}」でした。"
+        "今ある支えで足りているか、足りないとしたら誰に何をお願いできそうでしょうか。"
+    )
 
 
 def questions_markdown(questions: list[str]) -> Markdown:
@@ -648,72 +620,6 @@ def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4)
 # --------------------------------------------------------------------------- workbook
 
 
-def _numbers_or_labels(values: pd.Series, labels: pd.Series, statuses: pd.Series) -> pd.Series:
-    """Counts as numbers where they may be shown, 「5未満」 / 「非表示」 where not."""
-    return pd.Series(
-        [
-            int(v) if s == SHOWN else label
-            for v, label, s in zip(values, labels, statuses, strict=True)
-        ],
-        index=values.index,
-        dtype=object,
-    )
-
-
-def workbook_tables(run: RunData, tables: YearTables) -> dict[str, pd.DataFrame]:
-    """Every table of the run with Japanese headers, small counts suppressed."""
-    gaps = protect_gaps(tables.gaps, run.disclosure)
-    rates = pd.DataFrame(
-        {
-            "圏域": gaps["area"],
-            "分類": gaps["category"],
-            "自由記述のある人": _numbers_or_labels(gaps["n"], gaps["n_label"], gaps["n_status"]),
-            "該当": _numbers_or_labels(gaps["count"], gaps["count_label"], gaps["count_status"]),
-            "割合": gaps["rate"].round(4),
-            "95%区間の下限": gaps["ci_low"].round(4),
-            "95%区間の上限": gaps["ci_high"].round(4),
-            "町全体の割合": gaps["municipal_rate"].round(4),
-            "調整済み残差": gaps["residual"].round(2),
-            "検定": gaps["test"].where(gaps["shown"], ""),
-            "p値": gaps["p_value"],
-            "q値（多重比較の調整後）": gaps["q_value"],
-            "資源の数": gaps["resources"],
-            "提供の単位": gaps["supply_unit"].map(UNIT_NAME),
-            "提供（月あたり）": gaps["provision"].round(2),
-            "65歳以上千人あたり": gaps["per_1000"].round(3),
-            "町全体の千人あたり": gaps["municipal_per_1000"].round(3),
-            "判定": gaps["verdict"],
-            "順位": gaps["rank"],
-            "判定の理由": [published_reason(row) for row in gaps.itertuples(index=False)],
-            "注記": gaps["note"],
-        }
-    )
-    plan = plan_table_for_display(
-        plan_table(run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup)
-    )
-    sheets = {
-        "回答者数": respondent_table(run),
-        "困りごとと資源": rates,
-        "不足の候補": gap_display_table(tables.gaps, run.min_count),
-        "資源の一覧": pd.DataFrame(
-            {
-                "資源名": run.resources["name"],
-                "種別": run.resources["type"],
-                "圏域": run.resources["area"],
-                "月あたり回数": run.resources["per_month"],
-                "定員": run.resources["capacity"],
-                "開始年度": run.resources["started"],
-            }
-        ),
-        "圏域別の資源": supply_display_table(tables.gaps, run.areas, run.taxonomy.labels),
-        "計画の表": plan,
-        "読み込みの記録": ingest_table(run),
-    }
-    if run.previous_fiscal_year is not None:
-        sheets["前回との変化"] = change_display_table(tables.change, run.min_count)
-    return sheets
-
-
 def ingest_table(run: RunData) -> pd.DataFrame:
     """Rows read, accepted and rejected by reason, per input file: the data log."""
     rows = []
@@ -743,35 +649,13 @@ def ingest_table(run: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """An .xlsx with one sheet per table: formula-safe cells, widths set, header frozen."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def write_run_workbook(run: RunData, tables: YearTables, path: Path) -> Path:
+    """The run's workbook: numbers with formats, a 説明 sheet, print setup per sheet."""
+    from needs_analysis import workbook
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            safe = frame.copy()
-            for column in safe.columns:
-                if not pd.api.types.is_numeric_dtype(safe[column]):
-                    safe[column] = safe[column].map(
-                        lambda v: escape_formula(v) if isinstance(v, str) else v
-                    )
-            safe = safe.astype(object).where(safe.notna(), None)
-            safe.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for index, column in enumerate(safe.columns, start=1):
-                sheet.cell(row=1, column=index).font = Font(bold=True)
-                longest = max(
-                    [len(str(column)), *(len(str(v)) for v in safe[column] if v is not None)]
-                )
-                sheet.column_dimensions[get_column_letter(index)].width = min(60, 4 + longest * 1.6)
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell.value, str) and len(cell.value) > 40:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return path
+    return workbook.write_workbook(
+        workbook.workbook_sheets(run, tables), path, header=f"{run.municipality}　{run.year_label}"
+    )
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -784,10 +668,14 @@ class RunResult:
     out_dir: Path
     files: list[Path]
     timings: dict[str, float]
+    note: str = ""
 
 
-def notebook_jobs(run: RunData, data_dir: Path) -> list:
-    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration."""
+def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None = None) -> list:
+    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration.
+
+    ``explore`` holds the exploration notebook's keywords and category (comma-separated).
+    """
     from needs_analysis.notebooks import NotebookJob
 
     common = {"data_dir": str(data_dir), "plotly_js": PLOTLY_JS}
@@ -819,7 +707,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
     jobs.append(
         NotebookJob(
             "04_explore_free_text.ipynb",
-            dict(common),
+            {**common, **(explore or {})},
             "explore",
             f"{run.municipality} {run.year_label} 自由記述の探索",
         )
@@ -833,8 +721,16 @@ def run_reports(
     out: Path | str = "reports",
     progress=None,
     workers: int = 2,
+    pdf: bool | None = None,
+    kwic: Sequence[str] | None = None,
+    category: str | None = None,
 ) -> RunResult:
-    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``."""
+    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
+
+    ``pdf`` (default: the config's ``report.pdf``) prints a PDF beside each page; ``kwic``
+    and ``category`` (default: the config's, else chosen from the answers) steer the
+    exploration page's keyword views.
+    """
     from needs_analysis.notebooks import execute_all
 
     say = progress or (lambda message: None)
@@ -858,12 +754,10 @@ def run_reports(
     files += _write_all_rejects(config, year, out_dir)
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
-    workbook = write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
-    files.append(fix_zip_timestamps(workbook))
-    files.append(Path(shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)))
+    files.append(write_run_workbook(run, tables, out_dir / f"needs_analysis_{year}.xlsx"))
     lap("集計と Excel")
 
-    jobs = notebook_jobs(run, data_dir)
+    jobs = notebook_jobs(run, data_dir, _explore_parameters(config, kwic, category))
     say(f"ノートブックを実行しています（{len(jobs)}件）")
     done = 0
 
@@ -872,11 +766,37 @@ def run_reports(
         done += 1
         say(f"  [{done}/{len(jobs)}] {job.output_stem}.html")
 
+    pages = []
     for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
         files += [executed, html]
+        pages.append(html)
     lap("ノートブック")
+    note = ""
+    if config.report.pdf if pdf is None else pdf:
+        say("PDF を書き出しています")
+        printed, note = _print_pages(pages, workers)
+        files += printed
+        lap("PDF")
     record_run(out_dir, files)
-    return RunResult(out_dir, files, timings)
+    return RunResult(out_dir, files, timings, note)
+
+
+def _explore_parameters(
+    config: Config, kwic: Sequence[str] | None, category: str | None
+) -> dict[str, str]:
+    """The exploration notebook's keywords and category: the command line's, else the config's."""
+    return {
+        "keywords": ",".join(config.report.kwic if kwic is None else kwic),
+        "category": config.report.category if category is None else category,
+    }
+
+
+def _print_pages(pages: list[Path], workers: int) -> tuple[list[Path], str]:
+    """A PDF beside each page, and a note when they could not be printed."""
+    from needs_analysis.pdf import write_pdfs
+
+    printed = write_pdfs(pages, workers=workers)
+    return list(printed.pdfs), printed.note
 
 
 def _write_all_rejects(config: Config, year: int, out_dir: Path) -> list[Path]:
@@ -914,41 +834,3 @@ def documents(run: RunData) -> pd.DataFrame:
         rules=run.rules_path or None,
         tokenizer=Tokenizer(run.user_dictionary or None),
     )
-
-
-def _too_few_answers(run: RunData, docs: pd.DataFrame, area: str, category: str = "") -> str:
-    """Why example answers may not be shown for this selection, or "" when they may."""
-    scope = docs[docs["has_text"]]
-    if area:
-        scope = scope[scope["area"] == area]
-    if category:
-        scope = scope[scope["categories"].map(lambda found: category in found)]
-    if len(scope) == 0 or run.disclosure.is_small(len(scope)):
-        return f"該当する回答が{run.min_count}件未満のため、回答の文脈は載せていません。"
-    return ""
-
-
-def kwic_view(
-    run: RunData, docs: pd.DataFrame, keyword: str, area: str = "", rows: int = 30
-) -> HTML:
-    """Keyword in context, masked; nothing from a selection under the disclosure threshold."""
-    from needs_analysis.textstats import japanese_headers, kwic
-
-    if reason := _too_few_answers(run, docs, area):
-        return HTML(f"<p>{escape(reason)}</p>")
-    lines = kwic(docs, keyword, area=area or None, sort="right")
-    if lines.empty:
-        return HTML(f"<p>「{escape(keyword)}」を含む回答はありません。</p>")
-    return table_html(japanese_headers(without_quasi_identifiers(lines)), max_rows=rows)
-
-
-def why_labeled_view(
-    run: RunData, docs: pd.DataFrame, category: str, area: str = "", rows: int = 30
-) -> HTML:
-    """The answers of one category with the words that decided it, under the same rule."""
-    from needs_analysis.textstats import japanese_headers, why_labeled
-
-    if reason := _too_few_answers(run, docs, area, category):
-        return HTML(f"<p>{escape(reason)}</p>")
-    lines = without_quasi_identifiers(why_labeled(docs, category, area=area or None))
-    return table_html(japanese_headers(lines), max_rows=rows)

@@ -149,6 +149,15 @@ COLUMN_LABELS: dict[str, str] = {
     "degree": "つながりの数",
 }
 
+# Words the word views leave out on top of the tokenizer's stop words: politeness and
+# fillers (よろしく, お願い, 後, 使う …) that top every town's list and say nothing about
+# its needs. As UniDic lemmas; classification does not use this list.
+FILLER_STOPWORDS: frozenset[str] = frozenset(
+    "宜しく 宜しい 願う 御願い 有り難い 有り難う 下さる 頂く 致す 御座る 存じる 申す 申し上げる"
+    " 後 前 使う 分かる 度 もう 最近 正直 色々 中々 是非 少し 等 又 皆様 今後 以上 先 其の 此の"
+    " 思い 感じる 考える".split()
+)
+
 # Brackets around the evidence words in :func:`why_labeled`'s full text. They differ from
 # the 【】 of the masks so that a masked phone number never looks like evidence.
 HIGHLIGHT_OPEN = "《"
@@ -207,9 +216,8 @@ def build_documents(
     require_columns(responses, [text_column], "回答の表")
     rule_set = _resolve_rules(rules, config, tokenizer)
     tokenizer = tokenizer or rule_set.tokenizer
-    stop = frozenset(DEFAULT_STOPWORDS if stopwords is None else stopwords) | frozenset(
-        extra_stopwords
-    )
+    default = DEFAULT_STOPWORDS | FILLER_STOPWORDS
+    stop = frozenset(default if stopwords is None else stopwords) | frozenset(extra_stopwords)
     # A stop word written in any spelling of the synonym table stops the whole word.
     stop |= {rule_set.canonical(word) for word in stop}
 
@@ -797,11 +805,21 @@ def cooccurrence_network(
         )
         color_by = "community"
     if color_by == "community":
-        nodes["color_group"] = [f"グループ{number}" for number in nodes["community"]]
+        names = _community_names(nodes)
+        nodes["color_group"] = [names[number] for number in nodes["community"]]
     else:
         leaning = word_leanings(selected, color_by, words=list(nodes["word"]))
         nodes["color_group"] = [str(leaning.get(word, NO_LEANING)) for word in nodes["word"]]
     return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
+
+
+def _community_names(nodes: pd.DataFrame, words: int = 3) -> dict[int, str]:
+    """Community number → its most frequent words joined with ・ (「買い物・バス・病院」)."""
+    ordered = nodes.sort_values(["doc_count", "word"], ascending=[False, True])
+    return {
+        int(number): "・".join(group["word"].head(words))
+        for number, group in ordered.groupby("community", sort=False)
+    }
 
 
 def _layout(graph: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
