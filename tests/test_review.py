@@ -14,8 +14,8 @@ from needs_analysis.classify import ModelSources, Prediction, get_classifier, mo
 from needs_analysis.cli import main
 from needs_analysis.config import load_config
 from needs_analysis.normalize import normalize_text
-from needs_analysis.paths import labeled_data_dir
 from needs_analysis.pages import model_note
+from needs_analysis.paths import labeled_data_dir
 from needs_analysis.review import CHECK_HEADER, KEY_HEADER, SHEET_NAME, uncertain_answers
 from needs_analysis.town_model import text_key, town_labeled_dir
 
