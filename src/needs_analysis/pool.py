@@ -305,6 +305,7 @@ def town_run(config: Config, year: int, responses: pd.DataFrame, summary: Ingest
         resources_summary=resources.summary if resources is not None else None,
         rules_path=str(config.rules_path),
         user_dictionary=str(config.user_dictionary or ""),
+        gap_settings=config.gaps,
     )
 
 

@@ -14,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from needs_analysis.gaps import wilson_interval
+from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool import PoolResult, TownResult
-from needs_analysis.report import gap_display_table, percent, suppressed, write_workbook
+from needs_analysis.privacy import Disclosure
+from needs_analysis.report import gap_display_table, percent, write_rejects
+from needs_analysis.workbook import COUNT, RATE, Sheet, write_workbook
 
 PROCESSED = "処理済み"
 NOT_PROCESSED = "処理できず"
@@ -29,14 +32,15 @@ def town_rates(result: TownResult) -> pd.DataFrame:
         cells = result.gaps[result.gaps["category"] == label]
         n = int(cells["municipal_n"].iloc[0]) if len(cells) else 0
         count = int(cells["municipal_count"].iloc[0]) if len(cells) else 0
-        hidden = 0 < count < result.min_count
+        rule = Disclosure(result.min_count)
+        hidden = rule.is_small(count)
         low, high = wilson_interval(count, n)
         rows.append(
             {
                 "町": result.town,
                 "分類": label,
                 "自由記述のある人": n,
-                "該当": suppressed(count, result.min_count),
+                "該当": rule.small_label if hidden else count,
                 "割合": None if hidden or not n else round(count / n, 4),
                 "95%区間の下限": None if hidden or not n else round(low, 4),
                 "95%区間の上限": None if hidden or not n else round(high, 4),
@@ -67,7 +71,7 @@ def rates_wide(results: list[TownResult]) -> pd.DataFrame:
     labels = list(dict.fromkeys(long["分類"]))
     n = long.groupby("町", sort=False)["自由記述のある人"].first()
     wide = wide.reindex(index=order, columns=labels)
-    wide.insert(0, "自由記述のある人", n.reindex(order).map(lambda v: f"{v:,}"))
+    wide.insert(0, "自由記述のある人", n.reindex(order).astype(int))
     return wide.reset_index()
 
 
@@ -137,17 +141,39 @@ def write_overview(result: PoolResult, out_dir: Path | str) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sheets = overview_sheets(result)
-    files = [write_workbook(sheets, out_dir / "pool_overview.xlsx")]
+    book = {name: Sheet(frame, _formats(frame)) for name, frame in sheets.items()}
+    header = f"{result.pool.name}　町ごとの困りごとと不足の候補"
+    files = [write_workbook(book, out_dir / "pool_overview.xlsx", header)]
     page = out_dir / "index.html"
     page.write_text(overview_html(result.pool.name, sheets), encoding="utf-8")
     files.append(page)
-    from needs_analysis.report import write_rejects
-
     for town in result.towns:
         if town.rejects is not None and len(town.rejects):
-            written = write_rejects(town.rejects, out_dir / "rejects" / f"{town.town}_rejects.csv")
+            written = write_rejects(
+                town.rejects, out_dir / "rejects" / f"{safe_file_name(town.town)}_rejects.csv"
+            )
             files += [written] if written else []
     return files
+
+
+# Number formats of the overview's numeric columns (the rest are text).
+_COLUMN_FORMATS = {
+    "自由記述のある人": COUNT,
+    "該当": COUNT,
+    "割合": RATE,
+    "95%区間の下限": RATE,
+    "95%区間の上限": RATE,
+    "読み込んだ行": COUNT,
+    "受け付けた行": COUNT,
+    "除外した行": COUNT,
+    "分類した行": COUNT,
+    "自由記述あり": COUNT,
+}
+
+
+def _formats(frame: pd.DataFrame) -> dict[str, str]:
+    """The number format of each numeric column of one overview sheet."""
+    return {column: fmt for column, fmt in _COLUMN_FORMATS.items() if column in frame.columns}
 
 
 def overview_html(title: str, sheets: dict[str, pd.DataFrame]) -> str:
