@@ -13,25 +13,24 @@ from pathlib import Path
 import pandas as pd
 
 from needs_analysis import __version__
+from needs_analysis.cli_parser import EXIT_USER_ERROR, JapaneseParser
 from needs_analysis.errors import NeedsAnalysisError
-
-EXIT_USER_ERROR = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its usage errors in the same one-line form as ours (exit status 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USER_ERROR, f"エラー: {message}（{self.prog} --help で使い方を表示）\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = JapaneseParser(
         prog="needs-analysis",
         description="住民ニーズ調査の自由記述から、圏域ごとの困りごとと不足しているサービスを整理します。",
     )
-    parser.add_argument("--version", action="version", version=f"needs-analysis {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"needs-analysis {__version__}",
+        help="バージョンを表示して終わる",
+    )
+    commands = parser.add_subparsers(
+        title="コマンド", dest="command", metavar="コマンド", parser_class=JapaneseParser
+    )
 
     check = commands.add_parser(
         "check",
