@@ -513,3 +513,25 @@ def test_pages_open_in_chromium_with_charts_drawn(sample_run, page, tmp_path):
     assert charts >= 1 and drawn == charts
     assert errors == [], json.dumps(errors, ensure_ascii=False)
     assert shot.stat().st_size > 10_000
+
+
+def test_handout_chart_and_its_table_do_not_overlap(sample_run):
+    # The table beside the chart carries n and the interval; on paper nothing may cover it.
+    driver = chromium_driver()
+    try:
+        driver.get((sample_run.out_dir / "handout_03_西原.html").as_uri())
+        boxes = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.na-row')).map(row =>"
+            " Array.from(row.children).map(c => {"
+            "  const plot = c.querySelector('.js-plotly-plot') || c;"
+            "  const box = plot.getBoundingClientRect();"
+            "  const table = c.querySelector('table');"
+            "  const inner = table ? table.getBoundingClientRect() : box;"
+            "  return [Math.min(box.left, inner.left), Math.max(box.right, inner.right)]; }))"
+        )
+    finally:
+        driver.quit()
+    assert boxes, "the handout has no chart beside a table"
+    for row in boxes:
+        for (_, right), (left, _) in zip(row, row[1:], strict=False):
+            assert right <= left + 1, boxes

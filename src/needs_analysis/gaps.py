@@ -570,6 +570,17 @@ def supply_words(row) -> str:
     return f"{what}、65歳以上千人あたり{format_density(unit, row.per_1000)}（{town}）"
 
 
+def supply_short(row) -> str:
+    """The provision per 1,000 aged 65+ against the town's, short enough for a table cell
+    beside a chart: 「月1.7回（町 月11.8回）」, 「なし（町 月11.8回）」."""
+    unit = getattr(row, "supply_unit", UNIT_COUNT)
+    unit = unit if isinstance(unit, str) else UNIT_COUNT
+    town = f"町 {format_density(unit, row.municipal_per_1000)}"
+    if int(row.resources) == 0:
+        return f"なし（{town}）"
+    return f"{format_density(unit, row.per_1000)}（{town}）"
+
+
 def _reason(row, settings: GapSettings) -> str:
     """One Japanese sentence on why the cell is, or is not, flagged, with the two numbers."""
     if row.n == 0:

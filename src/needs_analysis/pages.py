@@ -50,6 +50,7 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
 .na-gap li {{ font-size: 11px; }}
 .na-row {{ display: flex; gap: 10px; align-items: flex-start; }}
 .na-row > div {{ flex: 0 1 auto; min-width: 0; }}
+.na-row > div:first-child {{ flex: 0 0 auto; }}
 .na-row table {{ font-size: 10px; }}
 .na-intervals td {{ white-space: nowrap; }}
 .na-resources td:not(:last-child), .na-change td:not(:last-child) {{ white-space: nowrap; }}

@@ -27,7 +27,7 @@ from needs_analysis.gaps import (
     VERDICT_TOO_FEW,
     analyse_gaps,
     ranked_gaps,
-    supply_words,
+    supply_short,
     year_over_year,
 )
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
@@ -400,9 +400,8 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
             ],
             "町全体": rows["municipal_rate"].map(percent),
-            "資源": [
-                supply_words(row) if row.resources else "なし"
-                for row in rows.itertuples(index=False)
+            "資源（65歳以上千人あたり）": [
+                supply_short(row) for row in rows.itertuples(index=False)
             ],
             "判定": rows["verdict"],
         }
