@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument(
         "--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）"
     )
+    classify.add_argument(
+        "--fast",
+        action="store_true",
+        default=None,
+        help="文の意味（埋め込み）を使わず、ルールと語だけで速く分類する（とても大きなファイル向け）",
+    )
     classify.set_defaults(handler=_run_classify)
 
     evaluate = commands.add_parser(
@@ -160,7 +166,7 @@ def _run_classify(args: argparse.Namespace) -> int:
         frame = frame[[id_name, *[c for c in frame.columns if c != id_name]]]
     text_name = names[columns["text"]]
     print(f"{len(frame):,}行を分類しています…", file=sys.stderr)
-    model = get_classifier(config)
+    model = get_classifier(config, fast=args.fast)
     result = classify_responses(frame, text_column=text_name, model=model)
     output = result.drop(columns=["has_text"]).assign(
         categories=["|".join(c) for c in result["categories"]],
@@ -254,7 +260,7 @@ def _run_train(args: argparse.Namespace) -> int:
     print(f"学習データ: {sources.labeled}（{model.metadata['examples']:,}件）")
     print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
     print(f"辞書: {model.metadata['dictionary_version']}")
-    print(f"単語ベクトル: {model.metadata['vectors_version']}")
+    print(f"文の埋め込み: {model.metadata['encoder_version']}")
     from needs_analysis.classify import read_labeled
     from needs_analysis.taxonomy import load_taxonomy
 

@@ -106,6 +106,7 @@ class Config:
     rules_path: Path = field(default_factory=lambda: package_file("rules.txt"))
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
+    classifier_fast: bool = False
 
     def survey(self, fiscal_year: int | None = None) -> SurveySource:
         """The survey source for a fiscal year (default: the config's fiscal year)."""
@@ -196,7 +197,12 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         raise ConfigError(path, "1以上の整数で書いてください。", key="privacy.min_count")
 
     classifier = _table(path, raw, "classifier", required=False)
-    _reject_unknown(path, classifier, {"taxonomy", "rules", "labeled"}, prefix="classifier.")
+    _reject_unknown(
+        path, classifier, {"taxonomy", "rules", "labeled", "fast"}, prefix="classifier."
+    )
+    classifier_fast = classifier.get("fast", False)
+    if not isinstance(classifier_fast, bool):
+        raise ConfigError(path, "true か false で書いてください。", key="classifier.fast")
     taxonomy = _optional_path(path, base, classifier, "taxonomy", "classifier.taxonomy")
     rules = _optional_path(path, base, classifier, "rules", "classifier.rules")
     labeled = _optional_path(path, base, classifier, "labeled", "classifier.labeled", is_dir=True)
@@ -218,6 +224,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         rules_path=rules or package_file("rules.txt"),
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
+        classifier_fast=classifier_fast,
     )
 
 
