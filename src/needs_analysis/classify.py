@@ -308,7 +308,6 @@ class NeedClassifier(BaseEstimator):
         sample_weight: Sequence[float] | None = None,
     ) -> NeedClassifier:
         """Fit on texts and their label sets; ``sample_weight`` weighs answers in the head."""
-        self.labels = tuple(self.labels)
         pipeline = build_pipeline(
             self.labels, self.rules_path, self.user_dictionary, self.fast, self.encoder_weight
         )
@@ -476,7 +475,8 @@ class NeedClassifier(BaseEstimator):
         }
         names = self.lemma_names_
         start, stop = self.blocks_["lemmas"]
-        weights = self.pipeline_.named_steps["classify"].coefficients(self.labels.index(label))
+        column = list(self.labels).index(label)
+        weights = self.pipeline_.named_steps["classify"].coefficients(column)
         weights = weights[start:stop]
         indices, values = vector
         inside = (indices >= start) & (indices < stop)
