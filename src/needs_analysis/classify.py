@@ -599,6 +599,7 @@ class ModelSources:
             "package_version": __version__,
             "dictionary_version": Tokenizer(self.user_dictionary).version,
             "encoder_version": encoder_version(),
+            "block_weights": f"rules {RULE_WEIGHT}, encoder {ENCODER_WEIGHT}",
             "training_data_sha256": digest(labeled_files),
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),
