@@ -8,7 +8,8 @@ pool answers joined, so nearly all texts are distinct). Prints answers per secon
 tokenise, rules, word features, model, evidence) on the same texts and their ratio (target
 0.3), then for the default path with the sentence encoder on the first ``--encoder-count``
 texts: once with an empty embedding cache (every text embedded) and once again from the
-cache. The models are fitted (or taken from the cache) before timing starts.
+cache, without the encoder-led evidence words (``explain``) that ``classify`` adds. The
+models are fitted (or taken from the cache) before timing starts.
 """
 
 from __future__ import annotations

@@ -341,14 +341,15 @@ class NeedClassifier(BaseEstimator):
         return (self.thresholds or {}).get(label, DEFAULT_THRESHOLD)
 
     def predict(
-        self, texts: Sequence[str], workers: int | None = None, explain: bool = True
+        self, texts: Sequence[str], workers: int | None = None, explain: bool = False
     ) -> list[Prediction]:
         """Predictions in input order; identical normalised texts are classified once.
 
         On the fast path large inputs are split over ``workers`` processes (default: one
         per core, at most two, from 5,000 distinct answers on); each process tokenises with
         its own tagger. With the encoder, every text is embedded first (once, through the
-        cache); ``explain`` names the words behind labels the encoder decided.
+        cache); ``explain`` names the words behind labels the encoder decided (it embeds each
+        such answer again once per word left out, so it is meant for answers to be shown).
         """
         normalized = [normalize_text(text) for text in texts]
         unique = list(dict.fromkeys(text for text in normalized if text))
@@ -366,7 +367,7 @@ class NeedClassifier(BaseEstimator):
         empty = Prediction((), float("nan"), "", {})
         return [by_text.get(text, empty) for text in normalized]
 
-    def _predict_distinct(self, texts: Sequence[str], explain: bool = True) -> list[Prediction]:
+    def _predict_distinct(self, texts: Sequence[str], explain: bool = False) -> list[Prediction]:
         """Predictions for normalised, non-empty texts, a chunk at a time.
 
         Chunks keep the number of live token objects small, which keeps Python's garbage
@@ -678,14 +679,16 @@ def classify_responses(
     text_column: str = "text",
     model: NeedClassifier | None = None,
     fast: bool | None = None,
+    explain: bool = False,
 ) -> pd.DataFrame:
     """A copy of ``responses`` with ``has_text``, ``categories`` (tuple), ``confidence``
     and ``evidence``. Respondents who wrote nothing get the empty tuple and no confidence;
     answers with no need get ``(その他,)``. An input column named like one of these is
-    kept under a new name (``categories（入力）``), never overwritten."""
+    kept under a new name (``categories（入力）``), never overwritten. ``explain``: see
+    :meth:`NeedClassifier.predict`."""
     model = model or get_classifier(config, fast=fast)
     texts = responses[text_column].fillna("").astype(str).tolist()
-    predictions = model.predict(texts)
+    predictions = model.predict(texts, explain=explain)
     result = responses.copy()
     names, _ = names_beside_results([str(name) for name in result.columns])
     result.columns = names

@@ -167,7 +167,8 @@ def _run_classify(args: argparse.Namespace) -> int:
     text_name = names[columns["text"]]
     print(f"{len(frame):,}行を分類しています…", file=sys.stderr)
     model = get_classifier(config, fast=args.fast)
-    result = classify_responses(frame, text_column=text_name, model=model)
+    # Every row of the output is read by people: name the words behind every label.
+    result = classify_responses(frame, text_column=text_name, model=model, explain=True)
     output = result.drop(columns=["has_text"]).assign(
         categories=["|".join(c) for c in result["categories"]],
         confidence=[None if c != c else round(c, 3) for c in result["confidence"]],
