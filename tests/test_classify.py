@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_survey
+from conftest import ROWS, write_survey
 from sklearn.base import clone
 
 from needs_analysis.classify import (
@@ -49,8 +49,9 @@ GUIDE_CASES = [
 
 
 # The labeled answers offer help with other chores but not with rubbish; with so few
-# examples the sentence embedding reads this offer as the need itself. Labeled answers for
-# the guide's decided case on volunteers' remarks should make it pass again.
+# examples the sentence embedding reads this offer as the need itself (still so with the
+# 4,118 labeled answers: ゴミ出し at about 0.77). Labeled offers of help with rubbish,
+# labeled その他 as the guide decides, should make it pass again.
 _OFFER = "ゴミ出しくらいなら手伝える"
 _MARKED = [
     pytest.param(
@@ -188,11 +189,11 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
         written = list(csv.DictReader(handle))
     assert len(written) == len(rows)
     assert list(written[0])[:1] == ["回答者ID"]
-    assert list(written[0])[-3:] == ["categories", "confidence", "evidence"]
-    assert "移動支援" in written[0]["categories"].split("|")
-    assert written[1]["categories"] == ""
+    assert list(written[0])[-3:] == ["分類", "確信度", "根拠の語"]
+    assert "移動支援" in written[0]["分類"].split("|")
+    assert written[1]["分類"] == ""
     assert written[2]["自由記述"].startswith("'=")
-    assert written[3]["categories"] == "その他"
+    assert written[3]["分類"] == "その他"
     assert "重複が1件" in result.stdout
 
 
@@ -202,13 +203,26 @@ def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, 
         "id\ttext\tcategories\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8"
     )
     output = tmp_path / "out.csv"
+    result = run_cli("classify", str(source), "-o", str(output), "--english-columns")
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert list(written[0])[-3:] == ["categories", "confidence", "evidence"]
+    assert written[0]["categories（入力）"] == "手で付けた分類"
+    assert "ゴミ出し" in written[0]["categories"].split("|")
+    assert "「categories（入力）」" in result.stderr
+
+
+def test_classify_command_keeps_an_input_column_named_分類(classifier, tmp_path):
+    source = tmp_path / "coded.tsv"
+    source.write_text("id\ttext\t分類\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
     result = run_cli("classify", str(source), "-o", str(output))
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
-    assert written[0]["categories（入力）"] == "手で付けた分類"
-    assert "ゴミ出し" in written[0]["categories"].split("|")
-    assert "「categories（入力）」" in result.stderr
+    assert written[0]["分類（入力）"] == "手で付けた分類"
+    assert "ゴミ出し" in written[0]["分類"].split("|")
 
 
 def test_classify_command_bad_input(tmp_path):
@@ -231,8 +245,9 @@ def test_evaluate_command_prints_scores(tmp_path):
     assert "マクロ平均F1" in result.stdout and "完全一致率" in result.stdout
 
 
-def test_train_command_refits_and_reports_rules(tmp_path):
-    labeled = tmp_path / "labeled"
+def test_train_command_refits_and_reports_rules(town_dir):
+    write_survey(town_dir, ROWS)
+    labeled = town_dir / "mine"
     labeled.mkdir()
     (labeled / "a.tsv").write_text(
         "text\tcategories\n"
@@ -249,9 +264,14 @@ def test_train_command_refits_and_reports_rules(tmp_path):
         ),
         encoding="utf-8",
     )
-    result = run_cli("train", "--labeled", str(labeled))
+    config = str(town_dir / "config.toml")
+    result = run_cli(
+        "train", "--config", config, "--labeled", str(labeled), "--replace-bundled", "--check-rules"
+    )
     assert result.returncode == 0, result.stderr
     assert "6件" in result.stdout and "モデルを作りました" in result.stdout
+    assert "同梱の学習データの代わりに使います" in result.stdout
+    assert (town_dir / "labeled" / "replace_mine.tsv").is_file()
     # The default rules have lines for categories this tiny set never mentions.
     assert "どの回答にも当てはまりません" in result.stdout
 
@@ -353,8 +373,8 @@ def test_classify_command_fast(fast_classifier, tmp_path):
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
     assert [row["id"] for row in written] == ["A1", "A2"]
-    assert written[0]["categories"] == "移動支援"
-    assert written[1]["categories"] == ""
+    assert written[0]["分類"] == "移動支援"
+    assert written[1]["分類"] == ""
 
 
 def test_encoder_led_labels_name_the_words_that_matter(classifier):

@@ -82,3 +82,16 @@ def test_unknown_option_is_status_2():
     result = run_cli("check", "--no-such-option")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_run_options_for_pdf_and_keywords():
+    from needs_analysis.cli import _comma_list, build_parser
+
+    args = build_parser().parse_args(
+        ["run", "--no-pdf", "--kwic", "送迎、ゴミ", "--category", "配食"]
+    )
+    assert args.pdf is False and _comma_list(args.kwic) == ["送迎", "ゴミ"]
+    assert args.category == "配食"
+    defaults = build_parser().parse_args(["run"])
+    # None: the config decides (report.pdf, report.kwic).
+    assert defaults.pdf is None and _comma_list(defaults.kwic) is None

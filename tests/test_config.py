@@ -91,3 +91,35 @@ def test_optional_paths_must_exist(tmp_path):
 )
 def test_fiscal_year_in_the_japanese_era(year, expected):
     assert format_fiscal_year(year) == expected
+
+
+def test_report_options_default_to_pdf_and_the_towns_own_words(town_config):
+    assert town_config.report.pdf is True
+    assert town_config.report.kwic == () and town_config.report.category == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "pdf", "kwic", "category"),
+    [
+        (
+            'pdf = false\nkwic = ["送迎", "ゴミ"]\ncategory = "ゴミ出し"',
+            False,
+            ("送迎", "ゴミ"),
+            "ゴミ出し",
+        ),
+        ('kwic = "階段"', True, ("階段",), ""),
+    ],
+)
+def test_report_options_are_read(tmp_path, table, pdf, kwic, category):
+    config = load_config(write(tmp_path, TOWN_CONFIG + f"\n[report]\n{table}\n"))
+    assert (config.report.pdf, config.report.kwic, config.report.category) == (pdf, kwic, category)
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [('pdf = "はい"', "report.pdf"), ("kwic = [1.5]", "report.kwic"), ("size = 3", "report.size")],
+)
+def test_report_option_mistakes_name_the_key(tmp_path, table, key):
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, TOWN_CONFIG + f"\n[report]\n{table}\n"))
+    assert raised.value.key == key

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from needs_analysis import gaps
-from needs_analysis.config import load_config
+from needs_analysis.config import GapSettings, load_config
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.gaps import (
     CHANGE_CLOSED,
@@ -185,7 +185,7 @@ def test_large_cells_use_the_residual_and_flag_a_higher_rate():
 
 def test_small_expected_counts_use_fishers_exact_test():
     classified = town({"北部": (4, 2, 0), "南部": (3, 91, 0)})
-    result = need_rates(classified, ["移動支援"])
+    result = need_rates(classified, ["移動支援"], settings=GapSettings(min_answers=1))
     north = cell(result, "北部", "移動支援")
     assert north["expected_min"] < 5
     assert north["test"] == TEST_EXACT
@@ -253,14 +253,15 @@ def test_supply_per_1000_and_municipal_density():
     )
     result = supply_density(inventory, {"北部": 800, "南部": 1200}, MAPPING, LABELS, 2025)
     north = cell(result, "北部", "移動支援")
-    assert north["resources"] == 2
-    assert north["per_1000"] == pytest.approx(2 / 800 * 1000)  # 2.5
-    assert north["municipal_per_1000"] == pytest.approx(3 / 2000 * 1000)  # 1.5
+    # Every resource is held 4 times a month and none has a capacity: sessions per month.
+    assert north["resources"] == 2 and north["supply_unit"] == "sessions"
+    assert north["per_1000"] == pytest.approx(2 * 4 / 800 * 1000)  # 10 sessions
+    assert north["municipal_per_1000"] == pytest.approx(3 * 4 / 2000 * 1000)  # 6
     assert north["sessions_per_month"] == 8.0
-    assert cell(result, "南部", "移動支援")["per_1000"] == pytest.approx(1 / 1.2)
+    assert cell(result, "南部", "移動支援")["per_1000"] == pytest.approx(4 / 1.2)
     garbage = cell(result, "北部", "ゴミ出し")
     assert (garbage["resources"], garbage["per_1000"]) == (0, 0.0)
-    assert garbage["municipal_per_1000"] == pytest.approx(0.5)
+    assert garbage["municipal_per_1000"] == pytest.approx(2.0)
 
 
 def test_resources_count_only_from_their_starting_year():
@@ -269,7 +270,7 @@ def test_resources_count_only_from_their_starting_year():
     assert len(active_resources(inventory, 2023)) == 1
     assert len(active_resources(inventory, 2024)) == 2
     populations = {"北部": 1000}
-    for year, expected in ((2022, 1.0), (2024, 2.0)):
+    for year, expected in ((2022, 4.0), (2024, 8.0)):
         result = supply_density(inventory, populations, MAPPING, LABELS, year)
         assert cell(result, "北部", "ゴミ出し")["per_1000"] == expected
 
@@ -360,7 +361,9 @@ def test_gap_flag_needs_high_need_and_thin_supply():
     assert north["above"] and north["resources"] == 0
     assert north["flag"] and north["rank"] == 1
     assert north["score"] == pytest.approx(north["rate"] / north["municipal_rate"])
-    assert "1つもありません" in north["reason"]
+    assert north["verdict"] == "不足の候補"
+    assert north["reason"].startswith("不足の候補：困りごとの割合 ")
+    assert "この圏域に資源なし" in north["reason"]
     assert result["flag"].sum() == 1
     assert list(ranked_gaps(result)["area"]) == ["北部"]
 
@@ -369,10 +372,10 @@ def test_supply_at_the_municipal_density_clears_the_flag():
     classified, inventory, populations = small_town()
     result = analyse_gaps(classified, inventory, populations, MAPPING, LABELS, 2024)
     north = cell(result, "北部", "移動支援")
-    # 1 / 800 = 1.25 per 1,000 against 4 / 3,400 = 1.18: need still high, supply adequate.
+    # 4 / 800 = 5.0 sessions per 1,000 against 16 / 3,400 = 4.7: need high, supply adequate.
     assert north["above"] and north["per_1000"] > north["municipal_per_1000"]
     assert not north["flag"] and pd.isna(north["rank"])
-    assert "該当しません" in north["reason"]
+    assert "不足の候補にしていません" in north["reason"] and north["verdict"] == ""
 
 
 def test_thinner_supply_ranks_higher_among_equal_needs():

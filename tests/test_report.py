@@ -16,6 +16,7 @@ from needs_analysis import cli, textstats
 from needs_analysis.config import load_config
 from needs_analysis.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.plan import plan_table
+from needs_analysis.privacy import protect_gaps
 from needs_analysis.report import load_run, ranked_gaps, run_reports, year_tables
 
 pytestmark = pytest.mark.slow
@@ -39,6 +40,11 @@ path = "resources.csv"
 "サロン" = ["居場所"]
 "移動支援" = ["移動支援"]
 "配食" = ["配食"]
+
+[report]
+pdf = false
+kwic = ["バス"]
+category = "配食"
 
 [[areas]]
 name = "北"
@@ -137,11 +143,12 @@ def test_every_report_file_is_written(small_run):
         "plan_table.html",
         "explore.html",
         "needs_analysis_2025.xlsx",
-        "plotly.min.js",
     ]
     expected += [f"handout_{i:02d}_{area}.html" for i, area in enumerate(run.areas, start=1)]
     for name in expected:
         assert (out / name).is_file(), name
+    # The config says pdf = false; the pages carry plotly.js themselves.
+    assert not list(out.glob("*.pdf")) and not (out / "plotly.min.js").exists()
     assert len(list((out / "notebooks").glob("*.ipynb"))) >= 2 + len(run.areas)
 
 
@@ -150,10 +157,10 @@ def test_overview_numbers_match_the_package(small_run):
     text = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
     assert f"回答者 **{len(run.responses):,}人**" in text
     assert f"自由記述あり **{int(run.responses['has_text'].sum()):,}人**" in text
-    flagged = ranked_gaps(year_tables(run).gaps)
+    flagged = ranked_gaps(protect_gaps(year_tables(run).gaps, run.disclosure))
     assert not flagged.empty
     for row in flagged.itertuples():
-        assert f"{row.count} / {row.n}" in text
+        assert f"{row.count_label} / {row.n_label}" in text  # 「5未満 / 32」 for a hidden count
     assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
 
 
@@ -198,13 +205,25 @@ def test_explore_numbers_match_the_package(small_run):
     )
 
 
+def test_explore_uses_the_configured_keyword_and_category(small_run):
+    result, _ = small_run
+    executed = nbformat.read(result.out_dir / "notebooks" / "explore.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["keywords"] == "バス"
+    html = (result.out_dir / "explore.html").read_text(encoding="utf-8")
+    assert "設定された語: バス" in html and "<h3>「バス」</h3>" in html
+    assert "<h3>分類「配食」</h3>" in html
+    assert "階段" not in html.split("キーワード・イン・コンテキスト")[-1]
+
+
 def test_parameters_are_recorded_and_html_has_no_code(small_run):
     result, run = small_run
     executed = nbformat.read(result.out_dir / "notebooks" / "handout_02_中.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"]["area"] == "中"
     html = (result.out_dir / "handout_02_中.html").read_text(encoding="utf-8")
-    assert "report.load_run" not in html and "import " not in html
-    assert "令和7年度（2025）" in html
+    # Scripts (the inlined chart library) aside, no code is shown.
+    shown = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert "report.load_run" not in shown and "import " not in shown
+    assert "令和7年度（2025）" in shown
 
 
 def test_workbook_reads_back_with_japanese_headers_and_no_formulas(small_run):
@@ -229,6 +248,36 @@ def test_small_counts_are_suppressed_in_handouts(small_run):
     assert not small.empty
     html = (result.out_dir / "index.html").read_text(encoding="utf-8")
     assert f"{run.min_count}未満" in html
+
+
+def test_hidden_cells_publish_nothing_derived_anywhere(small_run):
+    result, run = small_run
+    rule = f"{run.min_count}未満"
+    for path in result.out_dir.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert f"{rule}人" not in text, path.name
+    index = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
+    assert f"人数が{run.min_count}人未満のところは「{rule}」" in index
+    sheet = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")["困りごとと資源"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    derived = [
+        header.index(name)
+        for name in (
+            "割合",
+            "95%区間の下限",
+            "95%区間の上限",
+            "調整済み残差",
+            "p値",
+            "q値（多重比較の調整後）",
+        )
+    ]
+    hidden = [row for row in rows[1:] if row[header.index("該当")] in (rule, "非表示")]
+    assert hidden
+    for row in hidden:
+        assert all(row[i] is None for i in derived), row
+    shown = [row for row in rows[1:] if isinstance(row[header.index("該当")], int)]
+    assert shown and all(isinstance(row[header.index("割合")], (int, float)) for row in shown)
 
 
 def test_no_personal_data_in_the_small_run(small_run):
@@ -299,6 +348,119 @@ def test_run_exits_1_when_a_notebook_fails(monkeypatch, capsys):
     assert "KeyError" in capsys.readouterr().err
 
 
+# --------------------------------------------------------------------------- print
+
+
+A4_PORTRAIT, A4_LANDSCAPE = (595, 842), (842, 595)
+_PLOTLY_LIBRARY = re.compile(r"\* plotly\.js v\d")
+
+
+def pdf_pages(path: Path) -> list[tuple[int, int]]:
+    import pypdf
+
+    return [
+        (round(float(page.mediabox.width)), round(float(page.mediabox.height)))
+        for page in pypdf.PdfReader(path).pages
+    ]
+
+
+def test_sample_pdfs_have_the_promised_pages(sample_run):
+    from needs_analysis.pdf import find_browser
+
+    if find_browser() is None:
+        pytest.skip("no Chromium on PATH")
+    out = sample_run.out_dir
+    handouts = sorted(out.glob("handout_*.pdf"))
+    assert len(handouts) == len(load_config().areas)
+    for handout in handouts:
+        assert pdf_pages(handout) == [A4_PORTRAIT], handout.name
+    overview = pdf_pages(out / "index.pdf")
+    assert 1 <= len(overview) <= 4 and set(overview) == {A4_PORTRAIT}
+    assert set(pdf_pages(out / "plan_table.pdf")) == {A4_LANDSCAPE}
+    assert (out / "explore.pdf").is_file()
+
+
+def test_sample_handout_charts_are_vector_graphics(sample_run):
+    import pypdf
+
+    pdfs = sorted(sample_run.out_dir.glob("handout_*.pdf")) + [sample_run.out_dir / "index.pdf"]
+    if not pdfs[-1].exists():
+        pytest.skip("no Chromium on PATH")
+    for path in pdfs:
+        for page in pypdf.PdfReader(path).pages:
+            assert list(page.images) == [], path.name
+
+
+def test_each_page_carries_its_chart_library_once(sample_run):
+    out = sample_run.out_dir
+    charted = ["index.html", "explore.html", *(p.name for p in out.glob("handout_*.html"))]
+    for name in charted:
+        html = (out / name).read_text(encoding="utf-8")
+        assert len(_PLOTLY_LIBRARY.findall(html)) == 1, name
+        assert "Plotly.newPlot" in html, name
+        assert not re.search(r"<script[^>]*\ssrc=", html), name
+    assert not (out / "plotly.min.js").exists()
+    handout = (out / "handout_01_駅前.html").read_text(encoding="utf-8")
+    assert "needs-analysis 0.2" not in handout.split('class="na-footer"')[0]
+    assert "docs/method.md" not in handout and "需要" not in handout
+
+
+# --------------------------------------------------------------------------- workbook
+
+_NUMBER_LIKE = re.compile(r"[-+]?[\d,]+(\.\d+)?%?")
+
+
+def test_workbook_numbers_are_numbers_with_formats(sample_run):
+    workbook = load_workbook(sample_run.out_dir / "needs_analysis_2025.xlsx")
+    rates = workbook["困りごとと資源"]
+    headers = [cell.value for cell in rates[1]]
+    formats = {"該当": "#,##0", "自由記述のある人": "#,##0", "割合": "0.0%", "町全体の割合": "0.0%"}
+    for name, number_format in formats.items():
+        column = headers.index(name) + 1
+        values = [row[0] for row in rates.iter_rows(min_row=2, min_col=column, max_col=column)]
+        assert values and all(
+            (isinstance(c.value, (int, float)) and c.number_format == number_format)
+            or c.value is None
+            or c.value == "5未満"
+            for c in values
+        ), name
+    assert any(isinstance(c.value, int) for c in workbook["回答者数"]["B"][1:])
+    assert "判定の理由" not in headers and "説明" in workbook.sheetnames
+
+
+def test_workbook_has_no_number_written_as_text(sample_run, small_run):
+    for path in (sample_run.out_dir, small_run[0].out_dir):
+        workbook = load_workbook(path / "needs_analysis_2025.xlsx")
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        text = cell.value.strip()
+                        assert not _NUMBER_LIKE.fullmatch(text), (sheet.title, cell.coordinate)
+
+
+def test_workbook_suppresses_small_counts_as_text_only(small_run):
+    result, run = small_run
+    workbook = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")
+    sheet = workbook["困りごとと資源"]
+    headers = [cell.value for cell in sheet[1]]
+    count, rate = headers.index("該当"), headers.index("割合")
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    small = [row for row in rows if row[count] == f"{run.min_count}未満"]
+    assert small and all(row[rate] is None for row in small)
+
+
+def test_workbook_sheets_print_on_a4_fitted_to_width(small_run):
+    workbook = load_workbook(small_run[0].out_dir / "needs_analysis_2025.xlsx")
+    for sheet in workbook.worksheets:
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.print_title_rows == "$1:$1"
+        assert "令和7年度" in sheet.oddHeader.center.text
+    assert workbook.properties.modified == workbook.properties.created
+
+
 # --------------------------------------------------------------------------- browser
 
 
@@ -331,9 +493,13 @@ def chromium_driver():
 
 @pytest.mark.parametrize("page", ["index.html", "handout_02_桜台団地.html", "explore.html"])
 def test_pages_open_in_chromium_with_charts_drawn(sample_run, page, tmp_path):
+    # Copied alone into an empty folder: a page needs nothing beside it.
+    alone = tmp_path / "alone" / page
+    alone.parent.mkdir()
+    shutil.copyfile(sample_run.out_dir / page, alone)
     driver = chromium_driver()
     try:
-        driver.get((sample_run.out_dir / page).as_uri())
+        driver.get(alone.as_uri())
         charts = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
         drawn = driver.execute_script(
             "return Array.from(document.querySelectorAll('.js-plotly-plot'))"

@@ -34,7 +34,7 @@ from needs_analysis.textstats import (
 )
 
 # Counted words of each answer (canonical lemmas), worked out by hand:
-#   r01 階段 きつい ゴミ 階段 使う      r06 買い物 バス ゴミ 多い
+#   r01 階段 きつい ゴミ 階段           r06 買い物 バス ゴミ 多い
 #   r02 団地 階段 転ぶ ゴミ 置き場 遠い  r07 (no answer)
 #   r03 坂 階段 多い 団地               r08 バス 病院
 #   r04 団地 階段 坂 きつい             r09 隣り 頼む  (the name and the phone number are masked)
@@ -115,13 +115,27 @@ def test_documents_hold_masked_text_and_counted_words(documents):
     assert len(documents) == len(ROWS)
     assert documents["has_text"].sum() == 10
     by_id = documents.set_index("respondent_id")
-    assert by_id.loc["r01", "lemmas"] == ("階段", "きつい", "ゴミ", "階段", "使う")
+    # 使う is a filler word of the word views (see FILLER_STOPWORDS).
+    assert by_id.loc["r01", "lemmas"] == ("階段", "きつい", "ゴミ", "階段")
     assert by_id.loc["r06", "lemmas"] == ("買い物", "バス", "ゴミ", "多い")  # 塵 → ゴミ
     assert by_id.loc["r06", "surfaces"] == ("買い物", "バス", "塵", "多い")
     assert by_id.loc["r07", "lemmas"] == ()
     # The words inside the masks (電話, 番号) are not counted; the name is gone.
     assert by_id.loc["r09", "lemmas"] == ("隣り", "頼む")
     assert "佐藤" not in by_id.loc["r09", "text"] and PHONE not in by_id.loc["r09", "text"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        ("よろしくお願いします。買い物に困っています", {"買い物", "困る"}),
+        ("宜しくお願い致します。後でバスを使う", {"バス"}),
+        ("正直、最近は階段が分からない", {"階段"}),
+    ],
+)
+def test_fillers_and_politeness_are_not_counted(answer, kept):
+    lemmas = set(build_documents(pd.DataFrame({"text": [answer]}))["lemmas"].iloc[0])
+    assert lemmas == kept
 
 
 def test_documents_keep_no_raw_text_anywhere(documents):
@@ -339,7 +353,10 @@ def test_network_colours_words_by_the_area_they_lean_to(documents):
     assert groups["階段"] == "桜台団地"  # adjusted residual 3.16
     assert groups["バス"] == "西原"
     communities = cooccurrence_network(documents, min_doc_count=2)
-    assert communities.nodes["color_group"].str.startswith("グループ").all()
+    # Each community is named by its most frequent words.
+    for _, members in communities.nodes.groupby("community"):
+        top = members.sort_values(["doc_count", "word"], ascending=[False, True])["word"]
+        assert set(members["color_group"]) == {"・".join(top.head(3))}
     one_area = cooccurrence_network(documents, area="桜台団地", min_doc_count=2, color_by="area")
     assert one_area.color_by == "community" and "圏域を1つに絞った" in one_area.note
 
@@ -371,7 +388,8 @@ def test_network_figure_shows_the_cap_note(documents):
     grey = network_figure(network, max_colors=1)
     assert any("残り" in annotation.text for annotation in grey.layout.annotations)
     legend = [trace.name for trace in grey.data if trace.mode == "markers+text"]
-    assert legend == ["グループ1", "その他"]
+    largest = network.nodes[network.nodes["community"] == 1]["color_group"].iloc[0]
+    assert legend == [largest, "その他"]
 
 
 # --------------------------------------------------------------------------- characteristic

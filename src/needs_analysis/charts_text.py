@@ -53,8 +53,10 @@ def network_figure(
     position = {row.word: (row.x, row.y) for row in nodes.itertuples(index=False)}
     _add_edges(figure, edges, position)
 
-    group_title = "グループ" if network.color_by == "community" else GROUPINGS[network.color_by]
-    colours, lumped = _colour_map(nodes["color_group"], max_colors)
+    group_title = "語のまとまり" if network.color_by == "community" else GROUPINGS[network.color_by]
+    # Communities keep their numbering (1 = most words) when sizes tie.
+    numbered = nodes.drop_duplicates("color_group").set_index("color_group")["community"]
+    colours, lumped = _colour_map(nodes["color_group"], max_colors, numbered.to_dict())
     if lumped:
         notes.append(
             f"色分けは語の多い{max_colors}個の{group_title}までで、残り{lumped}個は灰色です。"
@@ -101,11 +103,19 @@ def _natural_key(name: str) -> tuple[int, str]:
     return (int(digits) if digits and name.startswith("グループ") else 0, name)
 
 
-def _colour_map(groups: pd.Series, max_colors: int) -> tuple[dict[str, str], int]:
-    """Group → colour for the groups with most words; 偏りなし and the rest grey."""
+def _colour_map(
+    groups: pd.Series, max_colors: int, numbers: dict[str, int] | None = None
+) -> tuple[dict[str, str], int]:
+    """Group → colour for the groups with most words; 偏りなし and the rest grey.
+
+    ``numbers`` (a community's number) breaks ties between groups of the same size.
+    """
     counts = groups[groups != NO_LEANING].value_counts(sort=False)
-    # Communities are numbered by size already; other groups go from most words down.
-    order = sorted(counts.index, key=lambda name: (-counts[name], _natural_key(name)))
+    numbers = numbers or {}
+    order = sorted(
+        counts.index,
+        key=lambda name: (-counts[name], numbers.get(name, 0), _natural_key(name)),
+    )
     colours = {name: _PALETTE[i % len(_PALETTE)] for i, name in enumerate(order[:max_colors])}
     lumped = len(order) - len(colours)
     if lumped:

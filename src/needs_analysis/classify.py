@@ -307,7 +307,8 @@ class NeedClassifier(BaseEstimator):
         label_sets: Sequence[Sequence[str]],
         sample_weight: Sequence[float] | None = None,
     ) -> NeedClassifier:
-        """Fit on texts and their label sets; ``sample_weight`` weighs answers in the head."""
+        """Fit on texts and their label sets; ``sample_weight`` weighs answers in the head
+        (a town's corrections count more than other answers)."""
         pipeline = build_pipeline(
             self.labels, self.rules_path, self.user_dictionary, self.fast, self.encoder_weight
         )
@@ -566,23 +567,43 @@ def _predict_in_processes(
 
 @dataclass(frozen=True)
 class ModelSources:
-    """Everything a fitted model depends on."""
+    """Everything a fitted model depends on.
+
+    ``labeled`` is the base set (the bundled answers, or what the config names instead);
+    ``added`` are a town's answers learned beside it, ``corrections`` a town's corrected
+    answers, weighed ``corrections_weight`` times (see :mod:`needs_analysis.town_model`).
+    """
 
     labeled: Path
     rules: Path
     taxonomy: Path
     user_dictionary: Path | None = None
+    added: tuple[Path, ...] = ()
+    corrections: tuple[Path, ...] = ()
+    corrections_weight: float = 1.0
+    use_base: bool = True
 
     @classmethod
     def from_config(cls, config: Config | None = None) -> ModelSources:
+        from needs_analysis.town_model import town_files
+
         if config is None:
             return cls(labeled_data_dir(), package_file("rules.txt"), package_file("taxonomy.toml"))
+        town = town_files(config)
         return cls(
             config.labeled_dir or labeled_data_dir(),
             config.rules_path,
             config.taxonomy_path,
-            config.user_dictionary,
+            user_dictionary=config.user_dictionary,
+            added=town.replace + town.added,
+            corrections=town.corrections,
+            corrections_weight=config.corrections_weight,
+            use_base=not town.replace,
         )
+
+    @property
+    def is_town_model(self) -> bool:
+        return bool(self.added or self.corrections or not self.use_base)
 
     def fingerprint(self) -> dict[str, str]:
         def digest(paths: Iterable[Path]) -> str:
@@ -596,15 +617,20 @@ class ModelSources:
         labeled_files = (
             [*labeled.glob("*.tsv"), *labeled.glob("*.csv")] if labeled.is_dir() else [labeled]
         )
-        return {
+        fingerprint = {
             "package_version": __version__,
             "dictionary_version": Tokenizer(self.user_dictionary).version,
             "encoder_version": encoder_version(),
             "block_weights": f"rules {RULE_WEIGHT}, encoder {ENCODER_WEIGHT}",
-            "training_data_sha256": digest(labeled_files),
+            "training_data_sha256": digest(labeled_files) if self.use_base else "",
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),
         }
+        if self.is_town_model:  # the town's own files; absent, the key is the bundled one's
+            fingerprint["town_added_sha256"] = digest(self.added)
+            fingerprint["town_corrections_sha256"] = digest(self.corrections)
+            fingerprint["corrections_weight"] = repr(float(self.corrections_weight))
+        return fingerprint
 
 
 def model_cache_path(fingerprint: dict[str, str], fast: bool = False) -> Path:
@@ -615,8 +641,13 @@ def model_cache_path(fingerprint: dict[str, str], fast: bool = False) -> Path:
 
 
 def train(sources: ModelSources, fast: bool = False) -> NeedClassifier:
-    """Fit the classifier on the labeled answers (``fast``: without the sentence encoder)."""
+    """Fit the classifier on the labeled answers (and a town's own, when it has them);
+    ``fast``: without the sentence encoder."""
     taxonomy = load_taxonomy(sources.taxonomy)
+    if sources.is_town_model:
+        from needs_analysis.town_model import fit_town_model
+
+        return fit_town_model(sources, taxonomy, fast)
     labeled = read_labeled(sources.labeled, taxonomy)
     metadata = {**sources.fingerprint(), "examples": len(labeled), "fast": fast}
     model = NeedClassifier.for_taxonomy(
@@ -634,8 +665,10 @@ def get_classifier(
 ) -> NeedClassifier:
     """The classifier for a config: from the cache when its sources are unchanged.
 
-    ``fast`` (default: the config's ``classifier.fast``, else off) leaves the sentence
-    encoder out: rules and word features only, for very large files.
+    A config whose folder holds the town's labelled answers or corrections gets the
+    town's model, keyed by those files too. ``fast`` (default: the config's
+    ``classifier.fast``, else off) leaves the sentence encoder out: rules and word
+    features only, for very large files.
     """
     if fast is None:
         fast = bool(getattr(config, "classifier_fast", False))

@@ -52,6 +52,24 @@ DEFAULT_RESOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_RESOURCE_FIELDS = ("name", "type", "area")
 
 DEFAULT_MIN_COUNT = 5
+# How many ordinary labelled answers one of the town's corrections counts for.
+DEFAULT_CORRECTIONS_WEIGHT = 3.0
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """How the gap analysis decides (the ``[gaps]`` table; every key optional).
+
+    q: false-discovery rate of the Benjamini–Hochberg control over all 圏域 × category cells.
+    supply_margin: provision below this share of the municipal provision per 1,000 counts
+    as clearly below. min_answers: an area with fewer answers with text is not judged.
+    default_per_month: sessions a month assumed for a resource whose frequency is missing.
+    """
+
+    q: float = 0.05
+    supply_margin: float = 0.75
+    min_answers: int = 20
+    default_per_month: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,9 @@ class Config:
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
     classifier_fast: bool = False
+    report: ReportOptions = field(default_factory=lambda: ReportOptions())
+    gaps: GapSettings = field(default_factory=GapSettings)
+    corrections_weight: float = DEFAULT_CORRECTIONS_WEIGHT
 
     def survey(self, fiscal_year: int | None = None) -> SurveySource:
         """The survey source for a fiscal year (default: the config's fiscal year)."""
@@ -136,7 +157,21 @@ _TOP_LEVEL_KEYS = {
     "privacy",
     "classifier",
     "dictionary",
+    "report",
+    "gaps",
 }
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """``[report]``: PDF printing and the exploration page's keyword views.
+
+    Empty ``kwic`` / ``category`` mean: chosen from the town's own answers.
+    """
+
+    pdf: bool = True
+    kwic: tuple[str, ...] = ()
+    category: str = ""
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -196,13 +231,27 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
         raise ConfigError(path, "1以上の整数で書いてください。", key="privacy.min_count")
 
+    gaps = _gap_settings(path, _table(path, raw, "gaps", required=False))
+
     classifier = _table(path, raw, "classifier", required=False)
     _reject_unknown(
-        path, classifier, {"taxonomy", "rules", "labeled", "fast"}, prefix="classifier."
+        path,
+        classifier,
+        {"taxonomy", "rules", "labeled", "fast", "corrections_weight"},
+        prefix="classifier.",
     )
     classifier_fast = classifier.get("fast", False)
     if not isinstance(classifier_fast, bool):
         raise ConfigError(path, "true か false で書いてください。", key="classifier.fast")
+    corrections_weight = classifier.get("corrections_weight", DEFAULT_CORRECTIONS_WEIGHT)
+    if (
+        not isinstance(corrections_weight, int | float)
+        or isinstance(corrections_weight, bool)
+        or not 0 < corrections_weight <= 100
+    ):
+        raise ConfigError(
+            path, "0より大きく100以下の数で書いてください。", key="classifier.corrections_weight"
+        )
     taxonomy = _optional_path(path, base, classifier, "taxonomy", "classifier.taxonomy")
     rules = _optional_path(path, base, classifier, "rules", "classifier.rules")
     labeled = _optional_path(path, base, classifier, "labeled", "classifier.labeled", is_dir=True)
@@ -225,7 +274,50 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
         classifier_fast=classifier_fast,
+        report=_report_options(path, _table(path, raw, "report", required=False)),
+        gaps=gaps,
+        corrections_weight=float(corrections_weight),
     )
+
+
+def _report_options(path: Path, table: dict[str, Any]) -> ReportOptions:
+    _reject_unknown(path, table, {"pdf", "kwic", "category"}, prefix="report.")
+    pdf = table.get("pdf", True)
+    if not isinstance(pdf, bool):
+        raise ConfigError(path, "true か false で書いてください。", key="report.pdf")
+    kwic = table.get("kwic", [])
+    if isinstance(kwic, str):
+        kwic = [kwic]
+    words = _string_list(path, kwic, "report.kwic")
+    category = _string(path, table, "category", "report.category") or ""
+    return ReportOptions(
+        pdf=pdf, kwic=tuple(w.strip() for w in words if w.strip()), category=category
+    )
+
+
+def _gap_settings(path: Path, table: dict[str, Any]) -> GapSettings:
+    _reject_unknown(
+        path, table, {"q", "supply_margin", "min_answers", "default_per_month"}, "gaps."
+    )
+    defaults = GapSettings()
+
+    def number(key: str, low: float, high: float, message: str) -> float:
+        value = table.get(key, getattr(defaults, key))
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not low < value <= high
+        ):
+            raise ConfigError(path, message, key=f"gaps.{key}")
+        return float(value)
+
+    q = number("q", 0, 1, "0より大きく1以下の数で書いてください（例: 0.05）。")
+    margin = number("supply_margin", 0, 1, "0より大きく1以下の割合で書いてください（例: 0.75）。")
+    default = number("default_per_month", 0, 1000, "0より大きい月あたりの回数で書いてください。")
+    answers = table.get("min_answers", defaults.min_answers)
+    if not isinstance(answers, int) or isinstance(answers, bool) or answers < 1:
+        raise ConfigError(path, "1以上の整数で書いてください。", key="gaps.min_answers")
+    return GapSettings(q=q, supply_margin=margin, min_answers=answers, default_per_month=default)
 
 
 def _reject_unknown(path: Path, table: dict[str, Any], allowed: set[str], prefix: str) -> None:

@@ -1,4 +1,4 @@
-"""Service gaps per 日常生活圏域: need rates, supply per 1,000 residents aged 65+, flags.
+"""Service gaps per 日常生活圏域: need rates, monthly provision per 1,000 aged 65+, flags.
 
 Every function takes DataFrames and returns a new one; no input is changed. The method, with
 its denominators and thresholds, is written out for planners in ``docs/method.md``.
@@ -8,15 +8,19 @@ Need (per 圏域 × category)
     answer carries the category; rate = count / n with a Wilson 95% interval. The 圏域 is
     compared with the rest of the municipality in the 2 × 2 table (this 圏域 / the rest) ×
     (has the category / not): the adjusted standardised residual of the cell (this 圏域,
-    has), or Fisher's exact test when an expected count of the table is below 5.
+    has), or Fisher's exact test when an expected count of the table is below 5. The raw
+    p-values of all cells of the year are adjusted together (Benjamini–Hochberg, ``q_value``);
+    a cell is significantly high when its rate is higher and its q-value is at most q.
 
 Supply (per 圏域 × category)
-    resources of a type mapped to the category (``resource_categories``) that have started
-    by the fiscal year (開始年度 ≤ year, or 開始年度 empty), per 1,000 residents aged 65+.
+    monthly provision (places, sessions, or the number of resources; see
+    :mod:`needs_analysis.provision`) of the resources mapped to the category that have
+    started by the fiscal year, per 1,000 residents aged 65+.
 
 Gap
-    need significantly above the rest of the municipality (residual > 1.96, or exact
-    p < 0.05 with a higher rate) AND supply below the municipal density or zero.
+    need significantly high after that control AND provision below ``supply_margin`` of
+    the municipal provision per 1,000, or none at all. An area with fewer than
+    ``min_answers`` answers is not judged.
 """
 
 from __future__ import annotations
@@ -27,12 +31,21 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from needs_analysis.config import GapSettings
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.normalize import normalize_text
+from needs_analysis.provision import (
+    NOTE_COUNT_FALLBACK,
+    UNIT_COUNT,
+    UNIT_SESSIONS,
+    category_units,
+    format_density,
+    format_provision,
+    note_default,
+    with_provision,
+)
 
 Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
-RESIDUAL_THRESHOLD = 1.96
-EXACT_ALPHA = 0.05
 SMALL_EXPECTED = 5.0  # below this expected count the exact test decides
 
 TEST_RESIDUAL = "調整済み標準化残差"
@@ -47,6 +60,12 @@ NOTE_NO_SURVEY_AREA = "調査にこの圏域の回答者がいません"
 NOTE_NO_PREVIOUS = "前年度の結果がありません"
 NOTE_NEW_AREA = "前年度はこの圏域の結果がありません"
 NOTE_GONE_AREA = "今年度はこの圏域の結果がありません"
+NOTE_TOO_FEW = "回答が少ないため、検定していません"
+
+VERDICT_GAP = "不足の候補"
+VERDICT_TOO_FEW = "判断できない（回答が少ない）"
+VERDICT_NO_DATA = "この圏域は回答がないため判断できません"
+VERDICT_NONE = ""
 
 CHANGE_NEW = "新たに該当"
 CHANGE_CLOSED = "解消"
@@ -72,6 +91,8 @@ NEED_COLUMNS = [
     "residual",
     "test",
     "p_value",
+    "q_value",
+    "testable",
     "above",
     "note",
 ]
@@ -81,9 +102,13 @@ SUPPLY_COLUMNS = [
     "resources",
     "sessions_per_month",
     "capacity",
+    "places_per_month",
+    "supply_unit",
+    "provision",
     "population_65",
     "per_1000",
     "municipal_resources",
+    "municipal_provision",
     "municipal_population_65",
     "municipal_per_1000",
     "note",
@@ -191,14 +216,18 @@ def smallest_expected(count: int, n: int, rest_count: int, rest_n: int) -> float
 
 
 def compare_with_rest(count: int, n: int, rest_count: int, rest_n: int) -> dict[str, object]:
-    """Residual, test used, p-value and whether the area's rate is significantly higher."""
+    """Residual, test used, raw two-sided p-value, and whether the area's rate is higher.
+
+    ``above`` is left False here: it is decided over all cells at once by
+    :func:`benjamini_hochberg` in :func:`need_rates`.
+    """
     residual = adjusted_residual(count, n, rest_count, rest_n)
     result: dict[str, object] = {
         "expected_min": smallest_expected(count, n, rest_count, rest_n),
         "residual": residual,
         "test": "",
         "p_value": math.nan,
-        "above": False,
+        "higher": False,
         "note": "",
     }
     if n <= 0:
@@ -207,16 +236,34 @@ def compare_with_rest(count: int, n: int, rest_count: int, rest_n: int) -> dict[
     if rest_n <= 0:
         result["note"] = NOTE_NO_REST
         return result
-    higher = count / n > rest_count / rest_n
+    result["higher"] = count / n > rest_count / rest_n
     if result["expected_min"] < SMALL_EXPECTED:
         table = [[count, n - count], [rest_count, rest_n - rest_count]]
         from scipy import stats  # here: importing scipy.stats costs the notebooks half a second
 
         p_value = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
-        result.update(test=TEST_EXACT, p_value=p_value, above=higher and p_value < EXACT_ALPHA)
+        result.update(test=TEST_EXACT, p_value=p_value)
+    elif math.isnan(residual):  # nobody in the town, or everybody, has the need
+        result.update(test=TEST_RESIDUAL, p_value=1.0)
     else:
         p_value = math.erfc(abs(residual) / math.sqrt(2))  # two-sided normal tail
-        result.update(test=TEST_RESIDUAL, p_value=p_value, above=residual > RESIDUAL_THRESHOLD)
+        result.update(test=TEST_RESIDUAL, p_value=p_value)
+    return result
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values); NaN stays NaN and is not counted.
+
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, float("nan")]).round(3).tolist()
+    [0.03, 0.04, 0.04, nan]
+    """
+    values = np.asarray(p_values, dtype=float)
+    result = np.full(values.shape, np.nan)
+    tested = ~np.isnan(values)
+    if tested.any():
+        from scipy import stats
+
+        result[tested] = stats.false_discovery_control(values[tested], method="bh")
     return result
 
 
@@ -227,17 +274,20 @@ def need_rates(
     classified: pd.DataFrame,
     labels: Sequence[str],
     areas: Sequence[str] | None = None,
+    settings: GapSettings | None = None,
 ) -> pd.DataFrame:
-    """Need rate per 圏域 × category with n, Wilson interval and the area-vs-rest test.
+    """Need rate per 圏域 × category with n, Wilson interval, raw p and BH-adjusted q.
 
     ``respondents`` counts everyone in the 圏域; ``n``, the denominator of the rate, only
-    those who wrote an answer.
+    those who wrote an answer. Cells of areas with fewer than ``settings.min_answers``
+    answers are not tested (``testable`` False) and do not enter the adjustment.
 
     ``classified`` has one row per respondent with ``area``, ``categories`` (labels of the
     answer; the empty tuple for respondents who wrote nothing) and ``has_text`` (computed
     from ``text`` when absent). ``areas`` lists the 圏域 to report in order, including
     those without respondents; 圏域 found only in the data follow.
     """
+    settings = settings or GapSettings()
     require_columns(classified, ["area", "categories"], "分類済みの回答の表")
     frame = with_has_text(classified)
     written = frame[frame["has_text"]]
@@ -275,8 +325,23 @@ def need_rates(
                     **compare_with_rest(count, n, rest_count, rest_n),
                 }
             )
-    result = pd.DataFrame(rows, columns=NEED_COLUMNS)
-    return result.astype({"above": bool})
+    result = pd.DataFrame(rows)
+    if result.empty:
+        return pd.DataFrame(columns=NEED_COLUMNS).astype({"above": bool, "testable": bool})
+    return _adjusted(result, settings)[NEED_COLUMNS]
+
+
+def _adjusted(result: pd.DataFrame, settings: GapSettings) -> pd.DataFrame:
+    """Add ``testable``, ``q_value`` and ``above`` (higher and q ≤ settings.q)."""
+    result = result.copy()
+    result["testable"] = (result["n"] >= settings.min_answers) & result["p_value"].notna()
+    too_few = (result["n"] > 0) & (result["n"] < settings.min_answers)
+    result.loc[too_few, "note"] = [
+        _join_notes(note, NOTE_TOO_FEW) for note in result.loc[too_few, "note"]
+    ]
+    result["q_value"] = benjamini_hochberg(result["p_value"].where(result["testable"]))
+    result["above"] = result["higher"].astype(bool) & (result["q_value"] <= settings.q)
+    return result.astype({"above": bool, "testable": bool})
 
 
 # --------------------------------------------------------------------------- supply
@@ -314,56 +379,111 @@ def supply_density(
     labels: Sequence[str],
     fiscal_year: int,
     areas: Sequence[str] | None = None,
+    settings: GapSettings | None = None,
 ) -> pd.DataFrame:
-    """Resources per 1,000 residents aged 65+ per 圏域 × category, and the municipal density.
+    """Monthly provision per 1,000 residents aged 65+ per 圏域 × category, and the town's.
 
-    Only resources that have started by ``fiscal_year`` count. The municipal density is the
-    sum over 圏域 with a population figure of their resources, divided by their population;
-    a 圏域 without a figure gets a note and no density.
+    The unit of each category (places, sessions or resources) is chosen from the whole
+    inventory (:func:`needs_analysis.provision.category_units`); only resources that have
+    started by ``fiscal_year`` count. The municipal figure is the provision of the 圏域 with
+    a population figure divided by their population; a 圏域 without one gets a note.
     """
+    settings = settings or GapSettings()
     require_columns(resources, ["type", "area", "started"], "資源一覧の表")
-    counted = resource_category_rows(active_resources(resources, fiscal_year), resource_categories)
+    every = resource_category_rows(resources, resource_categories)
+    units = category_units(every)
+    active = active_resources(resources, fiscal_year)
+    counted = with_provision(
+        resource_category_rows(active, resource_categories), units, settings.default_per_month
+    )
     order = area_order(areas or list(populations), resources["area"])
-    any_resource = set(active_resources(resources, fiscal_year)["area"])
-    count = counted.groupby(["area", "category"]).size()
-    sessions = _numeric_sum(counted, "per_month")
-    capacity = _numeric_sum(counted, "capacity")
+    any_resource = set(active["area"])
+    keys = [counted["area"], counted["category"]]
+    sums = {
+        "resources": counted.groupby(keys).size(),
+        "provision": counted["provision"].groupby(keys).sum(),
+        "sessions_per_month": counted["sessions"].groupby(keys).sum(min_count=1),
+        "places_per_month": (counted["sessions"] * _numbers_of(counted, "capacity"))
+        .groupby(keys)
+        .sum(min_count=1),
+        "capacity": _numeric_sum(counted, "capacity"),
+    }
+    defaulted = set(counted.loc[counted["defaulted"], "category"])
     with_population = [a for a in order if (populations.get(a) or 0) > 0]
     municipal_population = sum(int(populations[a]) for a in with_population)
     rows: list[dict[str, object]] = []
     for label in labels:
-        municipal_resources = int(sum(count.get((area, label), 0) for area in with_population))
-        municipal_per_1000 = (
-            municipal_resources / municipal_population * 1000 if municipal_population else math.nan
+        unit = units.get(label, UNIT_COUNT)
+        municipal_provision = float(
+            sum(sums["provision"].get((a, label), 0.0) for a in with_population)
         )
+        town = {
+            "supply_unit": unit,
+            "municipal_resources": int(
+                sum(sums["resources"].get((a, label), 0) for a in with_population)
+            ),
+            "municipal_provision": municipal_provision,
+            "municipal_population_65": municipal_population,
+            "municipal_per_1000": municipal_provision / municipal_population * 1000
+            if municipal_population
+            else math.nan,
+        }
+        unit_note = _unit_note(unit, label in defaulted, label in units, settings)
         for area in order:
-            population = populations.get(area)
-            resources_here = int(count.get((area, label), 0))
-            per_1000 = math.nan
-            note = "" if area in any_resource else NOTE_NO_RESOURCES
-            if population is None:
-                note = _join_notes(note, NOTE_NO_POPULATION)
-            elif population <= 0:
-                note = _join_notes(note, NOTE_ZERO_POPULATION)
-            else:
-                per_1000 = resources_here / population * 1000
-            rows.append(
-                {
-                    "area": area,
-                    "category": label,
-                    "resources": resources_here,
-                    "sessions_per_month": sessions.get((area, label), math.nan),
-                    "capacity": capacity.get((area, label), math.nan),
-                    "population_65": population,
-                    "per_1000": per_1000,
-                    "municipal_resources": municipal_resources,
-                    "municipal_population_65": municipal_population,
-                    "municipal_per_1000": municipal_per_1000,
-                    "note": _join_notes(note),
-                }
-            )
+            here = {name: values.get((area, label), math.nan) for name, values in sums.items()}
+            row = _supply_row(area, label, populations.get(area), here, area in any_resource)
+            row["note"] = _join_notes(row["note"], unit_note)
+            rows.append({**row, **town})
     result = pd.DataFrame(rows, columns=SUPPLY_COLUMNS)
-    return result.astype({"population_65": "Int64", "sessions_per_month": float, "capacity": float})
+    return result.astype(
+        {
+            "population_65": "Int64",
+            "sessions_per_month": float,
+            "capacity": float,
+            "places_per_month": float,
+            "provision": float,
+        }
+    )
+
+
+def _supply_row(
+    area: str, label: str, population: int | None, here: dict[str, float], has_any: bool
+) -> dict[str, object]:
+    """One 圏域 × category of the supply table: its sums, provision per 1,000 and notes."""
+    provision = 0.0 if pd.isna(here["provision"]) else float(here["provision"])
+    resources = 0 if pd.isna(here["resources"]) else int(here["resources"])
+    per_1000 = math.nan
+    note = "" if has_any else NOTE_NO_RESOURCES
+    if population is None:
+        note = _join_notes(note, NOTE_NO_POPULATION)
+    elif population <= 0:
+        note = _join_notes(note, NOTE_ZERO_POPULATION)
+    else:
+        per_1000 = provision / population * 1000
+    return {
+        **here,
+        "area": area,
+        "category": label,
+        "resources": resources,
+        "provision": provision,
+        "population_65": population,
+        "per_1000": per_1000,
+        "note": note,
+    }
+
+
+def _unit_note(unit: str, defaulted: bool, in_inventory: bool, settings: GapSettings) -> str:
+    if unit == UNIT_SESSIONS and defaulted:
+        return note_default(settings.default_per_month)
+    if unit == UNIT_COUNT and in_inventory:
+        return NOTE_COUNT_FALLBACK
+    return ""
+
+
+def _numbers_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(math.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce")
 
 
 def _numeric_sum(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -376,45 +496,48 @@ def _numeric_sum(frame: pd.DataFrame, column: str) -> pd.Series:
 # --------------------------------------------------------------------------- gaps
 
 
-def gap_table(need: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
-    """Need and supply side by side, the gap flag, a score and the rank of flagged gaps.
+def gap_table(
+    need: pd.DataFrame, supply: pd.DataFrame, settings: GapSettings | None = None
+) -> pd.DataFrame:
+    """Need and supply side by side, the verdict, the gap flag, a score and the rank.
 
-    flag = need significantly above the rest of the municipality AND (no resource of the
-    category in the 圏域, or a density below the municipal density). score = (rate /
-    municipal rate) × (1 − density / municipal density), so a gap ranks higher the more
-    the need exceeds the municipal rate and the thinner the supply; flagged gaps are
-    ranked by score, then by residual.
+    flag = need significantly high after the FDR control AND (no provision of the category
+    in the 圏域, or provision per 1,000 below ``supply_margin`` × the municipal figure).
+    score = (rate / municipal rate) × (1 − provision / municipal provision), so a gap ranks
+    higher the more the need exceeds the municipal rate and the thinner the supply; flagged
+    gaps are ranked by score, then by residual. ``verdict`` reads 「不足の候補」, 「判断できない
+    （回答が少ない）」, 「この圏域は回答がないため判断できません」 or nothing.
     """
+    settings = settings or GapSettings()
     require_columns(need, ["area", "category", "above", "note"], "需要の表")
     require_columns(supply, ["area", "category", "resources", "per_1000", "note"], "資源の表")
     merged = need.merge(supply, on=["area", "category"], how="outer", suffixes=("", "_supply"))
     merged = _sort_like(merged, need, supply)
     merged["above"] = merged["above"].fillna(False).astype(bool)
-    merged["resources"] = merged["resources"].fillna(0).astype(int)
-    merged["respondents"] = merged["respondents"].fillna(0).astype(int)
-    merged["n"] = merged["n"].fillna(0).astype(int)
-    merged["count"] = merged["count"].fillna(0).astype(int)
-    zero = merged["resources"] == 0
-    thinner = merged["per_1000"] < merged["municipal_per_1000"]
-    merged["supply_below"] = zero | thinner.fillna(False)
-    merged["flag"] = merged["above"] & merged["supply_below"]
-    merged["need_ratio"] = merged["rate"] / merged["municipal_rate"].where(
-        merged["municipal_rate"] > 0
-    )
+    for column in ("resources", "respondents", "n", "count"):
+        merged[column] = merged[column].fillna(0).astype(int)
+    provision = merged["provision"] if "provision" in merged.columns else merged["resources"]
+    zero = (merged["resources"] == 0) | (provision.fillna(0) <= 0)
     supply_ratio = merged["per_1000"] / merged["municipal_per_1000"].where(
         merged["municipal_per_1000"] > 0
     )
     merged["supply_ratio"] = supply_ratio.where(~zero, 0.0)
+    merged["supply_below"] = zero | (merged["supply_ratio"] < settings.supply_margin).fillna(False)
+    judged = merged["n"] >= settings.min_answers
+    merged["flag"] = merged["above"] & merged["supply_below"] & judged
+    merged["verdict"] = [
+        VERDICT_GAP if flag else VERDICT_NO_DATA if n == 0 else VERDICT_TOO_FEW if not ok else ""
+        for flag, n, ok in zip(merged["flag"], merged["n"], judged, strict=True)
+    ]
+    merged["need_ratio"] = merged["rate"] / merged["municipal_rate"].where(
+        merged["municipal_rate"] > 0
+    )
     shortfall = (1 - merged["supply_ratio"].clip(upper=1.0)).where(~zero, 1.0)
     merged["score"] = (merged["need_ratio"] * shortfall).where(merged["flag"])
     merged["rank"] = _rank(merged)
-    merged["reason"] = [_reason(row) for row in merged.itertuples(index=False)]
+    merged["reason"] = [_reason(row, settings) for row in merged.itertuples(index=False)]
     merged["note"] = [
-        _join_notes(
-            need_note,
-            supply_note,
-            NOTE_NO_SURVEY_AREA if pd.isna(n_total) else "",
-        )
+        _join_notes(need_note, supply_note, NOTE_NO_SURVEY_AREA if pd.isna(n_total) else "")
         for need_note, supply_note, n_total in zip(
             merged["note"], merged["note_supply"], merged["municipal_n"], strict=True
         )
@@ -431,26 +554,44 @@ def _rank(merged: pd.DataFrame) -> pd.Series:
     return rank
 
 
-def _reason(row) -> str:
-    """One Japanese sentence on why the cell is, or is not, flagged."""
-    if pd.isna(row.rate):
-        return "回答がないため判定できません"
+def supply_words(row) -> str:
+    """The area's provision and the town's, in words: 「1か所・月2回、千人あたり月1.7回（町全体 月11.8回）」."""
+    unit = getattr(row, "supply_unit", UNIT_COUNT)
+    unit = unit if isinstance(unit, str) else UNIT_COUNT
+    town = f"町全体 65歳以上千人あたり{format_density(unit, row.municipal_per_1000)}"
+    if int(row.resources) == 0:
+        return f"この圏域に資源なし（{town}）"
+    what = format_provision(
+        unit,
+        int(row.resources),
+        getattr(row, "sessions_per_month", math.nan),
+        getattr(row, "places_per_month", math.nan),
+    )
+    return f"{what}、65歳以上千人あたり{format_density(unit, row.per_1000)}（{town}）"
+
+
+def _reason(row, settings: GapSettings) -> str:
+    """One Japanese sentence on why the cell is, or is not, flagged, with the two numbers."""
+    if row.n == 0:
+        return VERDICT_NO_DATA
+    if row.n < settings.min_answers:
+        return f"{VERDICT_TOO_FEW}：自由記述が{settings.min_answers}人未満のため、検定していません"
     need = (
-        f"需要 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
+        f"困りごとの割合 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
         if not pd.isna(row.municipal_rate)
-        else f"需要 {row.rate:.1%}"
+        else f"困りごとの割合 {row.rate:.1%}"
     )
     if not row.above:
-        return f"{need}はほかの圏域と比べて有意に高くないため、該当しません"
-    if row.resources == 0:
-        supply = "この分類の資源が圏域に1つもありません"
-    elif pd.isna(row.per_1000) or pd.isna(row.municipal_per_1000):
-        return f"{need}はほかの圏域より有意に高いが、人口が未設定のため資源の多さを比べられません"
-    else:
-        supply = f"資源は高齢者千人あたり {row.per_1000:.2f}（町全体 {row.municipal_per_1000:.2f}）"
+        return f"{need}は、多くの組み合わせを同時に調べたうえでは、ほかの圏域より有意に高いとは言えません"
+    supply = supply_words(row)
     if row.flag:
-        return f"{need}はほかの圏域より有意に高く、{supply}"
-    return f"{need}はほかの圏域より有意に高いが、{supply}で町全体の水準以上のため、該当しません"
+        return f"{VERDICT_GAP}：{need}がほかの圏域より有意に高く、提供は{supply}"
+    if pd.isna(row.per_1000) or pd.isna(row.municipal_per_1000):
+        return f"{need}はほかの圏域より有意に高いが、人口が未設定のため提供の多さを比べられません"
+    return (
+        f"{need}はほかの圏域より有意に高いが、提供は{supply}で、"
+        f"町全体の{settings.supply_margin:.0%}以上あるため、不足の候補にしていません"
+    )
 
 
 def analyse_gaps(
@@ -461,16 +602,20 @@ def analyse_gaps(
     labels: Sequence[str],
     fiscal_year: int,
     areas: Sequence[str] | None = None,
+    settings: GapSettings | None = None,
 ) -> pd.DataFrame:
     """The gap table of one fiscal year: :func:`need_rates` + :func:`supply_density`."""
+    settings = settings or GapSettings()
     order = area_order(
         areas or list(populations),
         classified["area"] if "area" in classified.columns else [],
         resources["area"] if "area" in resources.columns else [],
     )
-    need = need_rates(classified, labels, order)
-    supply = supply_density(resources, populations, resource_categories, labels, fiscal_year, order)
-    return gap_table(need, supply).assign(fiscal_year=fiscal_year)
+    need = need_rates(classified, labels, order, settings)
+    supply = supply_density(
+        resources, populations, resource_categories, labels, fiscal_year, order, settings
+    )
+    return gap_table(need, supply, settings).assign(fiscal_year=fiscal_year)
 
 
 def ranked_gaps(gaps: pd.DataFrame) -> pd.DataFrame:

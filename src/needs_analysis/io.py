@@ -10,13 +10,12 @@ column.
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
+import functools
 import re
 import unicodedata
-import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +31,7 @@ from needs_analysis.config import (
 from needs_analysis.errors import InputError
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import escape_formula
+from needs_analysis.records import IN_CELL_SEPARATORS, read_records
 
 # Reasons a row is rejected; the keys are what the rejects file and the summary show.
 REJECT_BLANK = "空行"
@@ -56,6 +56,8 @@ _ENCODING_LABELS = {
     "utf-8-sig": "UTF-8（BOM付き）",
     "cp932": "Shift_JIS（CP932）",
     "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16（BOMなし、リトルエンディアン）",
+    "utf-16-be": "UTF-16（BOMなし、ビッグエンディアン）",
 }
 
 
@@ -76,6 +78,14 @@ class RawTable:
     header: tuple[str, ...]
     rows: tuple[RawRow, ...]
     encoding: str | None = None
+    # Lines of the file (CSV/TSV), of which continuation lines of multi-line cells.
+    physical_lines: int | None = None
+    continuation_lines: int = 0
+    # Lines read again on their own after an unclosed quote, and other notes for the user.
+    repaired_lines: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+    sheet_names: tuple[str, ...] = ()
+    sheet: str | None = None
 
     @property
     def encoding_label(self) -> str:
@@ -94,6 +104,10 @@ class IngestSummary:
     with_text: int
     respondents_by_area: dict[str, int] = field(default_factory=dict)
     with_text_by_area: dict[str, int] = field(default_factory=dict)
+    # Counted before parsing: lines of a CSV/TSV, of which continuation lines of cells.
+    physical_lines: int | None = None
+    continuation_lines: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> int:
@@ -123,22 +137,65 @@ def read_table(
     if path.is_dir():
         raise InputError(path, "フォルダではなくファイルを指定してください。")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
-    if suffix == ".xls":
-        raise InputError(
-            path, "古い .xls 形式は読めません。Excel で .xlsx か CSV に保存し直してください。"
-        )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(path, f"ファイルを読めません（{error.strerror}）。") from None
     if not data.strip():
         raise InputError(path, "ファイルが空です。")
+    # The bytes decide what the file is; the extension only decides what we expected.
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path, sheet)
+        table = _read_xlsx(path, sheet)
+        if suffix not in (".xlsx", ".xlsm"):
+            note = f"拡張子は {suffix or '（なし）'} ですが、中身は Excel ブック（.xlsx）なので Excel として読みました。"
+            table = replace(table, notes=(note, *table.notes))
+        return table
+    if data[:8] == _OLE_SIGNATURE:
+        raise InputError(
+            path,
+            "中身は古い .xls 形式か、パスワード付きの Excel ブックです。"
+            "Excel でパスワードを外し、.xlsx か CSV に保存し直してください。",
+        )
+    if suffix in (".xls", ".xlsx", ".xlsm") and _looks_binary(data):
+        raise InputError(
+            path, f"拡張子は {suffix} ですが、Excel ブックとしても表のテキストとしても読めません。"
+        )
     text, used = _decode(path, data, encoding)
     if "\x00" in text:
-        raise InputError(path, "表形式のファイル（CSV・TSV・Excel）ではないようです。")
+        row = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(
+            path,
+            "NUL 文字（\\x00）が含まれていて、表形式のファイル（CSV・TSV・Excel）として読めません。",
+            row=row,
+        )
     delimiter = "\t" if suffix == ".tsv" else _guess_delimiter(text)
-    return _parse_delimited(path, text, delimiter, used)
+    table = _parse_delimited(path, text, delimiter, used)
+    if suffix in (".xls", ".xlsx", ".xlsm"):
+        note = f"拡張子は {suffix} ですが、中身は CSV（テキスト）なので CSV として読みました。"
+        table = replace(table, notes=(note, *table.notes))
+    return table
+
+
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _looks_binary(data: bytes) -> bool:
+    return _utf16_without_bom(data) is None and b"\x00" in data[:4096]
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a byte order mark shows as NUL bytes on one side of ASCII characters
+    (commas, line breaks, digits); which side tells the byte order."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    odd = sample[1::2].count(0)
+    even = sample[0::2].count(0)
+    if odd > 4 * even and odd >= len(sample) // 32:
+        return "utf-16-le"
+    if even > 4 * odd and even >= len(sample) // 32:
+        return "utf-16-be"
+    return None
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -149,6 +206,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
         candidates = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ["utf-16"]
+    elif utf16 := _utf16_without_bom(data):
+        candidates = [utf16]
     else:
         # A CP932 file is almost never valid UTF-8, so UTF-8 goes first.
         candidates = ["utf-8", "cp932"]
@@ -207,46 +266,53 @@ def _guess_delimiter(text: str) -> str:
 
 
 def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> RawTable:
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    line = 1
-    try:
-        for record in reader:
-            records.append((line, record))
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise InputError(path, f"CSV として読めません（{error}）。", row=line) from None
-    return _table_from_records(path, records, encoding)
+    parsed = read_records(path, text.lstrip("\ufeff"), delimiter)
+    table = _table_from_records(path, parsed.records, encoding)
+    notes = ()
+    if parsed.repaired_lines:
+        lines = "、".join(f"{line}行目" for line in parsed.repaired_lines)
+        notes = (
+            f'引用符（"）の閉じ方が崩れている行を、その1行だけで読みました: {lines}。元のファイルを確認してください。',
+        )
+    return replace(
+        table,
+        physical_lines=parsed.physical_lines,
+        continuation_lines=parsed.continuation_lines,
+        repaired_lines=parsed.repaired_lines,
+        notes=notes,
+    )
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
-    from openpyxl import load_workbook
+    from needs_analysis.xlsx_input import read_sheet
 
+    read = read_sheet(path, sheet)
+    records = [(number, [_cell_text(value) for value in values]) for number, values in read.rows]
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise InputError(path, "Excel ファイル（.xlsx）として読めません。") from None
-    try:
-        if sheet is None:
-            worksheet = workbook.worksheets[0]
-        elif sheet in workbook.sheetnames:
-            worksheet = workbook[sheet]
-        else:
-            names = "、".join(workbook.sheetnames)
-            raise InputError(path, f"シート「{sheet}」がありません（あるシート: {names}）。")
-        records = [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        workbook.close()
-    return _table_from_records(path, records, None)
+        table = _table_from_records(path, records, None)
+    except InputError:
+        if sheet is not None or len(read.sheet_names) < 2:
+            raise
+        from needs_analysis.xlsx_input import sheets_with_tables
+
+        others = [name for name in sheets_with_tables(path) if name != read.sheet]
+        if not others:
+            raise
+        raise InputError(
+            path,
+            f"最初のシート「{read.sheet}」には表がありません。表はシート「{others[0]}」にあります"
+            f"（あるシート: {'、'.join(read.sheet_names)}）。--sheet {others[0]} を指定するか、"
+            "設定ファイルの sheet にシート名を書いてください。",
+            row=1,
+        ) from None
+    return replace(table, notes=read.notes, sheet_names=read.sheet_names, sheet=read.sheet)
 
 
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.translate(IN_CELL_SEPARATORS)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -322,8 +388,10 @@ def find_columns(
             if index is not None:
                 found[field_name] = index
                 break
+    _refuse_two_text_columns(table, mapping)
     for field_name in required:
         if field_name not in found:
+            _point_to_other_sheet(table, mapping, required)
             labels = mapping[field_name]
             headers = "、".join(table.header)
             hint = f"設定ファイルの [{config_key}] {field_name} で列名を指定してください。"
@@ -338,11 +406,53 @@ def find_columns(
     return found
 
 
+def _refuse_two_text_columns(table: RawTable, mapping: dict[str, tuple[str, ...]]) -> None:
+    """Two columns that both match the free-text labels: choosing one would drop answers."""
+    keys = {_label_key(label) for label in mapping.get("text", ())}
+    matching = [label for label in table.header if _label_key(label) in keys]
+    if len(matching) > 1:
+        raise InputError(
+            table.path,
+            f"自由記述の列に当てはまる列が複数あります（{'、'.join(f'「{m}」' for m in matching)}）。"
+            "設定ファイルの columns の text（classify では --text-column）で、使う列を1つ指定してください。",
+            row=1,
+        )
+
+
+def _point_to_other_sheet(
+    table: RawTable, mapping: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> None:
+    """When the needed columns are missing here but present on another sheet, say which."""
+    if len(table.sheet_names) < 2:
+        return
+    from needs_analysis.xlsx_input import header_rows
+
+    for name, header in header_rows(table.path).items():
+        keys = {_label_key(label) for label in header}
+        if name != table.sheet and all(
+            any(_label_key(label) in keys for label in mapping[field_name])
+            for field_name in required
+        ):
+            raise InputError(
+                table.path,
+                f"シート「{table.sheet}」に必要な列がありません。必要な列はシート「{name}」にあります"
+                f"（あるシート: {'、'.join(table.sheet_names)}）。--sheet {name} を指定するか、"
+                "設定ファイルの sheet にシート名を書いてください。",
+                row=1,
+            )
+
+
 # --------------------------------------------------------------------------- areas
 
 
+@functools.lru_cache(maxsize=4096)
+def _normal_short(value: str) -> str:
+    """normalize_text for the few distinct values of a coded column (圏域, 年齢区分 …)."""
+    return normalize_text(value)
+
+
 def _area_key(value: str) -> str:
-    return "".join(normalize_text(value).split())
+    return "".join(_normal_short(value).split())
 
 
 def _district_key(value: str) -> str:
@@ -447,9 +557,9 @@ def load_survey(
                 "area": area,
                 # The answer as written, for display; matching uses normalize_text later.
                 "text": cell(row, "text"),
-                "age_group": normalize_text(cell(row, "age_group")),
-                "sex": normalize_text(cell(row, "sex")),
-                "household": normalize_text(cell(row, "household")),
+                "age_group": _normal_short(cell(row, "age_group")),
+                "sex": _normal_short(cell(row, "sex")),
+                "household": _normal_short(cell(row, "household")),
                 "source_row": row.source_row,
             }
         )
@@ -515,9 +625,17 @@ def _summarise(
         with_text=int(has_text.sum()),
         respondents_by_area={name: int(by_area.get(name, 0)) for name in area_names},
         with_text_by_area={name: int(text_by_area.get(name, 0)) for name in area_names},
+        physical_lines=table.physical_lines,
+        continuation_lines=table.continuation_lines,
+        notes=table.notes,
     )
     if summary.accepted + summary.rejected != summary.rows_read:
         raise AssertionError("row accounting does not add up")  # a bug, not a user error
+    if table.physical_lines is not None:
+        # Header + data rows + blank trailing lines + continuation lines = lines of the file.
+        explained = 1 + summary.rows_read + table.continuation_lines
+        if explained > table.physical_lines:
+            raise AssertionError("more rows than lines")  # a bug, not a user error
     return summary
 
 

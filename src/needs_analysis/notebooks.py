@@ -24,6 +24,13 @@ KERNEL_START_ATTEMPTS = 3
 _REMOTE_SCRIPT = re.compile(
     r'<script[^>]*src="https://cdnjs\.cloudflare\.com/ajax/libs/(?:require\.js|mathjax)/[^"]*"[^>]*>\s*</script>'
 )
+# The template's Mermaid loader imports from a CDN when a page has a diagram; ours have none.
+_MERMAID_LOADER = re.compile(
+    r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
+)
+# A chart's reference to plotly.js (a local plotly.min.js or the CDN copy): the HTML page
+# carries the library itself, once, so that it opens on its own and offline.
+_PLOTLY_SCRIPT = re.compile(r'<script[^>]*src="[^"]*plotly[^"/]*\.js"[^>]*>\s*</script>')
 
 
 class NotebookError(NeedsAnalysisError):
@@ -82,9 +89,31 @@ def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[P
                     f"ノートブック {job.notebook}（{job.output_stem}）のカーネルを起動できませんでした"
                     f"（{attempt}回試しました: {error}）"
                 ) from None
+    strip_run_details(executed)
     html = out_dir / f"{job.output_stem}.html"
     html.write_text(to_html(executed, job.title), encoding="utf-8")
     return executed, html
+
+
+_RUN_DETAILS = ("start_time", "end_time", "duration", "input_path", "output_path")
+
+
+def strip_run_details(executed: Path) -> Path:
+    """Remove what differs between two runs of the same inputs: times, durations, paths
+    and the random id papermill gives the parameters cell it adds."""
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    for key in _RUN_DETAILS:
+        notebook.metadata.get("papermill", {}).pop(key, None)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for key in _RUN_DETAILS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    nbformat.write(notebook, executed)
+    return executed
 
 
 def execute_all(
@@ -96,7 +125,8 @@ def execute_all(
     there, while a failing cell comes back as a :class:`NotebookError`.
     """
     with ProcessPoolExecutor(max_workers=max(1, workers), initializer=_quiet_worker) as pool:
-        futures = [pool.submit(execute, job, out_dir) for job in jobs]
+        # Kernels run in the report folder, so the notebooks name its files relatively.
+        futures = [pool.submit(execute, job, out_dir, out_dir) for job in jobs]
         results = []
         for job, future in zip(jobs, futures, strict=True):
             try:
@@ -111,6 +141,9 @@ def execute_all(
 
 
 def _quiet_worker() -> None:
+    # Kernels inherit this: string hashing (set and dict order in libraries) stays the
+    # same from run to run, so the same inputs draw the same pages.
+    os.environ["PYTHONHASHSEED"] = "0"
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     logging.getLogger("papermill").setLevel(logging.ERROR)
@@ -129,5 +162,19 @@ def to_html(executed: Path, title: str = "") -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(notebook)
-    body = _REMOTE_SCRIPT.sub("", body)
+    body = _MERMAID_LOADER.sub("", _REMOTE_SCRIPT.sub("", body))
+    body = inline_plotly(body)
     return body.replace("<html>", '<html lang="ja">', 1)
+
+
+def inline_plotly(html: str) -> str:
+    """Replace the first reference to plotly.js by the library itself and drop the others."""
+    from needs_analysis.report import plotly_js_source
+
+    first = _PLOTLY_SCRIPT.search(html)
+    if first is None:
+        return html
+    library = plotly_js_source().read_text(encoding="utf-8")
+    inline = f'<script type="text/javascript">{library}</script>'
+    rest = _PLOTLY_SCRIPT.sub("", html[first.end() :])
+    return html[: first.start()] + inline + rest

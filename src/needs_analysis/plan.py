@@ -28,8 +28,8 @@ from needs_analysis.privacy import (
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
+    Disclosure,
     mask_personal_data,
-    suppress_count,
 )
 from needs_analysis.tokenize import Tokenizer
 
@@ -196,13 +196,14 @@ def plan_table(
     frame = with_has_text(classified)
     written = frame[frame["has_text"]]
     found = written["categories"].map(label_set)
+    rule = Disclosure(min_count)
     rows: list[dict[str, object]] = []
     for heading, members in headings(labels, rollup).items():
         carries = found.map(lambda labels_of, members=members: bool(labels_of & set(members)))
         count = int(carries.sum())
         if count == 0:
             picked, note = (), NOTE_NONE
-        elif count < min_count:
+        elif rule.is_small(count):
             picked, note = (), NOTE_SUPPRESSED
         else:
             picked = choose_examples(written[carries], members, examples, tokenizer)
@@ -212,7 +213,7 @@ def plan_table(
                 "heading": heading,
                 "categories": members,
                 "count": count,
-                "count_display": suppress_count(count, min_count),
+                "count_display": rule.label(count),
                 "examples": picked,
                 "note": note,
             }

@@ -5,8 +5,10 @@ Every answer shown in a report, a table or a workbook goes through :func:`mask_p
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from needs_analysis.tokenize import Tokenizer
 
@@ -17,13 +19,21 @@ EMAIL_MASK = "【メール】"
 ADDRESS_MASK = "【番地】"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Patterns below run on a "shadow" of the text in which kanji digits are ASCII digits
+# (〇九〇 → 090), one character for one, so a match's span is the span in the text itself.
+_KANJI_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+# Dashes that people type between digit groups (after NFKC: hyphen, dashes, long vowel).
+_DASH = r"\-ー‐−―–—"
 # 〒 and a 3-4 postal code; without 〒 only the exact 3-4 digit shape, which phone
 # numbers (more digit groups) never take because they are masked first.
-_POSTAL = re.compile(r"〒\s*\d{3}\s*-?\s*\d{4}|(?<![\d-])\d{3}-\d{4}(?![\d-])")
-# Japanese phone numbers: 0 + area/mobile code, hyphens, dots, spaces or brackets between
-# the groups, 10 or 11 digits in all; also an unbroken run of 10-11 digits starting with 0.
+_POSTAL = re.compile(rf"〒\s*\d{{3}}\s*[{_DASH}]?\s*\d{{4}}|(?<![\d-])\d{{3}}-\d{{4}}(?![\d-])")
+# Japanese phone numbers: 0 + area/mobile code, hyphens, dots, spaces, brackets or の
+# between the groups, 10 or 11 digits in all; an unbroken run of 10-11 digits starting
+# with 0; the same with +81 instead of the leading 0.
+_SEP = rf"[{_DASH}.\s()（）の]"
 _PHONE = re.compile(
-    r"(?<!\d)(?:0\d{1,4}[-ー‐−.\s()（）]{1,2}\d{1,4}[-ー‐−.\s()（）]{1,2}\d{3,4}|0\d{9,10})(?!\d)"
+    rf"\+\s*81{_SEP}{{0,3}}\d{{1,4}}{_SEP}{{0,3}}\d{{1,4}}{_SEP}{{0,3}}\d{{3,4}}(?!\d)"
+    rf"|(?<!\d)(?:(?:[(（]0\d{{1,4}}[)）]\s?|0\d{{1,4}}{_SEP}{{1,3}})\d{{1,4}}{_SEP}{{1,3}}\d{{3,4}}|0\d{{9,10}})(?!\d)"
 )
 # Street numbers: 1丁目2番3号, 2番地の5, 3-5-2, 12番地.
 _ADDRESS = re.compile(
@@ -31,18 +41,39 @@ _ADDRESS = re.compile(
     r"|\d+\s*番地?(?:\s*の?\s*\d+\s*号?)?"
     r"|(?<![\d-])\d{1,4}-\d{1,4}-\d{1,4}(?![\d-])"
 )
+# The same in kanji (一丁目二番三号, 十二番地, 三―五―八), stricter: 一番 alone is "most".
+_K = r"[\d十]"
+_KANJI_ADDRESS = re.compile(
+    rf"{_K}+丁目(?:{_K}+番地?(?:の?{_K}+号)?)?"
+    rf"|{_K}+番地(?:の?{_K}+号?)?"
+    rf"|{_K}+番{_K}+号"
+    rf"|(?<![\d{_DASH}]){_K}{{1,3}}[{_DASH}]{_K}{{1,3}}[{_DASH}]{_K}{{1,3}}(?![\d{_DASH}])"
+)
 # UniDic's tag for personal names (姓, 名, 一般).
 _PERSON_POS = "名詞-固有名詞-人名"
+_GIVEN_NAME_POS = "名詞-固有名詞-人名-名"
 # Endings of given names that UniDic splits off an unknown name (ミツ + 子, 健 + 太郎).
 _NAME_ENDINGS = frozenset("子 郎 太郎 男 夫 雄 美 江 代 枝 恵 造 蔵 衛".split())
+_HONORIFICS = frozenset("さん さま 様 君 くん ちゃん 氏 先生 殿".split())
+# Romaji names are masked only beside a Japanese name (already 〇〇) or an honorific.
+_ROMAJI = r"[A-Z][a-z]+(?:[ ][A-Z][a-z]+)?"
+_ROMAJI_NAME = re.compile(
+    rf"(?:Mr|Mrs|Ms|Miss|Dr)\.?\s*{_ROMAJI}"
+    rf"|{_ROMAJI}(?=\s?(?:{'|'.join(sorted(_HONORIFICS, key=len, reverse=True))}))"
+    rf"|(?<={NAME_MASK})\s?[(（]?{_ROMAJI}[)）]?"
+    rf"|{_ROMAJI}\s?(?={NAME_MASK})"
+)
 
 
 def mask_personal_data(text: str, tokenizer: Tokenizer | None = None) -> str:
     """Mask names, phone numbers, postal codes, e-mail addresses and street numbers.
 
-    The text is NFKC-normalised first so full-width digits are caught (０９０ → 090).
-    Names are what UniDic tags as 名詞-固有名詞-人名; a name next to another name
-    (姓 + 名) becomes one mask.
+    The text is NFKC-normalised first so full-width digits are caught (０９０ → 090), and
+    numbers written in kanji digits are found as well (〇九〇の…, 一丁目二番三号).
+    Names are what UniDic (or the town's user dictionary) tags as 名詞-固有名詞-人名; a
+    one-character given name counts only beside another name or an honorific (行 in
+    「次の行」 is not a name); a name next to another name (姓 + 名) becomes one mask;
+    romaji names count beside a Japanese name or an honorific.
 
     >>> mask_personal_data("隣の佐藤さん（090-1234-5678）")
     '隣の〇〇さん(【電話番号】)'
@@ -51,36 +82,61 @@ def mask_personal_data(text: str, tokenizer: Tokenizer | None = None) -> str:
         return ""
     value = unicodedata.normalize("NFKC", str(text))
     value = _EMAIL.sub(EMAIL_MASK, value)
-    value = _PHONE.sub(PHONE_MASK, value)
-    value = _POSTAL.sub(POSTAL_MASK, value)
+    value = _sub_on_shadow(_PHONE, value, PHONE_MASK)
+    value = _sub_on_shadow(_POSTAL, value, POSTAL_MASK)
     value = _ADDRESS.sub(ADDRESS_MASK, value)
-    return _mask_names(value, tokenizer or _default_tokenizer())
+    value = _sub_on_shadow(_KANJI_ADDRESS, value, ADDRESS_MASK)
+    value = _mask_names(value, tokenizer or _default_tokenizer())
+    value = _ROMAJI_NAME.sub(NAME_MASK, value)
+    return value.replace(NAME_MASK + NAME_MASK, NAME_MASK)
+
+
+def _sub_on_shadow(pattern: re.Pattern[str], text: str, mask: str) -> str:
+    shadow = text.translate(_KANJI_DIGITS)
+    pieces, cursor = [], 0
+    for match in pattern.finditer(shadow):
+        pieces += [text[cursor : match.start()], mask]
+        cursor = match.end()
+    return "".join(pieces) + text[cursor:] if pieces else text
 
 
 def _mask_names(text: str, tokenizer: Tokenizer) -> str:
-    pieces: list[str] = []
+    spans: list[tuple[int, int, str, str]] = []
     cursor = 0
-    previous_was_name = False
     for token in tokenizer.tokenize(text.replace("\n", " ")):
         start = text.find(token.surface, cursor)
         if start < 0:  # MeCab dropped or changed the characters; leave the rest as is
             break
-        gap = text[cursor:start]
-        is_name = token.pos.startswith(_PERSON_POS) or (
-            previous_was_name and not gap and token.surface in _NAME_ENDINGS
-        )
-        if is_name and previous_was_name and not gap.strip():
-            pass  # 姓 + 名, with or without a space: one mask for the whole name
-        elif is_name:
-            pieces.append(gap)
-            pieces.append(NAME_MASK)
-        else:
-            pieces.append(gap)
-            pieces.append(token.surface)
-        previous_was_name = is_name
         cursor = start + len(token.surface)
+        spans.append((start, cursor, token.surface, token.pos))
+    names = _name_flags(spans)
+    pieces: list[str] = []
+    cursor = 0
+    for (start, end, surface, _), is_name in zip(spans, names, strict=True):
+        gap = text[cursor:start]
+        if is_name and pieces and pieces[-1] == NAME_MASK and not gap.strip():
+            pass  # 姓 + 名, with or without a space: one mask for the whole name
+        else:
+            pieces += [gap, NAME_MASK if is_name else surface]
+        cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def _name_flags(spans: list[tuple[int, int, str, str]]) -> list[bool]:
+    """Which tokens are (part of) a personal name."""
+    names = [pos.startswith(_PERSON_POS) for _, _, _, pos in spans]
+    for i in range(1, len(spans)):
+        touching = spans[i][0] == spans[i - 1][1]
+        if names[i - 1] and touching and spans[i][2] in _NAME_ENDINGS:
+            names[i] = True
+    for i, (start, end, surface, pos) in enumerate(spans):
+        if names[i] and pos.startswith(_GIVEN_NAME_POS) and len(surface) == 1:
+            before = i > 0 and names[i - 1] and spans[i - 1][1] >= start - 1
+            after = i + 1 < len(spans) and spans[i + 1][0] <= end + 1
+            named_after = after and (names[i + 1] or spans[i + 1][2] in _HONORIFICS)
+            names[i] = before or named_after
+    return names
 
 
 _shared_tokenizer: Tokenizer | None = None
@@ -93,13 +149,24 @@ def _default_tokenizer() -> Tokenizer:
     return _shared_tokenizer
 
 
+# Columns that, shown beside an answer, could point to the person who wrote it.
+QUASI_IDENTIFIERS = ("respondent_id", "age_group", "sex", "household")
+
+
+def without_quasi_identifiers(frame):
+    """A copy of a table of answers without the respondent's ID and attributes."""
+    return frame.drop(columns=[c for c in QUASI_IDENTIFIERS if c in frame.columns])
+
+
 def suppress_count(count: int, threshold: int) -> str:
     """A count as shown in handouts: below the threshold it reads 「5未満」.
 
     >>> suppress_count(3, 5), suppress_count(12, 5)
     ('5未満', '12')
     """
-    return f"{threshold}未満" if 0 < count < threshold else str(count)
+    return (
+        Disclosure(threshold).label(count) if Disclosure(threshold).is_small(count) else str(count)
+    )
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -131,3 +198,236 @@ def mask_table(frame, tokenizer: Tokenizer | None = None):
             lambda value: mask_personal_data(value, tokenizer) if isinstance(value, str) else value
         )
     return masked
+
+
+# --------------------------------------------------------------------------- disclosure
+
+SHOWN = "shown"
+SMALL = "small"  # under the threshold: reads 「5未満」
+COMPLEMENT = "complement"  # hidden so that a small cell cannot be found by subtraction
+COMPLEMENT_LABEL = "非表示"
+
+# Columns of a gap table that are computed from a cell's count or from its area's n; a
+# hidden count or n takes all of them with it.
+COUNT_DERIVED = (
+    "rate",
+    "ci_low",
+    "ci_high",
+    "rest_count",
+    "rest_rate",
+    "expected_min",
+    "residual",
+    "p_value",
+    "q_value",
+    "need_ratio",
+    "score",
+)
+N_DERIVED = ("rest_n",)
+MUNICIPAL_DERIVED = ("municipal_rate",)
+
+
+class Disclosure:
+    """The one rule for whether, and how, a count of respondents may be published.
+
+    A count from 1 to ``threshold`` − 1 is *small* and reads 「5未満」; nothing computed from
+    it is published. Counts that add up to a published total (the 圏域 of one category add up
+    to the 町全体 count) are protected together: where a small count could be recovered by
+    subtraction, further counts of the group are hidden too (*complement*, 「非表示」): the
+    smallest count of at least the threshold that protects on its own (ties: the first in
+    the order given; counts marked as a last resort after all others), else the smallest
+    and the search goes on, until every small count has at least two values that agree with
+    everything published.
+
+    >>> rule = Disclosure(5)
+    >>> rule.label(3), rule.label(0), rule.label(1234)
+    ('5未満', '0', '1,234')
+    >>> rule.statuses([3, 40, 12, 0])
+    ['small', 'shown', 'complement', 'shown']
+    """
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = int(threshold)
+
+    def __repr__(self) -> str:
+        return f"Disclosure({self.threshold})"
+
+    @property
+    def small_label(self) -> str:
+        """「5未満」 for a threshold of 5."""
+        return f"{self.threshold}未満"
+
+    def is_small(self, count: object) -> bool:
+        """True for a count from 1 to threshold − 1 (0 and missing counts are not small)."""
+        try:
+            value = int(count)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return False
+        return 0 < value < self.threshold
+
+    def label(self, count: object, status: str | None = None) -> str:
+        """The count as printed: 「5未満」, 「非表示」, 「—」 for none, or the number."""
+        if count is None or (isinstance(count, float) and math.isnan(count)):
+            return "—"
+        if status is None:
+            status = SMALL if self.is_small(count) else SHOWN
+        if status == SMALL:
+            return self.small_label
+        if status == COMPLEMENT:
+            return COMPLEMENT_LABEL
+        return f"{int(count):,}"  # type: ignore[call-overload]
+
+    def sentence(self) -> str:
+        """The rule in one sentence for a handout, with the configured threshold."""
+        return (
+            f"人数が{self.threshold}人未満のところは「{self.small_label}」とし、"
+            "割合などそこから計算できる数字は出していません。"
+            f"引き算で分かってしまうところも「{COMPLEMENT_LABEL}」にしています。"
+        )
+
+    def statuses(
+        self,
+        counts: Sequence[int],
+        total_published: bool | None = None,
+        last_resort: Sequence[bool] | None = None,
+    ) -> list[str]:
+        """Small / complement / shown for counts whose total is published.
+
+        ``total_published`` defaults to "the total is not itself small". Counts marked in
+        ``last_resort`` (a flagged gap, say) are taken as complements only when no other
+        count protects.
+        """
+        values = [int(count) for count in counts]
+        status = [SMALL if self.is_small(value) else SHOWN for value in values]
+        if total_published is None:
+            total_published = not self.is_small(sum(values))
+        if not total_published or self.threshold <= 2:
+            return status  # under a threshold of 2 the label itself says 1: nothing to protect
+        avoid = list(last_resort) if last_resort is not None else [False] * len(values)
+        candidates = sorted(
+            (bool(avoid[index]), value, index)
+            for index, value in enumerate(values)
+            if value >= self.threshold
+        )
+        while candidates and self._recoverable(values, status):
+            # The first candidate that protects on its own, else the smallest and go on.
+            chosen = next(
+                (c for c in candidates if not self._recoverable(values, _with(status, c[2]))),
+                candidates[0],
+            )
+            candidates.remove(chosen)
+            status[chosen[2]] = COMPLEMENT
+        return status
+
+    def _recoverable(self, values: list[int], status: list[str]) -> bool:
+        """Whether some small count is the only value that fits the group's total."""
+        hidden = [i for i, s in enumerate(status) if s != SHOWN]
+        total = sum(values[i] for i in hidden)
+        for i in hidden:
+            if status[i] != SMALL:
+                continue
+            others = [status[j] for j in hidden if j != i]
+            reachable = _reachable_sums(others, total, self.threshold)
+            fits = [v for v in range(1, self.threshold) if total - v >= 0 and reachable[total - v]]
+            if len(fits) < 2:
+                return True
+        return False
+
+    def protect(self, frame, count: str, within: Sequence[str], last_resort: str | None = None):
+        """The status of every row's ``count``, protected group by group (``within``).
+
+        Returns a Series of statuses aligned with ``frame``; rows keep their order, so the
+        choice of complement cells is the same on every run. Rows whose ``last_resort``
+        column is true are hidden as complements only when nothing else protects.
+        """
+        import pandas as pd
+
+        result = pd.Series(SHOWN, index=frame.index, dtype=object)
+        for _, group in frame.groupby(list(within), sort=False):
+            counts = group[count].fillna(0).astype(int).tolist()
+            avoid = group[last_resort].fillna(False).astype(bool).tolist() if last_resort else None
+            result.loc[group.index] = self.statuses(counts, last_resort=avoid)
+        return result
+
+
+def _with(status: list[str], index: int) -> list[str]:
+    changed = list(status)
+    changed[index] = COMPLEMENT
+    return changed
+
+
+def _reachable_sums(statuses: Sequence[str], total: int, threshold: int) -> list[bool]:
+    """reachable[s]: the hidden counts with these statuses can add up to s (0 ≤ s ≤ total).
+
+    A small count is 1 … threshold − 1; a complement is 0 or at least the threshold.
+    """
+    reachable = [False] * (total + 1)
+    reachable[0] = True
+    for status in statuses:
+        allowed = range(1, threshold) if status == SMALL else None
+        new = [False] * (total + 1)
+        prefix = 0  # number of reachable sums up to s - threshold, for complements
+        for s in range(total + 1):
+            if allowed is not None:
+                new[s] = any(reachable[s - v] for v in allowed if s - v >= 0)
+            else:
+                if s - threshold >= 0 and reachable[s - threshold]:
+                    prefix += 1
+                new[s] = reachable[s] or prefix > 0
+        reachable = new
+    return reachable
+
+
+def people(disclosure: Disclosure, count: object, status: str | None = None) -> str:
+    """A number of people as printed: 「12人」, but 「5未満」 and 「非表示」 without 人.
+
+    >>> people(Disclosure(5), 12), people(Disclosure(5), 3)
+    ('12人', '5未満')
+    """
+    label = disclosure.label(count, status)
+    if label in (disclosure.small_label, COMPLEMENT_LABEL, "—"):
+        return label
+    return f"{label}人"
+
+
+def protect_gaps(gaps, disclosure: Disclosure):
+    """A copy of a gap table as it may be published, with the status and label of each count.
+
+    Adds ``count_status`` / ``count_label`` (the 圏域 of a category add up to the 町全体
+    count), ``n_status`` / ``n_label`` and ``respondents_status`` / ``respondents_label``
+    (the 圏域 add up to the 町全体 figures) and ``shown`` (the cell's figures may be
+    published). Where a count or the area's n is hidden, every column computed from it
+    (:data:`COUNT_DERIVED`) is emptied; the municipal rate of a category whose 町全体 count
+    is small is emptied too.
+    """
+    result = gaps.copy()
+    areas = result.drop_duplicates("area")
+    for column in ("n", "respondents"):
+        if column not in result.columns:
+            continue
+        by_area = dict(
+            zip(areas["area"], disclosure.statuses(areas[column].fillna(0)), strict=True)
+        )
+        result[f"{column}_status"] = result["area"].map(by_area)
+        result[f"{column}_label"] = [
+            disclosure.label(value, status)
+            for value, status in zip(result[column], result[f"{column}_status"], strict=True)
+        ]
+    flagged = "flag" if "flag" in result.columns else None
+    result["count_status"] = disclosure.protect(result, "count", ["category"], flagged)
+    result["count_label"] = [
+        disclosure.label(value, status)
+        for value, status in zip(result["count"], result["count_status"], strict=True)
+    ]
+    n_hidden = result["n_status"] != SHOWN if "n_status" in result.columns else False
+    result["shown"] = (result["count_status"] == SHOWN) & ~n_hidden
+    for column in COUNT_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(result["shown"])
+    for column in N_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(~n_hidden)
+    if "municipal_count" in result.columns:
+        small_total = result["municipal_count"].map(disclosure.is_small)
+        for column in MUNICIPAL_DERIVED:
+            result[column] = result[column].where(~small_total)
+    return result

@@ -9,8 +9,8 @@ holds an unmasked answer.
 from __future__ import annotations
 
 import pickle
-import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -19,11 +19,30 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis import __version__
-from needs_analysis.config import Config, format_fiscal_year, load_config
-from needs_analysis.gaps import CHANGE_NONE, analyse_gaps, ranked_gaps, year_over_year
+from needs_analysis.config import Config, GapSettings, format_fiscal_year, load_config
+from needs_analysis.gaps import (
+    CHANGE_NONE,
+    VERDICT_GAP,
+    VERDICT_NO_DATA,
+    VERDICT_TOO_FEW,
+    analyse_gaps,
+    ranked_gaps,
+    supply_words,
+    year_over_year,
+)
 from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.outputs import record_run, safe_file_name
+from needs_analysis.pages import model_note
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
-from needs_analysis.privacy import escape_formula, mask_personal_data, mask_table, suppress_count
+from needs_analysis.privacy import (
+    SHOWN,
+    Disclosure,
+    mask_personal_data,
+    mask_table,
+    people,
+    protect_gaps,
+)
+from needs_analysis.provision import format_density
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 
@@ -54,6 +73,17 @@ class RunData:
     model_metadata: dict[str, object] = field(default_factory=dict)
     rules_path: str = ""
     user_dictionary: str = ""
+    gap_settings: GapSettings = field(default_factory=GapSettings)
+
+    @property
+    def settings(self) -> GapSettings:
+        """The gap settings (a run saved before they existed gets the defaults)."""
+        return self.__dict__.get("gap_settings") or GapSettings()
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """The disclosure rule every table, chart and sentence of the run asks."""
+        return Disclosure(self.min_count)
 
     @property
     def year_label(self) -> str:
@@ -78,6 +108,8 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
 
     say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
     survey = load_survey(config, year)
+    for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
+        say(f"注意: {note}")
     previous = load_survey(config, previous_year) if previous_year is not None else None
     resources = load_resources(config) if config.resources is not None else None
 
@@ -114,6 +146,7 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         model_metadata=dict(model.metadata),
         rules_path=str(config.rules_path),
         user_dictionary=str(config.user_dictionary or ""),
+        gap_settings=config.gaps,
     )
 
 
@@ -171,7 +204,12 @@ def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
 
 @dataclass(frozen=True)
 class YearTables:
-    """The gap tables of the run's year, of the previous year, and the change between them."""
+    """The gap tables of the run's year, of the previous year, and the change between them.
+
+    ``gaps`` and ``previous_gaps`` hold every figure; ``change`` is computed from the tables
+    as published (:func:`needs_analysis.privacy.protect_gaps`), so no change is shown for a
+    cell whose figures are hidden in either year.
+    """
 
     gaps: pd.DataFrame
     previous_gaps: pd.DataFrame | None
@@ -189,6 +227,7 @@ def year_tables(run: RunData) -> YearTables:
         run.taxonomy.labels,
         run.fiscal_year,
         run.areas,
+        run.settings,
     )
     previous = None
     if run.previous_responses is not None and run.previous_fiscal_year is not None:
@@ -200,45 +239,16 @@ def year_tables(run: RunData) -> YearTables:
             run.taxonomy.labels,
             run.previous_fiscal_year,
             run.areas,
+            run.settings,
         )
-    return YearTables(current, previous, year_over_year(current, previous))
+    rule = run.disclosure
+    change = year_over_year(
+        protect_gaps(current, rule), None if previous is None else protect_gaps(previous, rule)
+    )
+    return YearTables(current, previous, change)
 
 
 # --------------------------------------------------------------------------- display
-
-
-def page_style() -> HTML:
-    """Print and screen style for the handouts: A4, Japanese fonts, compact tables."""
-    return HTML(
-        "<style>"
-        "@page { size: A4; margin: 12mm 12mm; }"
-        "body, .jp-RenderedHTMLCommon { font-family: IPAGothic, 'Noto Sans CJK JP',"
-        " 'Hiragino Sans', Meiryo, sans-serif; }"
-        ".jp-RenderedHTMLCommon table { font-size: 12px; border-collapse: collapse; }"
-        ".jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 6px; }"
-        ".na-note { color: #555; font-size: 12px; font-weight: normal; }"
-        ".na-gap { border-left: 4px solid #d95f02; padding: 2px 10px; margin: 8px 0; }"
-        "@media print {"
-        " html, body { height: auto !important; font-size: 11px; }"
-        " .modebar-container { display: none !important; }"
-        " .jp-Notebook { padding: 0 !important; }"
-        " .jp-Cell { padding: 0 !important; break-inside: avoid; }"
-        " .jp-RenderedHTMLCommon h1 { font-size: 18px; margin: 0 0 4px; }"
-        " .jp-RenderedHTMLCommon h2 { font-size: 15px; margin: 10px 0 4px; }"
-        " .jp-RenderedHTMLCommon h3 { font-size: 13px; margin: 6px 0 2px; }"
-        " .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li { margin: 2px 0; }"
-        " .jp-RenderedHTMLCommon table { font-size: 10px; }"
-        "}"
-        "</style>"
-    )
-
-
-def heading(run: RunData, title: str, area: str | None = None) -> Markdown:
-    """The handout's heading: municipality, fiscal year in the Japanese era, the area."""
-    where = f"{run.municipality}　{area}" if area else run.municipality
-    return Markdown(
-        f"# {title}\n\n**{where}**　{run.year_label}　（needs-analysis {run.package_version}）"
-    )
 
 
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
@@ -257,9 +267,25 @@ def _short_float(value: float) -> str:
 
 
 def suppressed(count: object, threshold: int) -> str:
-    if pd.isna(count):
-        return "—"
-    return suppress_count(int(count), threshold)
+    """A count on its own as printed (「5未満」 under the threshold)."""
+    return Disclosure(threshold).label(count)
+
+
+def gap_rule_note(run: RunData) -> Markdown:
+    """How a gap is flagged, in one paragraph, with the run's settings."""
+    settings = run.settings
+    return Markdown(
+        "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
+        f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
+        f"65歳以上千人あたりで町全体の{settings.supply_margin:.0%}未満（またはない）の"
+        "組み合わせを「不足の候補」としています。自由記述が"
+        f"{settings.min_answers}人未満の圏域は「{VERDICT_TOO_FEW}」です。"
+    )
+
+
+def disclosure_note(run: RunData) -> Markdown:
+    """The disclosure rule in one sentence, with the run's threshold, for a handout."""
+    return Markdown(run.disclosure.sentence())
 
 
 def percent(value: object) -> str:
@@ -267,16 +293,30 @@ def percent(value: object) -> str:
 
 
 def respondent_table(run: RunData) -> pd.DataFrame:
-    """Respondents and answers per 圏域 with the 65+ population (Japanese headers)."""
+    """Respondents and answers per 圏域 with the 65+ population (Japanese headers).
+
+    The 圏域 add up to the 町全体 row, so both columns are protected as groups.
+    """
+    rule = run.disclosure
     responses = run.responses
+    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
     rows = []
-    for area in run.areas:
-        in_area = responses[responses["area"] == area]
+    for area, many, some, many_status, some_status in zip(
+        run.areas,
+        respondents,
+        written,
+        rule.statuses(respondents),
+        rule.statuses(written),
+        strict=True,
+    ):
         rows.append(
             {
                 "圏域": area,
-                "回答者数": suppressed(len(in_area), run.min_count),
-                "自由記述あり": suppressed(int(in_area["has_text"].sum()), run.min_count),
+                "回答者数": rule.label(many, many_status),
+                "自由記述あり": rule.label(some, some_status),
                 "65歳以上人口": "—"
                 if run.populations.get(area) is None
                 else f"{run.populations[area]:,}",
@@ -285,25 +325,42 @@ def respondent_table(run: RunData) -> pd.DataFrame:
     rows.append(
         {
             "圏域": "町全体",
-            "回答者数": f"{len(responses):,}",
-            "自由記述あり": f"{int(responses['has_text'].sum()):,}",
+            "回答者数": rule.label(len(responses)),
+            "自由記述あり": rule.label(int(responses["has_text"].sum())),
             "65歳以上人口": f"{sum(v for v in run.populations.values() if v):,}",
         }
     )
     return pd.DataFrame(rows)
 
 
+def _p(value: object) -> str:
+    if pd.isna(value):
+        return "—"
+    return f"{float(value):.1e}" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def published_reason(row) -> str:
+    """The reason sentence, or a sentence without numbers where the cell's figures are hidden."""
+    if row.shown:
+        return row.reason
+    if row.n == 0:
+        return VERDICT_NO_DATA
+    if row.verdict == VERDICT_TOO_FEW:
+        return VERDICT_TOO_FEW
+    hidden = "人数が少ないため、このセルの割合や検定の数字は載せていません"
+    return f"{VERDICT_GAP}（{hidden}）" if row.flag else hidden
+
+
 def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """The flagged gaps, ranked, with n, rates, interval and supply (Japanese headers)."""
-    ranked = _hide_small_rates(ranked_gaps(gaps), min_count)
+    """The flagged gaps, ranked, with n, rates, p and q, and provision (Japanese headers)."""
+    ranked = ranked_gaps(protect_gaps(gaps, Disclosure(min_count)))
     return pd.DataFrame(
         {
             "順位": ranked["rank"].astype(int),
             "圏域": ranked["area"],
             "分類": ranked["category"],
             "該当/自由記述": [
-                f"{suppressed(c, min_count)} / {n}"
-                for c, n in zip(ranked["count"], ranked["n"], strict=True)
+                f"{c} / {n}" for c, n in zip(ranked["count_label"], ranked["n_label"], strict=True)
             ],
             "割合": ranked["rate"].map(percent),
             "95%区間": [
@@ -311,45 +368,43 @@ def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
                 for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
             ],
             "町全体": ranked["municipal_rate"].map(percent),
-            "資源（千人あたり）": [
-                f"{r}か所（{'—' if pd.isna(p) else f'{p:.2f}'}）"
-                for r, p in zip(ranked["resources"], ranked["per_1000"], strict=True)
+            "p値": ranked["p_value"].map(_p),
+            "q値": ranked["q_value"].map(_p),
+            "提供（65歳以上千人あたり）": [
+                format_density(unit, value)
+                for unit, value in zip(ranked["supply_unit"], ranked["per_1000"], strict=True)
             ],
-            "町全体の密度": ranked["municipal_per_1000"].map(
-                lambda v: "—" if pd.isna(v) else f"{v:.2f}"
-            ),
-            "判定の理由": ranked["reason"],
+            "町全体の提供": [
+                format_density(unit, value)
+                for unit, value in zip(
+                    ranked["supply_unit"], ranked["municipal_per_1000"], strict=True
+                )
+            ],
+            "判定の理由": [published_reason(row) for row in ranked.itertuples(index=False)],
         }
     )
 
 
-def _hide_small_rates(frame: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Blank the rate and interval of cells whose count is under the threshold: a rate
-    with its n would give the suppressed count away."""
-    small = (frame["count"] > 0) & (frame["count"] < min_count)
-    hidden = frame.copy()
-    for column in ("rate", "ci_low", "ci_high"):
-        if column in hidden.columns:
-            hidden[column] = hidden[column].where(~small)
-    return hidden
-
-
 def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFrame:
     """One 圏域's need per category against the municipal rate (Japanese headers)."""
-    rows = _hide_small_rates(gaps[gaps["area"] == area], min_count)
+    published = protect_gaps(gaps, Disclosure(min_count))
+    rows = published[published["area"] == area]
     return pd.DataFrame(
         {
             "分類": rows["category"],
-            "該当": [suppressed(c, min_count) for c in rows["count"]],
-            "自由記述": rows["n"],
+            "該当": rows["count_label"],
+            "自由記述": rows["n_label"],
             "割合": rows["rate"].map(percent),
             "95%区間": [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
             ],
             "町全体": rows["municipal_rate"].map(percent),
-            "資源": rows["resources"].astype(int).astype(str) + "か所",
-            "不足の候補": rows["flag"].map({True: "●", False: ""}),
+            "資源": [
+                supply_words(row) if row.resources else "なし"
+                for row in rows.itertuples(index=False)
+            ],
+            "判定": rows["verdict"],
         }
     )
 
@@ -367,6 +422,7 @@ def area_resources(run: RunData, area: str) -> pd.DataFrame:
                 lambda kind: "・".join(run.resource_categories.get(kind, ()))
             ),
             "月あたり回数": resources["per_month"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
+            "定員": resources["capacity"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
         }
     )
 
@@ -374,7 +430,7 @@ def area_resources(run: RunData, area: str) -> pd.DataFrame:
 def supply_display_table(
     gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Resources per 圏域 and category as counts, with the density per 1,000 aged 65+."""
+    """Resources per 圏域 and category, with the monthly provision per 1,000 aged 65+."""
     table = gaps.set_index(["area", "category"])
     rows = []
     for area in areas:
@@ -382,8 +438,8 @@ def supply_display_table(
         for label in labels:
             if (area, label) in table.index:
                 cell = table.loc[(area, label)]
-                density = "—" if pd.isna(cell["per_1000"]) else f"{cell['per_1000']:.2f}"
-                row[label] = f"{int(cell['resources'])}（{density}）"
+                density = format_density(cell["supply_unit"], cell["per_1000"])
+                row[label] = f"{int(cell['resources'])}か所（{density}）"
             else:
                 row[label] = "—"
         rows.append(row)
@@ -408,11 +464,17 @@ def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
     )
 
 
-def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
-    """A few questions for the 第2層 council, one per flagged gap and one to close."""
+def council_questions(
+    gaps: pd.DataFrame, area: str, most: int = 3, min_count: int = 5
+) -> list[str]:
+    """Two or three questions for the 第2層 council: one per flagged gap (the highest
+    ranked first), one on the area's most frequent need when nothing is flagged, and one
+    to close."""
     flagged = ranked_gaps(gaps)
-    flagged = flagged[flagged["area"] == area]
+    flagged = flagged[flagged["area"] == area].head(most - 1)
     questions = []
+    if flagged.empty:
+        questions.append(_top_need_question(gaps, area, min_count))
     for row in flagged.itertuples(index=False):
         if row.resources == 0:
             questions.append(
@@ -428,6 +490,18 @@ def council_questions(gaps: pd.DataFrame, area: str) -> list[str]:
         "この資料に表れていない困りごとや、すでに地域で始まっている取り組みはありますか。"
     )
     return questions
+
+
+def _top_need_question(gaps: pd.DataFrame, area: str, min_count: int) -> str:
+    # Only a category counted at or above the disclosure threshold may be named.
+    rows = gaps[(gaps["area"] == area) & gaps["rate"].notna() & (gaps["count"] >= min_count)]
+    if rows.empty:
+        return "この圏域で、いま一番困っていそうなことは何でしょうか。"
+    top = rows.sort_values(["rate", "category"], ascending=[False, True]).iloc[0]
+    return (
+        f"この圏域でいちばん多い困りごとは「{top['category']}」でした。"
+        "今ある支えで足りているか、足りないとしたら誰に何をお願いできそうでしょうか。"
+    )
 
 
 def questions_markdown(questions: list[str]) -> Markdown:
@@ -460,29 +534,51 @@ def change_note(run: RunData) -> Markdown:
     )
 
 
+def area_people(run: RunData, area: str) -> tuple[str, str]:
+    """The area's respondents and answers with text as printed: 「123人」, 「5未満」 or 「非表示」.
+
+    The same statuses as :func:`respondent_table`, so a handout never shows what the
+    overview hides.
+    """
+    table = respondent_table(run).set_index("圏域")
+    many, some = table.loc[area, "回答者数"], table.loc[area, "自由記述あり"]
+    rule = run.disclosure
+    hidden = (rule.small_label, "非表示", "—")
+    return tuple(value if value in hidden else f"{value}人" for value in (many, some))
+
+
 def area_summary(run: RunData, area: str) -> Markdown:
     """Respondents and answers in the area, and its 65+ population."""
-    in_area = run.responses[run.responses["area"] == area]
     population = run.populations.get(area)
-    people = "未設定" if population is None else f"{population:,}人"
+    residents = "未設定" if population is None else f"{population:,}人"
+    many, some = area_people(run, area)
     return Markdown(
-        f"回答者 **{suppressed(len(in_area), run.min_count)}人**、"
-        f"うち自由記述あり **{suppressed(int(in_area['has_text'].sum()), run.min_count)}人**。"
-        f"65歳以上人口 {people}。割合の分母は自由記述のある人です。"
+        f"回答者 **{many}**、うち自由記述あり **{some}**。"
+        f"65歳以上人口 {residents}。割合の分母は自由記述のある人です。"
     )
 
 
 def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3) -> HTML:
-    """Each flagged gap of the area with its reason and a few masked example answers.
+    """Each flagged gap of the area with its two numbers and a few masked example answers.
 
-    Answers are written as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must
-    print as written.
+    An area that cannot be judged says so instead of "nothing found". Answers are written
+    as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must print as written.
     """
-    flagged = ranked_gaps(gaps)
+    published = protect_gaps(gaps, run.disclosure)
+    in_area = published[published["area"] == area]
+    verdicts = set(in_area["verdict"])
+    if VERDICT_NO_DATA in verdicts and in_area["n"].eq(0).all():
+        return HTML(f"<p>{escape(VERDICT_NO_DATA)}。</p>")
+    if VERDICT_TOO_FEW in verdicts:
+        return HTML(
+            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.settings.min_answers}人未満のため、"
+            "この圏域は統計の判定をしていません。「問題がない」という意味ではありません。</p>"
+        )
+    flagged = ranked_gaps(published)
     flagged = flagged[flagged["area"] == area]
     if flagged.empty:
         return HTML(
-            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ資源が少ない組み合わせは"
+            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ提供が少ない組み合わせは"
             "見つかりませんでした。上の表と資源の一覧で、気になる分類を確かめてください。</p>"
         )
     written = run.responses[(run.responses["area"] == area) & run.responses["has_text"]]
@@ -490,17 +586,18 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
     for row in flagged.itertuples(index=False):
         carries = written["categories"].map(lambda found, label=row.category: label in found)
         picked = (
-            ()
-            if row.count < run.min_count
-            else choose_examples(written[carries], (row.category,), examples)
+            choose_examples(written[carries], (row.category,), examples)
+            if row.count_status == SHOWN and row.count > 0
+            else ()
         )
         voices = "".join(f"<li>{escape(text)}</li>" for text in picked)
         voices = f"<ul>{voices}</ul>" if voices else "<p>（回答例は載せていません）</p>"
         parts.append(
-            f'<div class="na-gap"><h3>{escape(row.category)}'
+            f'<div class="na-gap"><h3>{escape(row.category)}：{VERDICT_GAP}'
             f'<span class="na-note">（町全体での順位 {int(row.rank)}位）</span></h3>'
-            f"<p>該当 {suppressed(row.count, run.min_count)}人 / 自由記述 {row.n}人。"
-            f"{escape(row.reason)}。</p>"
+            f"<p>該当 {people(run.disclosure, row.count, row.count_status)} / "
+            f"自由記述 {people(run.disclosure, row.n, row.n_status)}。"
+            f"{escape(published_reason(row))}。</p>"
             f"<p>寄せられた声（個人が特定されないよう伏せ字にしています）:</p>{voices}</div>"
         )
     return HTML("".join(parts))
@@ -521,57 +618,6 @@ def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4)
 
 
 # --------------------------------------------------------------------------- workbook
-
-
-def workbook_tables(run: RunData, tables: YearTables) -> dict[str, pd.DataFrame]:
-    """Every table of the run with Japanese headers, small counts suppressed."""
-    gaps = _hide_small_rates(tables.gaps, run.min_count)
-    rates = pd.DataFrame(
-        {
-            "圏域": gaps["area"],
-            "分類": gaps["category"],
-            "自由記述のある人": gaps["n"],
-            "該当": [suppressed(c, run.min_count) for c in gaps["count"]],
-            "割合": gaps["rate"].round(4),
-            "95%区間の下限": gaps["ci_low"].round(4),
-            "95%区間の上限": gaps["ci_high"].round(4),
-            "町全体の割合": gaps["municipal_rate"].round(4),
-            "調整済み残差": gaps["residual"].round(2),
-            "検定": gaps["test"],
-            "p値": gaps["p_value"].round(4),
-            "資源の数": gaps["resources"],
-            "65歳以上千人あたり": gaps["per_1000"].round(3),
-            "町全体の密度": gaps["municipal_per_1000"].round(3),
-            "不足の候補": gaps["flag"].map({True: "該当", False: ""}),
-            "順位": gaps["rank"],
-            "判定の理由": gaps["reason"],
-            "注記": gaps["note"],
-        }
-    )
-    plan = plan_table_for_display(
-        plan_table(run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup)
-    )
-    sheets = {
-        "回答者数": respondent_table(run),
-        "困りごとと資源": rates,
-        "不足の候補": gap_display_table(tables.gaps, run.min_count),
-        "資源の一覧": pd.DataFrame(
-            {
-                "資源名": run.resources["name"],
-                "種別": run.resources["type"],
-                "圏域": run.resources["area"],
-                "月あたり回数": run.resources["per_month"],
-                "定員": run.resources["capacity"],
-                "開始年度": run.resources["started"],
-            }
-        ),
-        "圏域別の資源": supply_display_table(tables.gaps, run.areas, run.taxonomy.labels),
-        "計画の表": plan,
-        "読み込みの記録": ingest_table(run),
-    }
-    if run.previous_fiscal_year is not None:
-        sheets["前回との変化"] = change_display_table(tables.change, run.min_count)
-    return sheets
 
 
 def ingest_table(run: RunData) -> pd.DataFrame:
@@ -596,38 +642,20 @@ def ingest_table(run: RunData) -> pd.DataFrame:
                 "除外の理由": reasons,
             }
         )
+    if model_note(run):
+        rows.append({"ファイル": "分類モデル", "内容": model_note(run)})
+        counts = ["読み込んだ行", "受け付けた行", "除外した行"]
+        return pd.DataFrame(rows).astype({c: "Int64" for c in counts})
     return pd.DataFrame(rows)
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """An .xlsx with one sheet per table: formula-safe cells, widths set, header frozen."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+def write_run_workbook(run: RunData, tables: YearTables, path: Path) -> Path:
+    """The run's workbook: numbers with formats, a 説明 sheet, print setup per sheet."""
+    from needs_analysis import workbook
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            safe = frame.copy()
-            for column in safe.columns:
-                if not pd.api.types.is_numeric_dtype(safe[column]):
-                    safe[column] = safe[column].map(
-                        lambda v: escape_formula(v) if isinstance(v, str) else v
-                    )
-            safe = safe.astype(object).where(safe.notna(), None)
-            safe.to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            for index, column in enumerate(safe.columns, start=1):
-                sheet.cell(row=1, column=index).font = Font(bold=True)
-                longest = max(
-                    [len(str(column)), *(len(str(v)) for v in safe[column] if v is not None)]
-                )
-                sheet.column_dimensions[get_column_letter(index)].width = min(60, 4 + longest * 1.6)
-            for row in sheet.iter_rows(min_row=2):
-                for cell in row:
-                    if isinstance(cell.value, str) and len(cell.value) > 40:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return path
+    return workbook.write_workbook(
+        workbook.workbook_sheets(run, tables), path, header=f"{run.municipality}　{run.year_label}"
+    )
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -640,10 +668,14 @@ class RunResult:
     out_dir: Path
     files: list[Path]
     timings: dict[str, float]
+    note: str = ""
 
 
-def notebook_jobs(run: RunData, data_dir: Path) -> list:
-    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration."""
+def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None = None) -> list:
+    """The notebooks of a report: overview, one handout per 圏域, plan table, exploration.
+
+    ``explore`` holds the exploration notebook's keywords and category (comma-separated).
+    """
     from needs_analysis.notebooks import NotebookJob
 
     common = {"data_dir": str(data_dir), "plotly_js": PLOTLY_JS}
@@ -660,7 +692,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
             NotebookJob(
                 "02_brief_area.ipynb",
                 {**common, "area": area},
-                f"handout_{number:02d}_{area}",
+                f"handout_{number:02d}_{safe_file_name(area)}",
                 f"{run.municipality} {area} {run.year_label}",
             )
         )
@@ -675,7 +707,7 @@ def notebook_jobs(run: RunData, data_dir: Path) -> list:
     jobs.append(
         NotebookJob(
             "04_explore_free_text.ipynb",
-            dict(common),
+            {**common, **(explore or {})},
             "explore",
             f"{run.municipality} {run.year_label} 自由記述の探索",
         )
@@ -689,8 +721,16 @@ def run_reports(
     out: Path | str = "reports",
     progress=None,
     workers: int = 2,
+    pdf: bool | None = None,
+    kwic: Sequence[str] | None = None,
+    category: str | None = None,
 ) -> RunResult:
-    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``."""
+    """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
+
+    ``pdf`` (default: the config's ``report.pdf``) prints a PDF beside each page; ``kwic``
+    and ``category`` (default: the config's, else chosen from the answers) steer the
+    exploration page's keyword views.
+    """
     from needs_analysis.notebooks import execute_all
 
     say = progress or (lambda message: None)
@@ -709,22 +749,15 @@ def run_reports(
     run = prepare_run(config, year, progress=say)
     lap("読み込みと分類")
 
-    data_dir = (out_dir / "data").resolve()
-    files = [save_run(run, data_dir)]
-    survey = load_survey(config, year)
-    rejected = write_rejects(
-        survey.rejects, out_dir / "rejects" / f"{survey.summary.path.stem}_rejects.csv"
-    )
-    files += [rejected] if rejected else []
+    data_dir = Path("data")  # relative to the report folder, where the kernels run
+    files = [save_run(run, out_dir / data_dir)]
+    files += _write_all_rejects(config, year, out_dir)
     say("集計表を Excel に書き出しています")
     tables = year_tables(run)
-    files.append(
-        write_workbook(workbook_tables(run, tables), out_dir / f"needs_analysis_{year}.xlsx")
-    )
-    shutil.copyfile(plotly_js_source(), out_dir / PLOTLY_JS)
+    files.append(write_run_workbook(run, tables, out_dir / f"needs_analysis_{year}.xlsx"))
     lap("集計と Excel")
 
-    jobs = notebook_jobs(run, data_dir)
+    jobs = notebook_jobs(run, data_dir, _explore_parameters(config, kwic, category))
     say(f"ノートブックを実行しています（{len(jobs)}件）")
     done = 0
 
@@ -733,10 +766,52 @@ def run_reports(
         done += 1
         say(f"  [{done}/{len(jobs)}] {job.output_stem}.html")
 
+    pages = []
     for executed, html in execute_all(jobs, out_dir, workers=workers, progress=notebook_done):
         files += [executed, html]
+        pages.append(html)
     lap("ノートブック")
-    return RunResult(out_dir, files, timings)
+    note = ""
+    if config.report.pdf if pdf is None else pdf:
+        say("PDF を書き出しています")
+        printed, note = _print_pages(pages, workers)
+        files += printed
+        lap("PDF")
+    record_run(out_dir, files)
+    return RunResult(out_dir, files, timings, note)
+
+
+def _explore_parameters(
+    config: Config, kwic: Sequence[str] | None, category: str | None
+) -> dict[str, str]:
+    """The exploration notebook's keywords and category: the command line's, else the config's."""
+    return {
+        "keywords": ",".join(config.report.kwic if kwic is None else kwic),
+        "category": config.report.category if category is None else category,
+    }
+
+
+def _print_pages(pages: list[Path], workers: int) -> tuple[list[Path], str]:
+    """A PDF beside each page, and a note when they could not be printed."""
+    from needs_analysis.pdf import write_pdfs
+
+    printed = write_pdfs(pages, workers=workers)
+    return list(printed.pdfs), printed.note
+
+
+def _write_all_rejects(config: Config, year: int, out_dir: Path) -> list[Path]:
+    """The rejects files of the survey and of the resource inventory (IDs kept, text masked)."""
+    tokenizer = Tokenizer(config.user_dictionary)
+    survey = load_survey(config, year)
+    tables = [survey]
+    if config.resources is not None:
+        tables.append(load_resources(config))
+    written = []
+    for data in tables:
+        if not data.rejects.empty:
+            path = out_dir / "rejects" / f"{data.summary.path.stem}_rejects.csv"
+            written.append(write_csv(mask_table(data.rejects, tokenizer), path))
+    return written
 
 
 def plotly_js_source() -> Path:
@@ -758,43 +833,4 @@ def documents(run: RunData) -> pd.DataFrame:
         run.responses,
         rules=run.rules_path or None,
         tokenizer=Tokenizer(run.user_dictionary or None),
-    )
-
-
-def _too_few_answers(run: RunData, docs: pd.DataFrame, area: str, category: str = "") -> str:
-    """Why example answers may not be shown for this selection, or "" when they may."""
-    scope = docs[docs["has_text"]]
-    if area:
-        scope = scope[scope["area"] == area]
-    if category:
-        scope = scope[scope["categories"].map(lambda found: category in found)]
-    if len(scope) < run.min_count:
-        return f"該当する回答が{run.min_count}件未満のため、回答の文脈は載せていません。"
-    return ""
-
-
-def kwic_view(
-    run: RunData, docs: pd.DataFrame, keyword: str, area: str = "", rows: int = 30
-) -> HTML:
-    """Keyword in context, masked; nothing from a selection under the disclosure threshold."""
-    from needs_analysis.textstats import japanese_headers, kwic
-
-    if reason := _too_few_answers(run, docs, area):
-        return HTML(f"<p>{escape(reason)}</p>")
-    lines = kwic(docs, keyword, area=area or None, sort="right")
-    if lines.empty:
-        return HTML(f"<p>「{escape(keyword)}」を含む回答はありません。</p>")
-    return table_html(japanese_headers(lines), max_rows=rows)
-
-
-def why_labeled_view(
-    run: RunData, docs: pd.DataFrame, category: str, area: str = "", rows: int = 30
-) -> HTML:
-    """The answers of one category with the words that decided it, under the same rule."""
-    from needs_analysis.textstats import japanese_headers, why_labeled
-
-    if reason := _too_few_answers(run, docs, area, category):
-        return HTML(f"<p>{escape(reason)}</p>")
-    return table_html(
-        japanese_headers(why_labeled(docs, category, area=area or None)), max_rows=rows
     )

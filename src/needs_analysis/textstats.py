@@ -46,10 +46,14 @@ from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file
 from needs_analysis.privacy import (
     ADDRESS_MASK,
+    COMPLEMENT,
+    COMPLEMENT_LABEL,
     EMAIL_MASK,
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
+    SHOWN,
+    Disclosure,
     mask_personal_data,
     suppress_count,
 )
@@ -145,6 +149,15 @@ COLUMN_LABELS: dict[str, str] = {
     "degree": "つながりの数",
 }
 
+# Words the word views leave out on top of the tokenizer's stop words: politeness and
+# fillers (よろしく, お願い, 後, 使う …) that top every town's list and say nothing about
+# its needs. As UniDic lemmas; classification does not use this list.
+FILLER_STOPWORDS: frozenset[str] = frozenset(
+    "宜しく 宜しい 願う 御願い 有り難い 有り難う 下さる 頂く 致す 御座る 存じる 申す 申し上げる"
+    " 後 前 使う 分かる 度 もう 最近 正直 色々 中々 是非 少し 等 又 皆様 今後 以上 先 其の 此の"
+    " 思い 感じる 考える".split()
+)
+
 # Brackets around the evidence words in :func:`why_labeled`'s full text. They differ from
 # the 【】 of the masks so that a masked phone number never looks like evidence.
 HIGHLIGHT_OPEN = "《"
@@ -203,9 +216,8 @@ def build_documents(
     require_columns(responses, [text_column], "回答の表")
     rule_set = _resolve_rules(rules, config, tokenizer)
     tokenizer = tokenizer or rule_set.tokenizer
-    stop = frozenset(DEFAULT_STOPWORDS if stopwords is None else stopwords) | frozenset(
-        extra_stopwords
-    )
+    default = DEFAULT_STOPWORDS | FILLER_STOPWORDS
+    stop = frozenset(default if stopwords is None else stopwords) | frozenset(extra_stopwords)
     # A stop word written in any spelling of the synonym table stops the whole word.
     stop |= {rule_set.canonical(word) for word in stop}
 
@@ -793,11 +805,21 @@ def cooccurrence_network(
         )
         color_by = "community"
     if color_by == "community":
-        nodes["color_group"] = [f"グループ{number}" for number in nodes["community"]]
+        names = _community_names(nodes)
+        nodes["color_group"] = [names[number] for number in nodes["community"]]
     else:
         leaning = word_leanings(selected, color_by, words=list(nodes["word"]))
         nodes["color_group"] = [str(leaning.get(word, NO_LEANING)) for word in nodes["word"]]
     return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
+
+
+def _community_names(nodes: pd.DataFrame, words: int = 3) -> dict[int, str]:
+    """Community number → its most frequent words joined with ・ (「買い物・バス・病院」)."""
+    ordered = nodes.sort_values(["doc_count", "word"], ascending=[False, True])
+    return {
+        int(number): "・".join(group["word"].head(words))
+        for number, group in ordered.groupby("community", sort=False)
+    }
 
 
 def _layout(graph: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
@@ -976,7 +998,9 @@ def characteristic_words(
         table = table[table["group"] == group]
     table = table[table["count_in"] >= min_doc_count].copy()
     table["n_in"] = table["group"].map(n_in).astype("int64")
-    table["count_out"] = (table["word"].map(word_docs) - table["count_in"]).astype("int64")
+    # astype before subtracting: with pyarrow installed, mapping an empty text column keeps
+    # the text dtype, which cannot be subtracted from.
+    table["count_out"] = table["word"].map(word_docs).astype("int64") - table["count_in"]
     table["n_out"] = total - table["n_in"]
     table["rate_in"] = table["count_in"] / table["n_in"]
     table["rate_out"] = table["count_out"] / table["n_out"].where(table["n_out"] > 0)
@@ -1073,7 +1097,7 @@ def category_crosstab(
                 n = int(in_level.sum())
                 count = int((has & in_level).sum())
                 residual = adjusted_residual(count, n, has_total - count, total - n)
-                small = 0 < count < min_count
+                small = Disclosure(min_count).is_small(count)
                 records.append(
                     {
                         "dimension": dimension,
@@ -1086,6 +1110,7 @@ def category_crosstab(
                         "rate": math.nan if small or n == 0 else count / n,
                         "residual": math.nan if small else residual,
                         "suppressed": small,
+                        "_raw": count,
                     }
                 )
     result = pd.DataFrame(
@@ -1101,8 +1126,36 @@ def category_crosstab(
             "rate",
             "residual",
             "suppressed",
+            "_raw",
         ],
     )
+    return _complements(result, Disclosure(min_count)).drop(columns="_raw")
+
+
+def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
+    """Hide further cells where a small one could be found by subtraction from a total.
+
+    The levels of a dimension add up to all answers (n) and, per category, to the town's
+    count of the category, which the plan table publishes.
+    """
+    result = result.copy()
+    status = rule.protect(result, "_raw", ["dimension", "category"])
+    levels = result.drop_duplicates(["dimension", "level"])
+    n_status = rule.protect(levels, "n", ["dimension"])
+    level_status = dict(
+        zip(zip(levels["dimension"], levels["level"], strict=True), n_status, strict=True)
+    )
+    keys = list(zip(result["dimension"], result["level"], strict=True))
+    level_hidden = np.array([level_status[key] != SHOWN for key in keys], dtype=bool)
+    complement = (status == COMPLEMENT).to_numpy()
+    result.loc[complement, "count_label"] = COMPLEMENT_LABEL
+    result.loc[complement, "count"] = pd.NA
+    result["n_label"] = [
+        rule.label(n, level_status[key]) for n, key in zip(result["n"], keys, strict=True)
+    ]
+    hidden = complement | level_hidden
+    result.loc[hidden, ["rate", "residual"]] = math.nan
+    result["suppressed"] = result["suppressed"] | complement
     result["count"] = result["count"].astype("Int64")
     return result
 

@@ -1,0 +1,186 @@
+"""The prefecture pool on Dask against one process doing the same stages.
+
+    nice python benchmarks/bench_pool.py [--answers 1000000] [--towns 50] [--workers 2]
+
+Builds, reproducibly in a temporary folder, a pool of ``--towns`` towns sharing
+``--answers`` free-text answers (every respondent writes one: one or two lines of the
+sample's answer material, with a varied opening so most answers are distinct). Each town
+has the sample's areas, resources and user dictionary. Then it runs, on the same files:
+
+1. one process: read every town (``load_survey``), classify each town's answers in this
+   process (``classify_responses``, one process, no forking), and compute each town's gap
+   table (``year_tables``);
+2. ``run_pool`` on a fresh LocalCluster of ``--workers`` single-threaded worker processes.
+
+Both use the fast classifier path (rules and bag of words: lemmas and character n-grams;
+no sentence encoder). Prints answers per second for reading + classification, the total wall time of
+each (the pool's includes starting the cluster), the peak memory of each worker process,
+and checks that both give the same gap tables. A full-size run takes many minutes: run it
+once, niced, on a quiet machine; ``--answers 20000`` is a quick check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from needs_analysis.paths import bundled_data_dir
+
+OPENINGS = ["", "最近、", "冬になると", "膝が悪くて", "一人暮らしなので", "正直なところ", "母が"]
+OPENINGS += ["夫が亡くなってから", "この春から", "近所の人も", "年をとって", "足腰が弱って"]
+
+
+def build_pool(root: Path, answers: int, towns: int, seed: int = 16) -> Path:
+    """Write ``towns`` towns and a pool file listing them; return the pool file."""
+    rng = random.Random(seed)
+    sample = bundled_data_dir("sample")
+    with (sample / "pool" / "answers.tsv").open(encoding="utf-8") as handle:
+        lines = [row["text"] for row in csv.DictReader(handle, delimiter="\t")]
+    config = (sample / "config.toml").read_text(encoding="utf-8")
+    config = config.replace('path = "survey_r7.xlsx"\nsheet = "回答"', 'path = "survey.csv"')
+    areas = ["駅前", "桜台", "西原", "北山", "南ヶ丘"]
+    pool = ['[pool]\nname = "ベンチ県"\nfiscal_year = 2025\n']
+    for number in range(1, towns + 1):
+        town = root / f"town{number:02d}"
+        town.mkdir()
+        name = f"ベンチ町{number:02d}"
+        (town / "config.toml").write_text(
+            config.replace('name = "和泉ヶ原町"', f'name = "{name}"', 1), encoding="utf-8"
+        )
+        for file in ("resources.csv", "user_dictionary.csv", "survey_r4.csv"):
+            (town / file).write_bytes((sample / file).read_bytes())
+        count = answers // towns + (1 if number <= answers % towns else 0)
+        with (town / "survey.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["回答者ID", "圏域", "年齢区分", "性別", "世帯構成", "自由記述"])
+            for respondent in range(1, count + 1):
+                text = rng.choice(OPENINGS) + rng.choice(lines)
+                if rng.random() < 0.3:
+                    text += "それと、" + rng.choice(lines)
+                writer.writerow([respondent, rng.choice(areas), "75-79歳", "女性", "", text])
+        pool.append(f'[[towns]]\nconfig = "{town.name}/config.toml"\n')
+    path = root / "pool.toml"
+    path.write_text("\n".join(pool), encoding="utf-8")
+    return path
+
+
+def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
+    """The same stages in this process: read, classify (no forking), gap tables."""
+    from needs_analysis.classify import classify_responses
+    from needs_analysis.config import load_config
+    from needs_analysis.io import load_survey
+    from needs_analysis.pool import load_pool, town_run
+    from needs_analysis.pool_tasks import _InProcess, build_classifier
+    from needs_analysis.report import year_tables
+
+    timings = dict.fromkeys(("read", "classify", "classify cpu", "tables"), 0.0)
+    started = time.perf_counter()
+    gaps = {}
+    model = None
+    for member in load_pool(pool_path).members:
+        clock = time.perf_counter()
+        config = load_config(member.config_path)
+        survey = load_survey(config, member.fiscal_year)
+        model = model or _InProcess(build_classifier(config, fast=True))
+        timings["read"] += time.perf_counter() - clock
+        clock, cpu = time.perf_counter(), time.process_time()
+        classified = classify_responses(survey.responses[["area", "text"]], model=model)
+        timings["classify"] += time.perf_counter() - clock
+        timings["classify cpu"] += time.process_time() - cpu
+        clock = time.perf_counter()
+        run = town_run(config, survey.fiscal_year, classified, survey.summary)
+        gaps[config.municipality] = year_tables(run).gaps
+        timings["tables"] += time.perf_counter() - clock
+    timings["total"] = time.perf_counter() - started
+    return timings, gaps
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pooled(pool_path: Path, workers: int) -> tuple[dict[str, float], dict, dict[str, float]]:
+    """``run_pool`` on a fresh LocalCluster; the timings include starting the cluster."""
+    from needs_analysis.pool import connect, load_pool, run_pool
+
+    started = time.perf_counter()
+    with connect(workers=workers) as client:
+        ready = time.perf_counter() - started
+        result = run_pool(load_pool(pool_path), client, fast=True)
+        memory = client.run(_peak_rss_mib)
+        cpu = client.run(_cpu_seconds)
+    timings = {"cluster start": ready, **result.timings, "worker cpu": sum(cpu.values())}
+    timings["total"] = time.perf_counter() - started
+    return timings, {t.town: t.gaps for t in result.towns}, memory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--towns", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    from needs_analysis.config import load_config
+    from needs_analysis.pool_tasks import build_classifier
+
+    build_classifier(load_config(None), fast=True)  # fit (or load) once, outside the timings
+    with tempfile.TemporaryDirectory(prefix="bench-pool-") as scratch:
+        clock = time.perf_counter()
+        pool_path = build_pool(Path(scratch), args.answers, args.towns)
+        print(
+            f"pool: {args.answers:,} answers in {args.towns} towns (written in "
+            f"{time.perf_counter() - clock:.0f} s); classifier: fast path"
+        )
+        pool_timings, pool_gaps, memory = pooled(pool_path, args.workers)
+        one_timings, one_gaps = single_process(pool_path)
+    for town, gaps in one_gaps.items():
+        pd.testing.assert_frame_equal(pool_gaps[town], gaps)
+    one_rate = args.answers / (one_timings["read"] + one_timings["classify"])
+    pool_rate = args.answers / pool_timings["読み込みと分類"]
+    print(
+        f"one process: read {one_timings['read']:.1f} s, classify "
+        f"{one_timings['classify']:.1f} s ({args.answers / one_timings['classify']:,.0f} "
+        f"answers/s classify only), tables {one_timings['tables']:.1f} s, "
+        f"total {one_timings['total']:.1f} s"
+    )
+    print(
+        f"pool, {args.workers} workers: "
+        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in pool_timings.items())
+    )
+    print(
+        f"read + classify: one process {one_rate:,.0f} answers/s, pool {pool_rate:,.0f} "
+        f"answers/s ({pool_rate / one_rate:.2f}x)"
+    )
+    print(
+        f"total wall time: one process {one_timings['total']:.1f} s, pool "
+        f"{pool_timings['total']:.1f} s ({one_timings['total'] / pool_timings['total']:.2f}x)"
+    )
+    print(
+        f"per core (CPU time, independent of other load): one process classifies "
+        f"{args.answers / one_timings['classify cpu']:,.0f} answers per CPU-second; the "
+        f"workers used {pool_timings['worker cpu']:.1f} CPU-seconds in all (reading, model "
+        f"loading, classification: {args.answers / pool_timings['worker cpu']:,.0f} answers "
+        f"per CPU-second)"
+    )
+    for address, mib in sorted(memory.items()):
+        print(f"worker {address}: peak memory {mib:,.0f} MiB")
+    print(f"this process (client and one-process run): peak memory {_peak_rss_mib():,.0f} MiB")
+    print("gap tables: pool equal to one process for every town")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The exploration page's choices and wording: keywords from the config or the town's own
+answers, plain p-values, and no respondent ID or attribute beside an answer."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from needs_analysis import explore
+from needs_analysis.textstats import build_documents
+
+# 北 talks about snow, 南 about buses; both mention shopping.
+ANSWERS = [
+    ("n1", "北", "雪かきができない。買い物も大変", ("家事支援", "買い物支援")),
+    ("n2", "北", "冬は雪で外に出られない", ("家事支援",)),
+    ("n3", "北", "雪下ろしを頼みたい", ("家事支援",)),
+    ("n4", "北", "屋根の雪が心配", ("家事支援",)),
+    ("n5", "北", "雪の日は買い物に行けない", ("買い物支援",)),
+    ("s1", "南", "バスが少ない", ("移動支援",)),
+    ("s2", "南", "バスの本数を増やしてほしい", ("移動支援",)),
+    ("s3", "南", "病院へのバスがない", ("移動支援",)),
+    ("s4", "南", "買い物に行くバスが欲しい", ("移動支援", "買い物支援")),
+    ("s5", "南", "よろしくお願いします", ("その他",)),
+]
+LABELS = ("移動支援", "居場所", "ゴミ出し", "見守り", "買い物支援", "家事支援", "配食")
+
+
+@pytest.fixture(scope="module")
+def documents() -> pd.DataFrame:
+    frame = pd.DataFrame(ANSWERS, columns=["respondent_id", "area", "text", "categories"])
+    frame["evidence"] = [
+        "・".join(f"{c}: {w}" for c in cats for w in ("雪", "バス", "買い物") if w in text)
+        for _, _, text, cats in ANSWERS
+    ]
+    return build_documents(frame)
+
+
+def small_run(min_count: int = 3) -> SimpleNamespace:
+    return SimpleNamespace(min_count=min_count, taxonomy=SimpleNamespace(labels=LABELS))
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("送迎,ゴミ", ["送迎", "ゴミ"]),
+        ("送迎、ゴミ", ["送迎", "ゴミ"]),
+        (" 送迎 , ,ゴミ,送迎", ["送迎", "ゴミ"]),
+        ("", []),
+        (["階段", " "], ["階段"]),
+    ],
+)
+def test_keyword_list(given, expected):
+    assert explore.keyword_list(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("p", "shown"),
+    [(9.2e-30, "p < 0.001"), (0.000999, "p < 0.001"), (0.001, "0.001"), (0.0123, "0.012")],
+)
+def test_p_values_in_plain_words(p, shown):
+    assert explore.p_text(p) == shown
+
+
+def test_default_keywords_are_the_towns_own_words(documents):
+    chosen = explore.default_keywords(documents, how_many=2)
+    assert set(chosen) == {"雪", "バス"}
+
+
+def test_default_category_is_the_most_frequent(documents):
+    assert explore.default_category(documents, LABELS) == "家事支援"
+
+
+def test_configured_keywords_win_over_the_defaults(documents):
+    html = explore.kwic_sections(small_run(), documents, "買い物").data
+    assert "「買い物」" in html and "設定された語" in html
+    assert "「雪」" not in html
+    default = explore.kwic_sections(small_run(), documents, "").data
+    assert "「雪」" in default and "この町の回答で特徴的な語" in default
+
+
+def test_keyword_views_show_no_id_or_area_beside_an_answer(documents):
+    html = explore.kwic_sections(small_run(), documents, "バス").data
+    html += explore.why_labeled_section(small_run(), documents, "移動支援").data
+    for marker in ("s1", "s2", "回答者ID", "<td>南</td>"):
+        assert marker not in html
+    assert "バスが少ない" in html or "少ない" in html
+
+
+def test_small_selections_show_no_answers(documents):
+    html = explore.kwic_sections(small_run(min_count=99), documents, "バス").data
+    assert "99件未満" in html and "少ない" not in html
+
+
+def test_unknown_category_is_named(documents):
+    html = explore.why_labeled_section(small_run(), documents, "除雪").data
+    assert "「除雪」という分類はありません" in html
+
+
+def test_characteristic_table_prints_plain_numbers(documents):
+    html = explore.characteristic_table(documents, "area", top_n=3).data
+    rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html, re.S)]
+    rows = [cells for cells in rows if cells]
+    assert rows and "雪" in {cells[1] for cells in rows}
+    for cells in rows:
+        assert re.fullmatch(r"p &lt; 0\.001|[01]\.\d{3}", cells[-1]), cells[-1]
+        assert re.fullmatch(r"\d[\d,]* / \d[\d,]*（\d+\.\d%）", cells[2]), cells[2]
