@@ -199,3 +199,13 @@ def test_lost_worker_is_retried_without_double_counting(pool_file, pooled, clien
     assert accounting_table(again.towns).equals(accounting_table(pooled.towns))
     for town, clean in zip(again.towns, pooled.towns, strict=True):
         pd.testing.assert_frame_equal(town.gaps, clean.gaps)
+
+
+def test_fast_flag_reaches_the_classifier():
+    from needs_analysis.pool_tasks import build_classifier
+
+    config = load_config(sample_config_path())
+    assert build_classifier(config, fast=True).fast
+    assert not build_classifier(config, fast=False).fast
+    # A town's own config can ask for the fast path without the pool's --fast.
+    assert build_classifier(dataclasses.replace(config, classifier_fast=True), fast=False).fast
