@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install report test bench lint clean
+.PHONY: install report test bench lint clean embeddings
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tokenize.py
+	$(BIN)/python benchmarks/bench_classify.py
+
+# After editing data/labeled/: regenerate the shipped embeddings of the labeled answers.
+embeddings: $(STAMP)
+	$(BIN)/python scripts/embed_labeled.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

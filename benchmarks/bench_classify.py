@@ -1,19 +1,24 @@
-"""Classification throughput against raw MeCab, measured in the same process.
+"""Classification throughput of both paths against raw MeCab, measured in the same process.
 
-    python benchmarks/bench_classify.py [--count 100000]
+    python benchmarks/bench_classify.py [--count 100000] [--encoder-count 2000]
 
 The answers are built reproducibly from the sample town's hand-written pool (one or two
 pool answers joined, so nearly all texts are distinct). Prints answers per second for raw
-``fugashi.Tagger.parse`` and for ``NeedClassifier.predict`` (normalise, tokenise, rules,
-features, model, evidence) on the same texts, and their ratio; the target ratio is 0.3.
-The model is fitted (or taken from the cache) before timing starts.
+``fugashi.Tagger.parse``, for the fast path's ``NeedClassifier.predict`` (normalise,
+tokenise, rules, word features, model, evidence) on the same texts and their ratio (target
+0.3), then for the default path with the sentence encoder on the first ``--encoder-count``
+texts: once with an empty embedding cache (every text embedded) and once again from the
+cache, without the encoder-led evidence words (``explain``) that ``classify`` adds. The
+models are fitted (or taken from the cache) before timing starts.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,12 +43,15 @@ def pool_texts(count: int, seed: int = 7) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
-    count = parser.parse_args().count
+    parser.add_argument("--encoder-count", type=int, default=2000)
+    args = parser.parse_args()
+    count = args.count
     texts = pool_texts(count)
     distinct = len(set(texts))
 
     started = time.perf_counter()
-    model = get_classifier()
+    model = get_classifier(fast=True)
+    encoder_model = get_classifier(fast=False)
     prepare = time.perf_counter() - started
 
     tagger = fugashi.Tagger()
@@ -60,10 +68,34 @@ def main() -> None:
 
     labelled = sum(1 for p in predictions if p.labels)
     print(f"answers: {count:,} ({distinct:,} distinct); {labelled:,} with a need label")
-    print(f"model ready in {prepare:.1f} s (fit or cache)")
+    print(f"models ready in {prepare:.1f} s (fit or cache)")
     print(f"raw fugashi.Tagger.parse:   {raw:10,.0f} answers/s")
-    print(f"NeedClassifier.predict:     {ours:10,.0f} answers/s")
-    print(f"ratio predict / raw parse:  {ours / raw:10.2f}  (target >= 0.3)")
+    print(f"fast path predict:          {ours:10,.0f} answers/s")
+    print(f"ratio fast / raw parse:     {ours / raw:10.2f}  (target >= 0.3)")
+    encoder_path(encoder_model, texts[: args.encoder_count])
+
+
+def encoder_path(model: object, texts: list[str]) -> None:
+    """Answers/s of the default path, with an empty embedding cache and then from it."""
+    model.predict(texts[:10])
+    saved = os.environ.get("XDG_CACHE_HOME")
+    with tempfile.TemporaryDirectory(prefix="bench-embeddings-") as empty:
+        os.environ["XDG_CACHE_HOME"] = empty
+        try:
+            start = time.perf_counter()
+            model.predict(texts)
+            cold = len(texts) / (time.perf_counter() - start)
+            start = time.perf_counter()
+            model.predict(texts)
+            warm = len(texts) / (time.perf_counter() - start)
+        finally:
+            if saved is None:
+                os.environ.pop("XDG_CACHE_HOME")
+            else:
+                os.environ["XDG_CACHE_HOME"] = saved
+    print(f"encoder path, {len(texts):,} answers ({len(set(texts)):,} distinct):")
+    print(f"  embedding every text:     {cold:10,.0f} answers/s  (target >= 100)")
+    print(f"  embeddings from cache:    {warm:10,.0f} answers/s")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
         (default: the three voices_*.tsv files in data/labeled/)
 
 The model is fitted on every other labeled file, then once more with each feature group's
-weight set to zero (lemmas, character n-grams, rule hits, word vectors). The held-out files
+weight set to zero (lemmas, character n-grams, rule hits, sentence embedding). The held-out files
 were written after the rules and the other files, by other writers, so they stand in for
 answers the model has not seen. Prints macro F1 over the seven labels and F1 per label.
 """

@@ -12,8 +12,8 @@ has the sample's areas, resources and user dictionary. Then it runs, on the same
    table (``year_tables``);
 2. ``run_pool`` on a fresh LocalCluster of ``--workers`` single-threaded worker processes.
 
-Both use the fast classifier path (rules, bag of words and word vectors; no sentence
-encoder). Prints answers per second for reading + classification, the total wall time of
+Both use the fast classifier path (rules and bag of words: lemmas and character n-grams;
+no sentence encoder). Prints answers per second for reading + classification, the total wall time of
 each (the pool's includes starting the cluster), the peak memory of each worker process,
 and checks that both give the same gap tables. A full-size run takes many minutes: run it
 once, niced, on a quiet machine; ``--answers 20000`` is a quick check.

@@ -47,13 +47,8 @@ def fit(taxonomy, base: pd.DataFrame, corrections: pd.DataFrame, weight: float):
     frame = pd.concat(
         [base.assign(weight=1.0), corrections.assign(weight=float(weight))], ignore_index=True
     )
-    return NeedClassifier.fit(
-        frame["text"],
-        frame["labels"],
-        taxonomy,
-        package_file("rules.txt"),
-        sample_weight=frame["weight"].to_numpy(),
-    )
+    model = NeedClassifier.for_taxonomy(taxonomy, rules_path=package_file("rules.txt"))
+    return model.fit(frame["text"], frame["labels"], sample_weight=frame["weight"].to_numpy())
 
 
 def uncertain_picks(model, pool: pd.DataFrame, n: int) -> pd.DataFrame:

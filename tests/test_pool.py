@@ -108,8 +108,9 @@ def test_every_row_is_accounted_for_and_pool_totals_are_sums(pooled):
 def test_classifier_is_loaded_once_per_worker_process(pooled, client, towns):
     from needs_analysis import pool_tasks
 
-    # Both towns use the bundled labeled data, rules and taxonomy: one model per worker,
-    # loaded there (the client never sends one), for both towns' configs.
+    # Both towns use the bundled labeled data, rules and taxonomy and the same user
+    # dictionary (a copy of the file): one model per worker, loaded there (the client never
+    # sends one), for both towns' configs.
     seen = client.run(lambda: (len(pool_tasks._models), sorted(pool_tasks._sources)))
     assert all(models == 1 for models, _ in seen.values())
     configs = {path for _, paths in seen.values() for path in paths}
@@ -198,3 +199,13 @@ def test_lost_worker_is_retried_without_double_counting(pool_file, pooled, clien
     assert accounting_table(again.towns).equals(accounting_table(pooled.towns))
     for town, clean in zip(again.towns, pooled.towns, strict=True):
         pd.testing.assert_frame_equal(town.gaps, clean.gaps)
+
+
+def test_fast_flag_reaches_the_classifier():
+    from needs_analysis.pool_tasks import build_classifier
+
+    config = load_config(sample_config_path())
+    assert build_classifier(config, fast=True).fast
+    assert not build_classifier(config, fast=False).fast
+    # A town's own config can ask for the fast path without the pool's --fast.
+    assert build_classifier(dataclasses.replace(config, classifier_fast=True), fast=False).fast

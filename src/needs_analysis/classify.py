@@ -1,16 +1,20 @@
-"""Need classification: the coding rules and a scikit-learn model, combined.
+"""Need classification: the coding rules, word features and a sentence encoder, combined.
 
 Each answer is normalised, tokenised once, and analysed by the rules (synonyms, negation
 scopes, which rule lines match). A Pipeline of standard parts then learns from our labeled
 answers: TF-IDF over lemmas (marked when negated), TF-IDF over character n-grams, the rule
-hits, and the mean word vector of the content words, into one logistic regression per label.
+hits and the answer's e5-small sentence embedding, into one logistic regression per label.
 A label is given when its probability reaches the threshold; その他 when none does. The
 evidence of a label is the words its rules matched, or else the words that weighed most for
-it in the model.
+it in the model; for a label the sentence embedding decided, the words whose removal lowers
+its probability most.
 
-The fitted model is cached on disk, keyed by the package version, the dictionary and word
-vector versions and hashes of the labeled data, rules and taxonomy, so ``classify`` works right after
-installation and refits by itself (in well under 30 seconds) when any of them changes.
+The fast path leaves the sentence embedding out, for very large files.
+
+The fitted model is cached on disk, keyed by the package version, the dictionary (with the
+town's user dictionary) and encoder versions and hashes of the labeled data, rules and
+taxonomy, so ``classify`` works right after installation and refits by itself when any of
+them changes.
 """
 
 from __future__ import annotations
@@ -27,31 +31,29 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from needs_analysis import __version__
 from needs_analysis.config import Config
+from needs_analysis.encoder import embeddings, encoder_version
 from needs_analysis.errors import InputError
+from needs_analysis.head import EncoderFeatures, LabelHead
 from needs_analysis.io import read_table
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.rules import AnalyzedAnswer, RuleSet, load_rules
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
-from needs_analysis.tokenize import CONTENT_POS_PREFIXES, dictionary_version
-from needs_analysis.wordvectors import load_word_vectors, vectors_version
+from needs_analysis.tokenize import Tokenizer
 
 LABEL_SEPARATOR = "|"
 DEFAULT_THRESHOLD = 0.5
 RULE_WEIGHT = 0.1
-VECTOR_WEIGHT = 2.0
-# Parts of speech whose word vectors enter an answer's mean vector.
-VECTOR_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞")
+ENCODER_WEIGHT = 2.0
+# Words tried for removal when explaining a label the sentence embedding decided.
+EXPLAIN_WORDS = 12
 CHUNK_SIZE = 1000
 PARALLEL_FROM = 5000
 # Parts of speech that carry no meaning of their own as features or evidence.
@@ -72,14 +74,17 @@ class Analysis:
 class AnswerAnalyzer(BaseEstimator, TransformerMixin):
     """Texts → :class:`Analysis` objects: normalise, tokenise, negation, rule matches.
 
-    The rule set (with its tokenizer, whose tagger is rebuilt lazily) is loaded in ``fit``.
+    The rule set (with its tokenizer, whose tagger is rebuilt lazily) is loaded in ``fit``;
+    the town's user dictionary, if given, keeps its words whole.
     """
 
-    def __init__(self, rules_path: str | None = None):
+    def __init__(self, rules_path: str | None = None, user_dictionary: str | None = None):
         self.rules_path = rules_path
+        self.user_dictionary = user_dictionary
 
     def fit(self, texts: Sequence[str], y: object = None) -> AnswerAnalyzer:
-        self.rules_ = load_rules(self.rules_path or package_file("rules.txt"))
+        tokenizer = Tokenizer(self.user_dictionary) if self.user_dictionary else None
+        self.rules_ = load_rules(self.rules_path or package_file("rules.txt"), tokenizer)
         return self
 
     def transform(self, texts: Iterable[str]) -> list[Analysis]:
@@ -134,87 +139,51 @@ class RuleFeatures(BaseEstimator, TransformerMixin):
         return np.asarray([f"rule:{label}" for label in self.labels_], dtype=object)
 
 
-def build_pipeline(labels: Sequence[str], rules_path: Path | None = None) -> Pipeline:
-    """The unfitted model: analysis, three feature groups, one logistic regression per label."""
+def build_pipeline(
+    labels: Sequence[str],
+    rules_path: Path | str | None = None,
+    user_dictionary: Path | str | None = None,
+    fast: bool = False,
+    encoder_weight: float = ENCODER_WEIGHT,
+) -> Pipeline:
+    """The unfitted model: analysis, the feature blocks, one logistic regression per label."""
+    blocks = [
+        ("lemmas", TfidfVectorizer(analyzer=lemma_features, sublinear_tf=True)),
+        (
+            "chars",
+            TfidfVectorizer(
+                analyzer="char_wb",
+                preprocessor=answer_text,
+                ngram_range=(2, 3),
+                min_df=2,
+                sublinear_tf=True,
+            ),
+        ),
+        ("rules", RuleFeatures(tuple(labels))),
+    ]
+    if not fast:
+        blocks.append(("encoder", EncoderFeatures()))
+    # The rules were written with the labeled answers in view, so on them a rule hit looks
+    # almost decisive; at full weight the model then trusts a mere keyword. Down-weighted,
+    # it only tips answers the words leave open. The sentence embedding carries what an
+    # answer means when its words are not the usual ones; its weight was chosen by
+    # cross-validation on the labeled answers (see README).
+    weights = {"lemmas": 1.0, "chars": 1.0, "rules": RULE_WEIGHT, "encoder": encoder_weight}
+    analyzer = AnswerAnalyzer(
+        str(rules_path) if rules_path else None, str(user_dictionary) if user_dictionary else None
+    )
     return Pipeline(
         [
-            ("analyze", AnswerAnalyzer(str(rules_path) if rules_path else None)),
+            ("analyze", analyzer),
             (
                 "features",
                 FeatureUnion(
-                    [
-                        ("lemmas", TfidfVectorizer(analyzer=lemma_features, sublinear_tf=True)),
-                        (
-                            "chars",
-                            TfidfVectorizer(
-                                analyzer="char_wb",
-                                preprocessor=answer_text,
-                                ngram_range=(2, 3),
-                                min_df=2,
-                                sublinear_tf=True,
-                            ),
-                        ),
-                        ("rules", RuleFeatures(tuple(labels))),
-                        ("vectors", VectorFeatures()),
-                    ],
-                    # The rules were written with the labeled answers in view, so on them a
-                    # rule hit looks almost decisive; at full weight the model then trusts a
-                    # mere keyword. Down-weighted, it only tips answers the words leave
-                    # open (chosen on answers written after the rules; see README).
-                    # The word vectors carry the meaning of words the labeled answers
-                    # never used; their weight was chosen on the same later answers.
-                    transformer_weights={
-                        "lemmas": 1.0,
-                        "chars": 1.0,
-                        "rules": RULE_WEIGHT,
-                        "vectors": VECTOR_WEIGHT,
-                    },
+                    blocks, transformer_weights={name: weights[name] for name, _ in blocks}
                 ),
             ),
-            (
-                "classify",
-                OneVsRestClassifier(
-                    LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000)
-                ),
-            ),
+            ("classify", LabelHead(C=8.0, class_weight="balanced", max_iter=2000)),
         ]
     )
-
-
-class VectorFeatures(BaseEstimator, TransformerMixin):
-    """The unit-length mean word vector of an answer's words outside a negation.
-
-    Unlike counting, this keeps verbs such as 行く and 来る and pronouns such as 誰: alone
-    they say little, but their vectors shift the mean towards going out or being alone.
-    """
-
-    def __init__(self, pos_prefixes: tuple[str, ...] = VECTOR_POS):
-        self.pos_prefixes = pos_prefixes
-
-    def fit(self, analyses: Sequence[Analysis], y: object = None) -> VectorFeatures:
-        self.dimensions_ = load_word_vectors().dimensions
-        return self
-
-    def transform(self, analyses: Sequence[Analysis]) -> np.ndarray:
-        vectors = load_word_vectors()
-        rows_per_answer = []
-        for analysis in analyses:
-            rows = (vectors.row(*forms) for forms in _vector_forms(analysis, self.pos_prefixes))
-            rows_per_answer.append([row for row in rows if row >= 0])
-        return vectors.mean_vectors(rows_per_answer)
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        return np.asarray([f"vector:{i}" for i in range(self.dimensions_)], dtype=object)
-
-
-def _vector_forms(analysis: Analysis, pos_prefixes: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """Surface, dictionary form and canonical lemma of each word no negation covers."""
-    answer = analysis.answer
-    return [
-        (token.surface, token.lemma.split("-")[0], lemma)
-        for token, lemma, negated in zip(answer.tokens, answer.lemmas, answer.negated, strict=True)
-        if token.pos.startswith(pos_prefixes) and not negated
-    ]
 
 
 # --------------------------------------------------------------------------- labeled data
@@ -300,64 +269,106 @@ class Prediction:
     probabilities: dict[str, float]
 
 
-@dataclass
-class NeedClassifier:
-    """A fitted pipeline with the labels, thresholds and what it was fitted on."""
+class NeedClassifier(BaseEstimator):
+    """Rules, word features and (unless ``fast``) the sentence encoder, in one model.
 
-    pipeline: Pipeline
-    labels: tuple[str, ...]
-    other: str
-    metadata: dict[str, object]
-    thresholds: dict[str, float] = field(default_factory=dict)
+    Follows scikit-learn's conventions: the constructor only stores its parameters,
+    :meth:`fit` builds and fits the pipeline (``pipeline_``) and returns the model.
+    """
+
+    def __init__(
+        self,
+        labels: Sequence[str] = (),
+        other: str = "その他",
+        rules_path: Path | str | None = None,
+        user_dictionary: Path | str | None = None,
+        fast: bool = False,
+        encoder_weight: float = ENCODER_WEIGHT,
+        thresholds: dict[str, float] | None = None,
+        metadata: dict[str, object] | None = None,
+    ):
+        self.labels = labels
+        self.other = other
+        self.rules_path = rules_path
+        self.user_dictionary = user_dictionary
+        self.fast = fast
+        self.encoder_weight = encoder_weight
+        self.thresholds = thresholds
+        self.metadata = metadata
 
     @classmethod
+    def for_taxonomy(cls, taxonomy: Taxonomy, **parameters: object) -> NeedClassifier:
+        """An unfitted model for the labels of a taxonomy."""
+        return cls(labels=tuple(taxonomy.labels), other=taxonomy.other, **parameters)
+
     def fit(
-        cls,
+        self,
         texts: Sequence[str],
         label_sets: Sequence[Sequence[str]],
-        taxonomy: Taxonomy,
-        rules_path: Path | None = None,
-        metadata: dict[str, object] | None = None,
         sample_weight: Sequence[float] | None = None,
     ) -> NeedClassifier:
-        """Fit on texts and their label sets; ``sample_weight`` weighs answers in the
-        logistic regressions (a town's corrections count more than other answers)."""
-        pipeline = build_pipeline(taxonomy.labels, rules_path)
-        y = label_matrix(label_sets, taxonomy.labels)
+        """Fit on texts and their label sets; ``sample_weight`` weighs answers in the head
+        (a town's corrections count more than other answers)."""
+        pipeline = build_pipeline(
+            self.labels, self.rules_path, self.user_dictionary, self.fast, self.encoder_weight
+        )
+        texts = list(texts)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         with _fewer_collections():
-            if sample_weight is None:
-                pipeline.fit(list(texts), y)
-            else:
-                # Route the weights to the per-label regressions only.
-                with sklearn.config_context(enable_metadata_routing=True):
-                    pipeline.named_steps["classify"].estimator.set_fit_request(sample_weight=True)
-                    pipeline.fit(list(texts), y, sample_weight=np.asarray(sample_weight, float))
-        return cls(pipeline, taxonomy.labels, taxonomy.other, dict(metadata or {}))
+            if not self.fast:
+                embeddings([normalize_text(text) for text in texts])  # one progress bar
+            features = pipeline[:-1].fit_transform(texts)
+            pipeline[-1].fit(features, label_matrix(label_sets, self.labels), weights)
+        union = pipeline.named_steps["features"]
+        self.pipeline_ = pipeline
+        self.blocks_ = {}
+        start = 0
+        for name, transformer in union.transformer_list:
+            size = len(transformer.get_feature_names_out())
+            self.blocks_[name] = (start, start + size)
+            start += size
+        self.lemma_names_ = union.named_transformers["lemmas"].get_feature_names_out()
+        return self
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.pipeline_
 
     @property
     def rules(self) -> RuleSet:
-        return self.pipeline.named_steps["analyze"].rules_
+        return self.pipeline_.named_steps["analyze"].rules_
 
-    def predict(self, texts: Sequence[str], workers: int | None = None) -> list[Prediction]:
+    def threshold(self, label: str) -> float:
+        return (self.thresholds or {}).get(label, DEFAULT_THRESHOLD)
+
+    def predict(
+        self, texts: Sequence[str], workers: int | None = None, explain: bool = False
+    ) -> list[Prediction]:
         """Predictions in input order; identical normalised texts are classified once.
 
-        Large inputs are split over ``workers`` processes (default: one per core, at most
-        two, from 5,000 distinct answers on); each process tokenises with its own tagger.
+        On the fast path large inputs are split over ``workers`` processes (default: one
+        per core, at most two, from 5,000 distinct answers on); each process tokenises with
+        its own tagger. With the encoder, every text is embedded first (once, through the
+        cache); ``explain`` names the words behind labels the encoder decided (it embeds each
+        such answer again once per word left out, so it is meant for answers to be shown).
         """
         normalized = [normalize_text(text) for text in texts]
         unique = list(dict.fromkeys(text for text in normalized if text))
         if workers is None:
-            workers = min(2, os.cpu_count() or 1) if len(unique) >= PARALLEL_FROM else 1
+            parallel = self.fast and len(unique) >= PARALLEL_FROM
+            workers = min(2, os.cpu_count() or 1) if parallel else 1
         with _fewer_collections():
-            if workers > 1:
+            if not self.fast:
+                embeddings(unique)
+            if workers > 1 and self.fast:
                 results = _predict_in_processes(self, unique, workers)
             else:
-                results = self._predict_distinct(unique)
+                results = self._predict_distinct(unique, explain)
         by_text = dict(zip(unique, results, strict=True))
         empty = Prediction((), float("nan"), "", {})
         return [by_text.get(text, empty) for text in normalized]
 
-    def _predict_distinct(self, texts: Sequence[str]) -> list[Prediction]:
+    def _predict_distinct(self, texts: Sequence[str], explain: bool = False) -> list[Prediction]:
         """Predictions for normalised, non-empty texts, a chunk at a time.
 
         Chunks keep the number of live token objects small, which keeps Python's garbage
@@ -366,28 +377,79 @@ class NeedClassifier:
         results: list[Prediction] = []
         for begin in range(0, len(texts), CHUNK_SIZE):
             chunk = texts[begin : begin + CHUNK_SIZE]
-            analyses = self.pipeline.named_steps["analyze"].transform(chunk)
-            features = sparse.csr_matrix(self.pipeline.named_steps["features"].transform(analyses))
-            probabilities = self.pipeline.named_steps["classify"].predict_proba(features)
+            analyses = self.pipeline_.named_steps["analyze"].transform(chunk)
+            features = sparse.csr_matrix(self.pipeline_.named_steps["features"].transform(analyses))
+            probabilities = self.pipeline_.named_steps["classify"].predict_proba(features)
+            led = self._encoder_led(features, probabilities)
+            explained = self._explain(analyses, probabilities, led) if explain else {}
             for number, (analysis, row) in enumerate(zip(analyses, probabilities, strict=True)):
                 start, end = features.indptr[number], features.indptr[number + 1]
                 vector = (features.indices[start:end], features.data[start:end])
-                results.append(self._decide(analysis, row, vector))
+                results.append(self._decide(analysis, row, vector, explained.get(number, {})))
         return results
 
+    def _encoder_led(self, features: sparse.csr_matrix, probabilities: np.ndarray) -> np.ndarray:
+        """True where a label is given only because of the sentence embedding's share."""
+        led = np.zeros(probabilities.shape, dtype=bool)
+        if "encoder" not in self.blocks_:
+            return led
+        start, stop = self.blocks_["encoder"]
+        block = features[:, start:stop].toarray()
+        head = self.pipeline_.named_steps["classify"]
+        for column, label in enumerate(self.labels):
+            share = block @ head.coefficients(column)[start:stop]
+            p = np.clip(probabilities[:, column], 1e-12, 1 - 1e-12)
+            without = 1.0 / (1.0 + np.exp(-(np.log(p / (1 - p)) - share)))
+            threshold = self.threshold(label)
+            led[:, column] = (p >= threshold) & (without < threshold)
+        return led
+
+    def _explain(
+        self, analyses: Sequence[Analysis], probabilities: np.ndarray, led: np.ndarray
+    ) -> dict[int, dict[str, list[str]]]:
+        """For encoder-led labels: the words whose removal lowers the probability most."""
+        trials: list[tuple[int, int, str, str]] = []  # answer, label column, word, variant
+        for number, column in zip(*np.nonzero(led), strict=True):
+            answer = analyses[number].answer
+            words = list(dict.fromkeys(t.surface for t in answer.tokens if t.is_content()))
+            for word in words[:EXPLAIN_WORDS]:
+                trials.append((number, column, word, answer.text.replace(word, "", 1)))
+        if not trials:
+            return {}
+        variants = list(dict.fromkeys(trial[3] for trial in trials))
+        changed = dict(zip(variants, self._probabilities(variants), strict=True))
+        drops: dict[tuple[int, int], list[tuple[float, str]]] = {}
+        for number, column, word, variant in trials:
+            drop = probabilities[number, column] - changed[variant][column]
+            drops.setdefault((number, column), []).append((drop, word))
+        explained: dict[int, dict[str, list[str]]] = {}
+        for (number, column), scored in drops.items():
+            ranked = sorted(scored, key=lambda item: -item[0])
+            words = [word for drop, word in ranked if drop > 0][:3]
+            explained.setdefault(number, {})[self.labels[column]] = words
+        return explained
+
+    def _probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        steps = self.pipeline_.named_steps
+        features = steps["features"].transform(steps["analyze"].transform(texts))
+        return steps["classify"].predict_proba(sparse.csr_matrix(features))
+
     def _decide(
-        self, analysis: Analysis, row: np.ndarray, vector: tuple[np.ndarray, np.ndarray]
+        self,
+        analysis: Analysis,
+        row: np.ndarray,
+        vector: tuple[np.ndarray, np.ndarray],
+        explained: dict[str, list[str]],
     ) -> Prediction:
         probabilities = {label: float(p) for label, p in zip(self.labels, row, strict=True)}
         chosen = tuple(
-            label
-            for label in self.labels
-            if probabilities[label] >= self.thresholds.get(label, DEFAULT_THRESHOLD)
+            label for label in self.labels if probabilities[label] >= self.threshold(label)
         )
         if chosen:
             confidence = float(np.mean([probabilities[label] for label in chosen]))
             evidence = "／".join(
-                f"{label}: {'・'.join(self._evidence(analysis, label, vector))}" for label in chosen
+                f"{label}: {'・'.join(explained.get(label) or self._evidence(analysis, label, vector))}"
+                for label in chosen
             )
             return Prediction(chosen, confidence, evidence, probabilities)
         confidence = 1.0 - max(probabilities.values())
@@ -413,53 +475,23 @@ class NeedClassifier:
             for token, lemma in zip(tokens, analysis.answer.lemmas, strict=True)
             if token.is_content()
         }
-        names, weights = self._lemma_weights(label)
+        names = self.lemma_names_
+        start, stop = self.blocks_["lemmas"]
+        column = list(self.labels).index(label)
+        weights = self.pipeline_.named_steps["classify"].coefficients(column)
+        weights = weights[start:stop]
         indices, values = vector
-        in_lemmas = indices < len(names)
-        indices, values = indices[in_lemmas], values[in_lemmas]
+        inside = (indices >= start) & (indices < stop)
+        indices, values = indices[inside] - start, values[inside]
         scores = values * weights[indices]
         order = np.argsort(-scores)
-        words = [
+        return [
             names[indices[i]]
             for i in order
             if scores[i] > 0 and names[indices[i]] in content_lemmas
         ][:4]
-        return words or self._vector_evidence(analysis, label)
-
-    def _vector_evidence(self, analysis: Analysis, label: str) -> list[str]:
-        """Content words whose vectors point most towards the label (when no word weighs)."""
-        vectors = load_word_vectors()
-        direction = self._vector_weights(label)
-        scored: dict[str, float] = {}
-        for forms in _vector_forms(analysis, CONTENT_POS_PREFIXES):
-            row = vectors.row(*forms)
-            if row >= 0:
-                scored[forms[0]] = float(vectors.table[row] @ direction)
-        ranked = sorted(scored.items(), key=lambda item: -item[1])
-        return [word for word, score in ranked if score > 0][:3]
-
-    def _vector_weights(self, label: str) -> np.ndarray:
-        """The label's coefficients for the word vector columns (the last block)."""
-        estimator = self.pipeline.named_steps["classify"].estimators_[self.labels.index(label)]
-        dimensions = self.pipeline.named_steps["features"].named_transformers["vectors"].dimensions_
-        coefficients = np.ravel(getattr(estimator, "coef_", np.zeros((1, dimensions))))
-        return coefficients[-dimensions:]
-
-    def _lemma_weights(self, label: str) -> tuple[np.ndarray, np.ndarray]:
-        """Lemma feature names and the label's coefficients for them (cached)."""
-        cache = self.__dict__.setdefault("_weights_cache", {})
-        if label not in cache:
-            vectorizer = self.pipeline.named_steps["features"].transformer_list[0][1]
-            names = vectorizer.get_feature_names_out()
-            estimator = self.pipeline.named_steps["classify"].estimators_[self.labels.index(label)]
-            coefficients = np.ravel(getattr(estimator, "coef_", np.zeros((1, len(names)))))
-            cache[label] = (names, coefficients[: len(names)])
-        return cache[label]
 
     # -- persistence -------------------------------------------------------------
-
-    def __getstate__(self) -> dict[str, object]:
-        return {key: value for key, value in self.__dict__.items() if key != "_weights_cache"}
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
@@ -480,7 +512,7 @@ class NeedClassifier:
             raise InputError(
                 path, f"モデルのファイルとして読めません（{type(error).__name__}）。"
             ) from None
-        if not isinstance(model, NeedClassifier):
+        if not isinstance(model, NeedClassifier) or not hasattr(model, "pipeline_"):
             raise InputError(path, "needs-analysis のモデルではありません。")
         return model
 
@@ -520,7 +552,6 @@ def _predict_in_processes(
     if "fork" not in multiprocessing.get_all_start_methods():
         return model._predict_distinct(texts)
     _worker_model = model
-    load_word_vectors()  # loaded once here, so the forked workers share it
     size = -(-len(texts) // (workers * 4))  # a few chunks per worker to balance the load
     parts = [texts[i : i + size] for i in range(0, len(texts), size)]
     context = multiprocessing.get_context("fork")
@@ -546,6 +577,7 @@ class ModelSources:
     labeled: Path
     rules: Path
     taxonomy: Path
+    user_dictionary: Path | None = None
     added: tuple[Path, ...] = ()
     corrections: tuple[Path, ...] = ()
     corrections_weight: float = 1.0
@@ -562,6 +594,7 @@ class ModelSources:
             config.labeled_dir or labeled_data_dir(),
             config.rules_path,
             config.taxonomy_path,
+            user_dictionary=config.user_dictionary,
             added=town.replace + town.added,
             corrections=town.corrections,
             corrections_weight=config.corrections_weight,
@@ -586,8 +619,9 @@ class ModelSources:
         )
         fingerprint = {
             "package_version": __version__,
-            "dictionary_version": dictionary_version(),
-            "vectors_version": vectors_version(),
+            "dictionary_version": Tokenizer(self.user_dictionary).version,
+            "encoder_version": encoder_version(),
+            "block_weights": f"rules {RULE_WEIGHT}, encoder {ENCODER_WEIGHT}",
             "training_data_sha256": digest(labeled_files) if self.use_base else "",
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),
@@ -599,40 +633,77 @@ class ModelSources:
         return fingerprint
 
 
-def model_cache_path(fingerprint: dict[str, str]) -> Path:
+def model_cache_path(fingerprint: dict[str, str], fast: bool = False) -> Path:
     key = hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()[:16]
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(root) / "needs-analysis" / f"model-{key}.joblib"
+    name = f"model-fast-{key}.joblib" if fast else f"model-{key}.joblib"
+    return Path(root) / "needs-analysis" / name
 
 
-def train(sources: ModelSources) -> NeedClassifier:
-    """Fit the classifier on the labeled answers (and a town's own, when it has them)."""
+def train(sources: ModelSources, fast: bool = False) -> NeedClassifier:
+    """Fit the classifier on the labeled answers (and a town's own, when it has them);
+    ``fast``: without the sentence encoder."""
     taxonomy = load_taxonomy(sources.taxonomy)
     if sources.is_town_model:
         from needs_analysis.town_model import fit_town_model
 
-        return fit_town_model(sources, taxonomy)
+        return fit_town_model(sources, taxonomy, fast)
     labeled = read_labeled(sources.labeled, taxonomy)
-    metadata = {**sources.fingerprint(), "examples": len(labeled)}
-    return NeedClassifier.fit(labeled["text"], labeled["labels"], taxonomy, sources.rules, metadata)
+    metadata = {**sources.fingerprint(), "examples": len(labeled), "fast": fast}
+    model = NeedClassifier.for_taxonomy(
+        taxonomy,
+        rules_path=sources.rules,
+        user_dictionary=sources.user_dictionary,
+        fast=fast,
+        metadata=metadata,
+    )
+    return model.fit(labeled["text"], labeled["labels"])
 
 
-def get_classifier(config: Config | None = None, refit: bool = False) -> NeedClassifier:
+def get_classifier(
+    config: Config | None = None, refit: bool = False, fast: bool | None = None
+) -> NeedClassifier:
     """The classifier for a config: from the cache when its sources are unchanged.
 
     A config whose folder holds the town's labelled answers or corrections gets the
-    town's model, keyed by those files too.
+    town's model, keyed by those files too. ``fast`` (default: the config's
+    ``classifier.fast``, else off) leaves the sentence encoder out: rules and word
+    features only, for very large files.
     """
+    if fast is None:
+        fast = bool(getattr(config, "classifier_fast", False))
     sources = ModelSources.from_config(config)
-    cache = model_cache_path(sources.fingerprint())
+    cache = model_cache_path(sources.fingerprint(), fast)
     if cache.is_file() and not refit:
         try:
             return NeedClassifier.load(cache)
         except InputError:
             pass  # a stale or damaged cache file is simply refitted
-    model = train(sources)
+    model = train(sources, fast)
     model.save(cache)
     return model
+
+
+RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
+
+
+def names_beside_results(names: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rename input columns that share a name with a result column, so that an input
+    holding (say) hand-coded ``categories`` keeps them next to the classifier's."""
+    taken = set(names) | set(RESULT_COLUMNS)
+    result, renamed = [], []
+    for name in names:
+        if name in RESULT_COLUMNS:
+            new = f"{name}（入力）"
+            number = 2
+            while new in taken:
+                new = f"{name}（入力{number}）"
+                number += 1
+            taken.add(new)
+            renamed.append((name, new))
+            name = new
+        result.append(name)
+    return result, renamed
 
 
 def classify_responses(
@@ -640,18 +711,25 @@ def classify_responses(
     config: Config | None = None,
     text_column: str = "text",
     model: NeedClassifier | None = None,
+    fast: bool | None = None,
+    explain: bool = False,
 ) -> pd.DataFrame:
     """A copy of ``responses`` with ``has_text``, ``categories`` (tuple), ``confidence``
     and ``evidence``. Respondents who wrote nothing get the empty tuple and no confidence;
-    answers with no need get ``(その他,)``."""
-    model = model or get_classifier(config)
+    answers with no need get ``(その他,)``. An input column named like one of these is
+    kept under a new name (``categories（入力）``), never overwritten. ``explain``: see
+    :meth:`NeedClassifier.predict`."""
+    model = model or get_classifier(config, fast=fast)
     texts = responses[text_column].fillna("").astype(str).tolist()
-    predictions = model.predict(texts)
+    predictions = model.predict(texts, explain=explain)
     result = responses.copy()
-    result["has_text"] = [bool(normalize_text(text)) for text in texts]
+    names, _ = names_beside_results([str(name) for name in result.columns])
+    result.columns = names
+    has_text = [bool(normalize_text(text)) for text in texts]
+    result["has_text"] = has_text
     result["categories"] = [
         (p.labels or (model.other,)) if has else ()
-        for p, has in zip(predictions, result["has_text"], strict=True)
+        for p, has in zip(predictions, has_text, strict=True)
     ]
     result["confidence"] = [p.confidence for p in predictions]
     result["evidence"] = [p.evidence for p in predictions]

@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, help="設定ファイル（分類表・ルール・学習データの場所）"
     )
     classify.add_argument(
+        "--fast",
+        action="store_true",
+        default=None,
+        help="文の意味（埋め込み）を使わず、ルールと語だけで速く分類する（とても大きなファイル向け）",
+    )
+    classify.add_argument(
         "--english-columns",
         action="store_true",
         help="加える列を英語の名前（categories, confidence, evidence）にする（スクリプト向け）",
@@ -222,8 +228,9 @@ def _run_classify(args: argparse.Namespace) -> int:
         frame = frame[[id_name, *[c for c in frame.columns if c != id_name]]]
     text_name = names[columns["text"]]
     print(f"{len(frame):,}行を分類しています…", file=sys.stderr)
-    model = get_classifier(config)
-    result = classify_responses(frame, text_column=text_name, model=model)
+    model = get_classifier(config, fast=args.fast)
+    # Every row of the output is read by people: name the words behind every label.
+    result = classify_responses(frame, text_column=text_name, model=model, explain=True)
     output = result.drop(columns=["has_text"]).assign(
         categories=["|".join(c) for c in result["categories"]],
         confidence=[None if c != c else round(c, 3) for c in result["confidence"]],
@@ -355,6 +362,9 @@ def _run_train(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(sources.taxonomy)
     print(f"モデルを作りました（{time.perf_counter() - started:.1f}秒）: {path}")
     print(f"学習した回答: {model.metadata['examples']:,}件")
+    print(f"辞書: {model.metadata['dictionary_version']}")
+    encoder = "使わない（速い分類）" if model.fast else model.metadata["encoder_version"]
+    print(f"文の埋め込み: {encoder}")
     counts = training_counts(sources, taxonomy)
     print("  " + "　".join(f"{label} {count:,}" for label, count in counts.items()))
     corrections = model.metadata.get("town_corrections", 0)

@@ -124,6 +124,7 @@ class Config:
     rules_path: Path = field(default_factory=lambda: package_file("rules.txt"))
     user_dictionary: Path | None = None
     labeled_dir: Path | None = None
+    classifier_fast: bool = False
     report: ReportOptions = field(default_factory=lambda: ReportOptions())
     gaps: GapSettings = field(default_factory=GapSettings)
     corrections_weight: float = DEFAULT_CORRECTIONS_WEIGHT
@@ -236,9 +237,12 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     _reject_unknown(
         path,
         classifier,
-        {"taxonomy", "rules", "labeled", "corrections_weight"},
+        {"taxonomy", "rules", "labeled", "fast", "corrections_weight"},
         prefix="classifier.",
     )
+    classifier_fast = classifier.get("fast", False)
+    if not isinstance(classifier_fast, bool):
+        raise ConfigError(path, "true か false で書いてください。", key="classifier.fast")
     corrections_weight = classifier.get("corrections_weight", DEFAULT_CORRECTIONS_WEIGHT)
     if (
         not isinstance(corrections_weight, int | float)
@@ -269,6 +273,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         rules_path=rules or package_file("rules.txt"),
         user_dictionary=user_dictionary,
         labeled_dir=labeled,
+        classifier_fast=classifier_fast,
         report=_report_options(path, _table(path, raw, "report", required=False)),
         gaps=gaps,
         corrections_weight=float(corrections_weight),

@@ -56,21 +56,30 @@ def score(
 
 def evaluate_model(model: NeedClassifier, labeled: pd.DataFrame) -> EvaluationReport:
     """Score a fitted model on labeled answers (columns ``text`` and ``labels``)."""
-    predictions = model.predict(labeled["text"].tolist())
+    predictions = model.predict(labeled["text"].tolist(), explain=False)
     return score(labeled["labels"].tolist(), [p.labels for p in predictions], model.labels)
 
 
 def cross_validate(
-    labeled: pd.DataFrame, taxonomy: Taxonomy, rules_path: Path | None, folds: int
+    labeled: pd.DataFrame,
+    taxonomy: Taxonomy,
+    rules_path: Path | None,
+    folds: int,
+    **parameters: object,
 ) -> EvaluationReport:
-    """K-fold cross-validation: every answer is predicted by a model that did not see it."""
+    """K-fold cross-validation: every answer is predicted by a model that did not see it.
+
+    ``parameters`` go to :class:`NeedClassifier` (``fast``, ``user_dictionary``).
+    """
     predicted: list[tuple[str, ...]] = [()] * len(labeled)
     splitter = KFold(n_splits=folds, shuffle=True, random_state=0)
     for train_index, test_index in splitter.split(labeled):
         train = labeled.iloc[train_index]
-        model = NeedClassifier.fit(train["text"], train["labels"], taxonomy, rules_path)
+        model = NeedClassifier.for_taxonomy(taxonomy, rules_path=rules_path, **parameters)
+        model.fit(train["text"], train["labels"])
+        test_texts = labeled["text"].iloc[test_index].tolist()
         for position, prediction in zip(
-            test_index, model.predict(labeled["text"].iloc[test_index].tolist()), strict=True
+            test_index, model.predict(test_texts, explain=False), strict=True
         ):
             predicted[position] = prediction.labels
     return score(labeled["labels"].tolist(), predicted, taxonomy.labels)

@@ -11,7 +11,6 @@ classified in the worker's process (the cluster supplies the parallelism).
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,11 @@ if TYPE_CHECKING:
     from needs_analysis.classify import ModelSources, NeedClassifier
     from needs_analysis.config import Config
 
-_sources: dict[str, ModelSources] = {}  # config path -> what its classifier is fitted on
-_models: dict[tuple[ModelSources, bool], NeedClassifier] = {}
+# config path -> the key of the model its classifier is fitted from (the hashes of its
+# labeled data, rules, taxonomy and user dictionary) and whether the config asks for the
+# fast path; towns whose files have the same contents share one model.
+_sources: dict[str, tuple[str, bool]] = {}
+_models: dict[tuple[str, bool], NeedClassifier] = {}
 
 
 @dataclass
@@ -91,26 +93,34 @@ def classify_partition(
 
 def worker_model(config_path: str, fast: bool) -> NeedClassifier:
     """The classifier of a config, loaded once per process (from the model cache) and
-    shared by every town whose config names the same labeled data, rules and taxonomy."""
-    from needs_analysis.classify import ModelSources
+    shared by every town whose labeled data, rules, taxonomy and user dictionary are the
+    same."""
+    from needs_analysis.classify import ModelSources, model_cache_path
     from needs_analysis.config import load_config
 
     if config_path not in _sources:
-        _sources[config_path] = ModelSources.from_config(load_config(config_path))
-    key = (_sources[config_path], fast)
+        config = load_config(config_path)
+        fingerprint = ModelSources.from_config(config).fingerprint()
+        _sources[config_path] = (model_cache_path(fingerprint).name, config.classifier_fast)
+    model_key, config_fast = _sources[config_path]
+    key = (model_key, fast or config_fast)
     if key not in _models:
         _models[key] = build_classifier(load_config(config_path), fast)
     return _models[key]
 
 
+def uses_fast_path(config: Config, fast: bool) -> bool:
+    """The pool's ``--fast`` puts every town on the fast path; a town's own config
+    (``[classifier] fast``) can ask for it too."""
+    return fast or config.classifier_fast
+
+
 def build_classifier(config: Config, fast: bool) -> NeedClassifier:
     """The classifier a single-town run builds for this config; with ``fast``, the fast
-    path (rules and bag of words, no sentence encoder) where the classifier offers one."""
+    path (rules and bag of words, no sentence encoder)."""
     from needs_analysis.classify import get_classifier
 
-    if fast and "fast" in inspect.signature(get_classifier).parameters:
-        return get_classifier(config, fast=True)
-    return get_classifier(config)
+    return get_classifier(config, fast=uses_fast_path(config, fast))
 
 
 def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
@@ -119,17 +129,17 @@ def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
     from needs_analysis.classify import ModelSources
 
     failed: dict[str, str] = {}
-    built: dict[ModelSources, str] = {}
+    built: dict[tuple[ModelSources, bool], str] = {}
     for town, config in configs.items():
-        sources = ModelSources.from_config(config)
-        if sources not in built:
+        key = (ModelSources.from_config(config), uses_fast_path(config, fast))
+        if key not in built:
             try:
                 build_classifier(config, fast)
-                built[sources] = ""
+                built[key] = ""
             except NeedsAnalysisError as error:
-                built[sources] = str(error)
-        if built[sources]:
-            failed[town] = built[sources]
+                built[key] = str(error)
+        if built[key]:
+            failed[town] = built[key]
     return failed
 
 
@@ -139,8 +149,8 @@ class _InProcess:
     def __init__(self, model: NeedClassifier):
         self._model = model
 
-    def predict(self, texts, workers: int | None = None):
-        return self._model.predict(texts, workers=1)
+    def predict(self, texts, workers: int | None = None, explain: bool = False):
+        return self._model.predict(texts, workers=1, explain=explain)
 
     def __getattr__(self, name: str):
         return getattr(self._model, name)

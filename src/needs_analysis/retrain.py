@@ -143,10 +143,12 @@ def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> 
 
 
 def refit(config: Config | None) -> tuple[NeedClassifier, Path]:
-    """Fit the config's model from its current sources and save it where runs look."""
+    """Fit the config's model from its current sources and save it where runs look
+    (without the sentence encoder when the config asks for the fast path)."""
     sources = ModelSources.from_config(config)
-    model = train(sources)
-    return model, model.save(model_cache_path(sources.fingerprint()))
+    fast = bool(config is not None and config.classifier_fast)
+    model = train(sources, fast)
+    return model, model.save(model_cache_path(sources.fingerprint(), fast))
 
 
 def training_answers(sources: ModelSources, taxonomy: Taxonomy) -> pd.DataFrame:

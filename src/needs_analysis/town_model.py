@@ -19,13 +19,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from needs_analysis.classify import ModelSources, NeedClassifier, Prediction, read_labeled
+from needs_analysis.classify import (
+    DEFAULT_THRESHOLD,
+    ENCODER_WEIGHT,
+    ModelSources,
+    NeedClassifier,
+    Prediction,
+    read_labeled,
+)
 from needs_analysis.config import Config
 from needs_analysis.errors import InputError
 from needs_analysis.io import read_table
@@ -133,9 +140,10 @@ def read_overrides(corrections: Sequence[Path], taxonomy: Taxonomy) -> dict[str,
     return overrides
 
 
-def fit_town_model(sources: ModelSources, taxonomy: Taxonomy) -> TownClassifier:
+def fit_town_model(sources: ModelSources, taxonomy: Taxonomy, fast: bool = False) -> TownClassifier:
     """Fit on the base answers (unless replaced), the town's added answers and its
-    corrections (weighted), and keep the corrected texts' categories."""
+    corrections (weighted), and keep the corrected texts' categories. ``fast``: without
+    the sentence encoder, as for the bundled model."""
     base = [sources.labeled] if sources.use_base else []
     frame = training_frame(
         base, sources.added, sources.corrections, taxonomy, sources.corrections_weight
@@ -143,38 +151,51 @@ def fit_town_model(sources: ModelSources, taxonomy: Taxonomy) -> TownClassifier:
     metadata = {
         **sources.fingerprint(),
         "examples": len(frame),
+        "fast": fast,
         "town_added": int(frame["source"].str.startswith((ADDED_PREFIX, REPLACE_PREFIX)).sum()),
         "town_replaced_bundled": not sources.use_base,
         "town_corrections": correction_count(sources.corrections),
     }
-    model = NeedClassifier.fit(
-        frame["text"],
-        frame["labels"],
+    model = TownClassifier.for_taxonomy(
         taxonomy,
-        sources.rules,
-        metadata,
-        sample_weight=frame["weight"].to_numpy(),
+        rules_path=sources.rules,
+        user_dictionary=sources.user_dictionary,
+        fast=fast,
+        metadata=metadata,
+        overrides=read_overrides(sources.corrections, taxonomy),
     )
-    return TownClassifier.wrap(model, read_overrides(sources.corrections, taxonomy))
+    return model.fit(frame["text"], frame["labels"], sample_weight=frame["weight"].to_numpy())
 
 
-@dataclass
 class TownClassifier(NeedClassifier):
     """A classifier fitted with a town's corrections, which also keeps their exact answers.
 
     The refit model generalises the corrections to similar answers; the very texts the
-    coordinator corrected (and their duplicates) keep the coordinator's categories.
+    coordinator corrected (and their duplicates) keep the coordinator's categories
+    (``overrides``: key of the text → categories).
     """
 
-    overrides: dict[str, tuple[str, ...]] | None = None
+    def __init__(
+        self,
+        labels: Sequence[str] = (),
+        other: str = "その他",
+        rules_path: Path | str | None = None,
+        user_dictionary: Path | str | None = None,
+        fast: bool = False,
+        encoder_weight: float = ENCODER_WEIGHT,
+        thresholds: dict[str, float] | None = None,
+        metadata: dict[str, object] | None = None,
+        overrides: dict[str, tuple[str, ...]] | None = None,
+    ):
+        super().__init__(
+            labels, other, rules_path, user_dictionary, fast, encoder_weight, thresholds, metadata
+        )
+        self.overrides = overrides
 
-    @classmethod
-    def wrap(cls, model: NeedClassifier, overrides: dict[str, tuple[str, ...]]) -> TownClassifier:
-        values = {f.name: getattr(model, f.name) for f in fields(NeedClassifier) if f.init}
-        return cls(**values, overrides=dict(overrides))
-
-    def predict(self, texts: Sequence[str], workers: int | None = None) -> list[Prediction]:
-        predictions = super().predict(texts, workers)
+    def predict(
+        self, texts: Sequence[str], workers: int | None = None, explain: bool = False
+    ) -> list[Prediction]:
+        predictions = super().predict(texts, workers, explain)
         if not self.overrides:
             return predictions
         result = []
@@ -198,8 +219,6 @@ def is_corrected(model: NeedClassifier, text: str) -> bool:
 def margins(model: NeedClassifier, predictions: Sequence[Prediction]) -> tuple[np.ndarray, list]:
     """How far each answer is from a decision (smallest gap between a label's probability
     and its threshold) and the label that gap belongs to."""
-    from needs_analysis.classify import DEFAULT_THRESHOLD
-
     gaps, nearest = [], []
     for prediction in predictions:
         if not prediction.probabilities:
@@ -207,7 +226,7 @@ def margins(model: NeedClassifier, predictions: Sequence[Prediction]) -> tuple[n
             nearest.append(None)
             continue
         distance = {
-            label: abs(p - model.thresholds.get(label, DEFAULT_THRESHOLD))
+            label: abs(p - (model.thresholds or {}).get(label, DEFAULT_THRESHOLD))
             for label, p in prediction.probabilities.items()
         }
         label = min(distance, key=distance.get)

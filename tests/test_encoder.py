@@ -1,0 +1,85 @@
+"""The sentence encoder: pinned engine, unit-length embeddings, the cache, the shipped table."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from needs_analysis import encoder
+from needs_analysis.classify import ModelSources, read_labeled
+from needs_analysis.encoder import EmbeddingStore, encode, encoder_version, text_key
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.normalize import normalize_text
+from needs_analysis.taxonomy import load_taxonomy
+
+TEXTS = ["バスが少なくて病院に行けない", "ｺﾞﾐ出しがたいへん", "話し相手がほしい🙂", "特になし"]
+
+
+def test_embeddings_are_unit_length_and_follow_meaning():
+    vectors = encode(TEXTS + ["バスの本数が減って通院に困る"]).astype(np.float32)
+    assert vectors.shape == (5, encoder.DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+    similarity = vectors @ vectors[-1]
+    assert similarity[0] == max(similarity[:4])  # the other bus answer is the nearest
+
+
+def test_same_embeddings_with_any_thread_count():
+    code = (
+        "import json, sys; from needs_analysis.encoder import encode; "
+        "print(json.dumps(encode(json.loads(sys.argv[1])).astype(float).tolist()))"
+    )
+    results = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NEEDS_ANALYSIS_THREADS=threads)
+        env.pop("OMP_NUM_THREADS", None)
+        done = subprocess.run(
+            [sys.executable, "-c", code, json.dumps(TEXTS)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        results.append(np.asarray(json.loads(done.stdout)))
+    assert np.array_equal(results[0], results[1])
+    assert np.array_equal(results[0], encode(TEXTS).astype(float))
+
+
+def test_a_cache_hit_does_not_embed_again(tmp_path):
+    first = EmbeddingStore(tmp_path, shipped=os.devnull)
+    vectors = first.embed(TEXTS + [TEXTS[0], ""])
+    assert first.encoded == len(TEXTS)  # the repeated text once, the empty one never
+    assert not vectors[-1].any()
+    again = EmbeddingStore(tmp_path, shipped=os.devnull)
+    assert np.array_equal(again.embed(TEXTS), vectors[: len(TEXTS)])
+    assert again.encoded == 0
+    assert np.array_equal(again.embed(["新しい回答です"] + TEXTS)[1:], vectors[: len(TEXTS)])
+    assert again.encoded == 1
+
+
+def test_shipped_embeddings_cover_the_labeled_answers(tmp_path):
+    """Fails after data/labeled/ changes until ``make embeddings`` is run."""
+    labeled = read_labeled(ModelSources.from_config().labeled, load_taxonomy())
+    texts = sorted({normalize_text(text) for text in labeled["text"]})
+    with np.load(encoder.shipped_path()) as table:
+        assert str(table["encoder"]) == encoder_version()
+        assert table["vectors"].dtype == np.float16
+        assert set(table["keys"].tolist()) >= {text_key(text) for text in texts}
+    store = EmbeddingStore(tmp_path)
+    shipped = store.embed(texts[:5])
+    assert store.encoded == 0
+    assert np.allclose(shipped, encode(texts[:5]).astype(np.float32), atol=1e-3)
+
+
+def test_a_different_model_file_is_refused(monkeypatch):
+    encoder.load_engine.cache_clear()
+    monkeypatch.setattr(encoder, "MODEL_SHA256", "0" * 64)
+    try:
+        with pytest.raises(NeedsAnalysisError, match="版が違います"):
+            encoder.load_engine()
+    finally:
+        encoder.load_engine.cache_clear()
