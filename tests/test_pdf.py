@@ -71,3 +71,54 @@ def test_a_one_sheet_page_a_little_too_long_still_prints_on_one_sheet(tmp_path):
     assert page_sizes(tmp_path / "fitted.pdf") == [A4]
     assert len(page_sizes(tmp_path / "plain.pdf")) == 2
     assert "39行目" in pypdf.PdfReader(tmp_path / "fitted.pdf").pages[0].extract_text()
+
+
+def _tagged(ids: dict[int, int], headers: int) -> bytes:
+    """The parts of a tagged PDF that carry node ids: elements, a header reference, the id tree."""
+    elements = b"".join(
+        b"%d 0 obj\n<</S /TH\n/ID (node%08d)>>\nendobj\n" % (obj, node)
+        for obj, node in sorted(ids.items())
+    )
+    names = b" ".join(
+        b"(node%08d) %d 0 R" % (node, obj)
+        for obj, node in sorted(ids.items(), key=lambda item: item[1])
+    )
+    low, high = min(ids.values()), max(ids.values())
+    return (
+        b"/CreationDate (D:20261130041500+09'00')\n"
+        + elements
+        + b"<</A <</O /Table /Headers [(node%08d)]>>>>\n" % ids[headers]
+        + b"<</Limits [(node%08d) (node%08d)]\n/Names [%s]>>\n" % (low, high, names)
+    )
+
+
+def test_reruns_give_the_same_pdf_bytes(tmp_path):
+    # Two prints of one page in which scripts created the table nodes in another order.
+    first = tmp_path / "first.pdf"
+    second = tmp_path / "second.pdf"
+    first.write_bytes(_tagged({139: 63, 141: 64, 143: 65}, headers=141))
+    second.write_bytes(_tagged({139: 135, 141: 63, 143: 90}, headers=141))
+    sizes = first.stat().st_size, second.stat().st_size
+    pdf.make_reproducible(first)
+    pdf.make_reproducible(second)
+    assert first.read_bytes() == second.read_bytes()
+    assert (first.stat().st_size, second.stat().st_size) == sizes  # offsets still hold
+    data = first.read_bytes()
+    assert b"/Headers [(node00000001)]" in data  # the reference follows its element
+    assert b"/Names [(node00000000) 139 0 R (node00000001) 141 0 R (node00000002) 143 0 R]" in data
+    assert b"/Limits [(node00000000) (node00000002)]" in data
+    assert b"D:20261130" not in data
+
+
+def test_a_real_print_stays_a_valid_pdf_after_it_is_made_reproducible(tmp_path):
+    table = (
+        "<table><tr><th>分類</th><th>件数</th></tr><tr><td>移動支援</td><td>62</td></tr></table>"
+    )
+    page = write_page(tmp_path / "table.html", "portrait", f"<h1>表</h1>{table}")
+    browser = pdf.find_browser()
+    if browser is None:
+        pytest.skip("no Chromium on PATH")
+    printed = pdf.print_to_pdf(page, tmp_path / "table.pdf", browser)
+    reader = pypdf.PdfReader(printed, strict=True)
+    assert "移動支援" in reader.pages[0].extract_text()
+    assert b"/CreationDate (D:2000" in printed.read_bytes()

@@ -535,3 +535,10 @@ def test_handout_chart_and_its_table_do_not_overlap(sample_run):
     for row in boxes:
         for (_, right), (left, _) in zip(row, row[1:], strict=False):
             assert right <= left + 1, boxes
+
+
+def test_pages_are_marked_japanese(sample_run):
+    # Browsers and screen readers choose Japanese glyphs and reading only for lang="ja".
+    for page in sorted(sample_run.out_dir.glob("*.html")):
+        head = page.read_text(encoding="utf-8")[:500]
+        assert '<html lang="ja">' in head, page.name

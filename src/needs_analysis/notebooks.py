@@ -149,6 +149,9 @@ def _quiet_worker() -> None:
     logging.getLogger("papermill").setLevel(logging.ERROR)
 
 
+_HTML_TAG = re.compile(r"<html(\s[^>]*)?>")
+
+
 def to_html(executed: Path, title: str = "") -> str:
     """HTML of an executed notebook with its code cells and prompts left out."""
     import nbformat
@@ -164,7 +167,8 @@ def to_html(executed: Path, title: str = "") -> str:
     body, _ = exporter.from_notebook_node(notebook)
     body = _MERMAID_LOADER.sub("", _REMOTE_SCRIPT.sub("", body))
     body = inline_plotly(body)
-    return body.replace("<html>", '<html lang="ja">', 1)
+    # Japanese, so that browsers and screen readers pick Japanese glyphs and reading.
+    return _HTML_TAG.sub('<html lang="ja">', body, count=1)
 
 
 def inline_plotly(html: str) -> str:
