@@ -687,13 +687,17 @@ def get_classifier(
 RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
 
 
-def names_beside_results(names: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rename input columns that share a name with a result column, so that an input
-    holding (say) hand-coded ``categories`` keeps them next to the classifier's."""
-    taken = set(names) | set(RESULT_COLUMNS)
+def names_beside_results(
+    names: Sequence[str], added: Sequence[str] = ()
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rename input columns that share a name with a result column (or with ``added``,
+    other names the output gives its results), so that an input holding (say) hand-coded
+    ``categories`` or 分類 keeps them next to the classifier's."""
+    reserved = set(RESULT_COLUMNS) | set(added)
+    taken = set(names) | reserved
     result, renamed = [], []
     for name in names:
-        if name in RESULT_COLUMNS:
+        if name in reserved:
             new = f"{name}（入力）"
             number = 2
             while new in taken:

@@ -193,7 +193,12 @@ def _optional_config(path: Path | None):
 
 
 def _run_classify(args: argparse.Namespace) -> int:
-    from needs_analysis.classify import classify_responses, get_classifier
+    from needs_analysis.classify import (
+        RESULT_COLUMNS,
+        classify_responses,
+        get_classifier,
+        names_beside_results,
+    )
     from needs_analysis.config import DEFAULT_SURVEY_COLUMNS, load_config
     from needs_analysis.io import find_columns, read_table, write_csv
     from needs_analysis.outputs import output_file
@@ -216,7 +221,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     columns = find_columns(table, mapping, tuple(required))
     width = len(table.header)
     added = RESULT_COLUMNS if args.english_columns else tuple(JAPANESE_RESULT_COLUMNS.values())
-    names, renamed = _names_beside_results(_unique_columns(table.header), added)
+    names, renamed = names_beside_results(_unique_columns(table.header), added)
     frame = pd.DataFrame(
         [list(row.cells[:width]) + [""] * (width - len(row.cells[:width])) for row in table.rows],
         columns=names,
@@ -255,32 +260,8 @@ def _run_classify(args: argparse.Namespace) -> int:
     return 0
 
 
-RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
 # The names the classify command gives its result columns unless --english-columns.
 JAPANESE_RESULT_COLUMNS = {"categories": "分類", "confidence": "確信度", "evidence": "根拠の語"}
-
-
-def _names_beside_results(
-    names: list[str], added: Sequence[str] = ()
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rename input columns that share a name with a result column (or with ``added``,
-    the names written to the output), so that an input holding (say) hand-coded
-    ``categories`` or 分類 keeps them next to the classifier's."""
-    reserved = set(RESULT_COLUMNS) | set(added)
-    taken = set(names) | reserved
-    result, renamed = [], []
-    for name in names:
-        if name in reserved:
-            new = f"{name}（入力）"
-            number = 2
-            while new in taken:
-                new = f"{name}（入力{number}）"
-                number += 1
-            taken.add(new)
-            renamed.append((name, new))
-            name = new
-        result.append(name)
-    return result, renamed
 
 
 def _unique_columns(header: tuple[str, ...]) -> list[str]:

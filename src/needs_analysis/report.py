@@ -292,6 +292,29 @@ def percent(value: object) -> str:
     return "—" if pd.isna(value) else f"{float(value) * 100:.1f}%"
 
 
+def respondent_counts(run: RunData) -> list[tuple[str, int, str, int, str]]:
+    """Per 圏域: respondents and answers with text, each with its disclosure status.
+
+    The 圏域 add up to the 町全体 figures, so each column is protected as a group.
+    """
+    responses = run.responses
+    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
+    rule = run.disclosure
+    return list(
+        zip(
+            run.areas,
+            respondents,
+            rule.statuses(respondents),
+            written,
+            rule.statuses(written),
+            strict=True,
+        )
+    )
+
+
 def respondent_table(run: RunData) -> pd.DataFrame:
     """Respondents and answers per 圏域 with the 65+ population (Japanese headers).
 
@@ -299,19 +322,8 @@ def respondent_table(run: RunData) -> pd.DataFrame:
     """
     rule = run.disclosure
     responses = run.responses
-    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
-    written = [
-        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
-    ]
     rows = []
-    for area, many, some, many_status, some_status in zip(
-        run.areas,
-        respondents,
-        written,
-        rule.statuses(respondents),
-        rule.statuses(written),
-        strict=True,
-    ):
+    for area, many, many_status, some, some_status in respondent_counts(run):
         rows.append(
             {
                 "圏域": area,

@@ -146,21 +146,12 @@ def respondent_sheet(run) -> Sheet:
     The 圏域 add up to the 町全体 row, so each column is protected as a group (the same
     statuses as the overview's table).
     """
+    from needs_analysis.report import respondent_counts
+
     rule = run.disclosure
     responses = run.responses
-    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
-    written = [
-        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
-    ]
     rows = []
-    for area, many, some, many_status, some_status in zip(
-        run.areas,
-        respondents,
-        written,
-        rule.statuses(respondents),
-        rule.statuses(written),
-        strict=True,
-    ):
+    for area, many, many_status, some, some_status in respondent_counts(run):
         rows.append(
             {
                 "圏域": area,
