@@ -21,7 +21,6 @@ from IPython.display import HTML, Markdown
 from needs_analysis import __version__
 from needs_analysis.config import Config, GapSettings, format_fiscal_year, load_config
 from needs_analysis.gaps import (
-    CHANGE_NONE,
     VERDICT_GAP,
     VERDICT_NO_DATA,
     VERDICT_TOO_FEW,
@@ -420,24 +419,6 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
     )
 
 
-def area_resources(run: RunData, area: str) -> pd.DataFrame:
-    """The resources of one 圏域 that count in the run's year, with the needs they meet."""
-    resources = run.resources[run.resources["area"] == area]
-    started = pd.to_numeric(resources["started"], errors="coerce")
-    resources = resources[started.isna() | (started <= run.fiscal_year)]
-    return pd.DataFrame(
-        {
-            "資源名": resources["name"],
-            "種別": resources["type"],
-            "対応する困りごと": resources["type"].map(
-                lambda kind: "・".join(run.resource_categories.get(kind, ()))
-            ),
-            "月あたり回数": resources["per_month"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
-            "定員": resources["capacity"].map(lambda v: "—" if pd.isna(v) else f"{v:g}"),
-        }
-    )
-
-
 def supply_display_table(
     gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
 ) -> pd.DataFrame:
@@ -455,24 +436,6 @@ def supply_display_table(
                 row[label] = "—"
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def change_display_table(change: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """Rows whose flag changed or stayed, with both years' rates (Japanese headers)."""
-    moved = change[change["flag_change"] != CHANGE_NONE]
-    return pd.DataFrame(
-        {
-            "圏域": moved["area"],
-            "分類": moved["category"],
-            "前回の割合": moved["rate_previous"].map(percent),
-            "今回の割合": moved["rate"].map(percent),
-            "前回の資源": moved["resources_previous"].map(
-                lambda v: "—" if pd.isna(v) else f"{int(v)}か所"
-            ),
-            "今回の資源": moved["resources"].map(lambda v: "—" if pd.isna(v) else f"{int(v)}か所"),
-            "不足の候補": moved["flag_change"],
-        }
-    )
 
 
 def council_questions(
