@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import mask_personal_data, without_quasi_identifiers
 from needs_analysis.tokenize import Tokenizer
 
@@ -79,6 +80,38 @@ def test_ordinary_text_is_kept(text):
     assert mask_personal_data(text) == text
 
 
+def _with_tokens(text: str, tokenizer: Tokenizer | None = None) -> str:
+    """Masking given the tokens of the normalised text, as the run pipeline masks."""
+    tokens = (tokenizer or Tokenizer()).tokenize(normalize_text(text))
+    return mask_personal_data(text, tokens=tokens)
+
+
+@pytest.mark.parametrize(("text", "shown"), MASKED)
+def test_personal_data_is_masked_from_given_tokens(text, shown):
+    assert _with_tokens(text) == shown
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_ordinary_text_is_kept_with_given_tokens(text):
+    assert _with_tokens(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "田中さん！！！\n電話は090-1234-5678です・・・佐藤さんにも",
+        "山田花子さん〜〜　と　鈴木さん",
+        "~佐藤さん~",
+    ],
+)
+def test_given_tokens_of_the_normalised_text_mask_a_text_that_normalising_changes(text):
+    # The tokens come from the folded text (「!」, one space, 「…」); every name is still found.
+    masked = _with_tokens(text)
+    assert masked == mask_personal_data(text)
+    for name in ("田中", "佐藤", "山田", "花子", "鈴木"):
+        assert name not in masked
+
+
 def test_a_person_named_in_the_user_dictionary_is_masked(tmp_path):
     dictionary = tmp_path / "user_dictionary.csv"
     dictionary.write_text("表記,読み,種類\nポチ丸,ポチマル,人名\n", encoding="utf-8")
@@ -86,6 +119,7 @@ def test_a_person_named_in_the_user_dictionary_is_masked(tmp_path):
     assert mask_personal_data(text) == text
     masked = mask_personal_data(text, Tokenizer(dictionary))
     assert masked == "いつも〇〇が見に来てくれる"
+    assert _with_tokens(text, Tokenizer(dictionary)) == masked
 
 
 def test_attributes_are_dropped_from_a_table_of_answers():

@@ -9,8 +9,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from needs_analysis.tokenize import Tokenizer
+from needs_analysis.tokens import Token, place_tokens
+
+if TYPE_CHECKING:  # the tagger is loaded only when a text has to be tokenised here
+    from needs_analysis.tokenize import Tokenizer
 
 NAME_MASK = "〇〇"
 PHONE_MASK = "【電話番号】"
@@ -65,7 +69,9 @@ _ROMAJI_NAME = re.compile(
 )
 
 
-def mask_personal_data(text: str, tokenizer: Tokenizer | None = None) -> str:
+def mask_personal_data(
+    text: str, tokenizer: Tokenizer | None = None, tokens: Sequence[Token] | None = None
+) -> str:
     """Mask names, phone numbers, postal codes, e-mail addresses and street numbers.
 
     The text is NFKC-normalised first so full-width digits are caught (０９０ → 090), and
@@ -75,40 +81,88 @@ def mask_personal_data(text: str, tokenizer: Tokenizer | None = None) -> str:
     「次の行」 is not a name); a name next to another name (姓 + 名) becomes one mask;
     romaji names count beside a Japanese name or an honorific.
 
+    ``tokens``: the tokens of the normalised text (:func:`~needs_analysis.normalize.normalize_text`),
+    when the caller has them; names are then found from them and the text is not tokenised
+    again. A token the phone, postal, e-mail or address masks cover is not looked at.
+
     >>> mask_personal_data("隣の佐藤さん（090-1234-5678）")
     '隣の〇〇さん(【電話番号】)'
     """
     if not text:
         return ""
-    value = unicodedata.normalize("NFKC", str(text))
-    value = _EMAIL.sub(EMAIL_MASK, value)
-    value = _sub_on_shadow(_PHONE, value, PHONE_MASK)
-    value = _sub_on_shadow(_POSTAL, value, POSTAL_MASK)
-    value = _ADDRESS.sub(ADDRESS_MASK, value)
-    value = _sub_on_shadow(_KANJI_ADDRESS, value, ADDRESS_MASK)
-    value = _mask_names(value, tokenizer or _default_tokenizer())
+    original = unicodedata.normalize("NFKC", str(text))
+    value, origin = _mask_patterns(original)
+    if tokens is None:
+        tokenizer = tokenizer or _default_tokenizer()
+        spans = _token_spans(value, tokenizer.tokenize(value.replace("\n", " ")))
+    else:
+        spans = _spans_outside_masks(original, origin, tokens)
+    value = _replace_names(value, spans)
     value = _ROMAJI_NAME.sub(NAME_MASK, value)
     return value.replace(NAME_MASK + NAME_MASK, NAME_MASK)
 
 
-def _sub_on_shadow(pattern: re.Pattern[str], text: str, mask: str) -> str:
-    shadow = text.translate(_KANJI_DIGITS)
-    pieces, cursor = [], 0
-    for match in pattern.finditer(shadow):
-        pieces += [text[cursor : match.start()], mask]
-        cursor = match.end()
-    return "".join(pieces) + text[cursor:] if pieces else text
+# Applied in this order, each to the text the one before left; True: on the kanji-digit shadow.
+_PATTERN_MASKS = (
+    (_EMAIL, EMAIL_MASK, False),
+    (_PHONE, PHONE_MASK, True),
+    (_POSTAL, POSTAL_MASK, True),
+    (_ADDRESS, ADDRESS_MASK, False),
+    (_KANJI_ADDRESS, ADDRESS_MASK, True),
+)
 
 
-def _mask_names(text: str, tokenizer: Tokenizer) -> str:
+def _mask_patterns(text: str) -> tuple[str, list[int]]:
+    """The text with e-mail addresses, phone and postal numbers and street numbers masked,
+    and where each character of the result was in ``text`` (-1 for a mask's characters)."""
+    origin = list(range(len(text)))
+    for pattern, mask, on_shadow in _PATTERN_MASKS:
+        searched = text.translate(_KANJI_DIGITS) if on_shadow else text
+        pieces: list[str] = []
+        places: list[int] = []
+        cursor = 0
+        for match in pattern.finditer(searched):
+            pieces += [text[cursor : match.start()], mask]
+            places += origin[cursor : match.start()] + [-1] * len(mask)
+            cursor = match.end()
+        if pieces:
+            text = "".join(pieces) + text[cursor:]
+            origin = places + origin[cursor:]
+    return text, origin
+
+
+def _token_spans(text: str, tokens: Sequence[Token]) -> list[tuple[int, int, str, str]]:
+    """(start, end, surface, pos) of the tokens of ``text``, up to one MeCab changed."""
     spans: list[tuple[int, int, str, str]] = []
     cursor = 0
-    for token in tokenizer.tokenize(text.replace("\n", " ")):
+    for token in tokens:
         start = text.find(token.surface, cursor)
         if start < 0:  # MeCab dropped or changed the characters; leave the rest as is
             break
         cursor = start + len(token.surface)
         spans.append((start, cursor, token.surface, token.pos))
+    return spans
+
+
+def _spans_outside_masks(
+    original: str, origin: list[int], tokens: Sequence[Token]
+) -> list[tuple[int, int, str, str]]:
+    """The spans, in the pattern-masked text, of the tokens no pattern mask covers."""
+    moved = [-1] * len(original)
+    for position, source in enumerate(origin):
+        if source >= 0:
+            moved[source] = position
+    spans = []
+    for start, token in place_tokens(original, tokens):
+        end = start + len(token.surface)
+        first = moved[start] if start < len(moved) else -1
+        if first < 0 or any(moved[k] != first + k - start for k in range(start, end)):
+            continue
+        spans.append((first, first + end - start, token.surface, token.pos))
+    return spans
+
+
+def _replace_names(text: str, spans: list[tuple[int, int, str, str]]) -> str:
     names = _name_flags(spans)
     pieces: list[str] = []
     cursor = 0
@@ -145,6 +199,8 @@ _shared_tokenizer: Tokenizer | None = None
 def _default_tokenizer() -> Tokenizer:
     global _shared_tokenizer
     if _shared_tokenizer is None:
+        from needs_analysis.tokenize import Tokenizer
+
         _shared_tokenizer = Tokenizer()
     return _shared_tokenizer
 

@@ -18,31 +18,22 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import NamedTuple
 
 import fugashi
 import unidic_lite
 
 from needs_analysis.errors import InputError
+from needs_analysis.tokens import (  # noqa: F401  (re-exported: the tokenizer's words)
+    CONTENT_POS_PREFIXES,
+    DEFAULT_STOPWORDS,
+    Token,
+    content_tokens,
+)
 
-# Content words for counting and rules; particles, auxiliaries, symbols and bound forms
-# (いる, する as 非自立可能) carry no topic of their own.
-CONTENT_POS_PREFIXES: tuple[str, ...] = (
-    "名詞-普通名詞",
-    "名詞-固有名詞",
-    "動詞-一般",
-    "形容詞-一般",
-    "形状詞-一般",
-    "副詞",
-)
-DEFAULT_STOPWORDS: frozenset[str] = frozenset(
-    "する ある いる なる できる 思う 言う こと もの よう ため 方 時 今 事 物 所 感じ 様"
-    " 人 日 回 特に 自分 私 皆さん".split()
-)
 # UniDic writes the source word after loan-word lemmas ("バス-bus", "タクシー-taxi").
 _LOANWORD_GLOSS = re.compile(r"-[A-Za-z][A-Za-z ]*$")
 # Tabs and line breaks would break the tab-separated output we split.
@@ -58,17 +49,6 @@ USER_WORD_KINDS: dict[str, str] = {
 }
 # Low enough that a listed word wins over splitting it into known parts.
 _USER_WORD_COST = -3000
-
-
-class Token(NamedTuple):
-    """One word: the form written, its dictionary form, and UniDic's part of speech."""
-
-    surface: str
-    lemma: str
-    pos: str
-
-    def is_content(self) -> bool:
-        return self.pos.startswith(CONTENT_POS_PREFIXES)
 
 
 def dictionary_version() -> str:
@@ -142,21 +122,6 @@ def _tokens_from_output(parsed: str) -> list[Token]:
             pos,
         )
         for surface, pos, lemma in zip(fields, fields, fields, strict=False)
-    ]
-
-
-def content_tokens(
-    tokens: Sequence[Token],
-    stopwords: frozenset[str] = DEFAULT_STOPWORDS,
-    pos_prefixes: tuple[str, ...] = CONTENT_POS_PREFIXES,
-) -> list[Token]:
-    """Tokens worth counting: content parts of speech, minus stop words and bare numbers."""
-    return [
-        token
-        for token in tokens
-        if token.pos.startswith(pos_prefixes)
-        and token.lemma not in stopwords
-        and not token.lemma.isdigit()
     ]
 
 
