@@ -23,7 +23,7 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +46,7 @@ from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.rules import AnalyzedAnswer, RuleSet, load_rules
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
-from needs_analysis.tokenize import Tokenizer
+from needs_analysis.tokenize import Token, Tokenizer
 
 LABEL_SEPARATOR = "|"
 DEFAULT_THRESHOLD = 0.5
@@ -87,10 +87,16 @@ class AnswerAnalyzer(BaseEstimator, TransformerMixin):
         self.rules_ = load_rules(self.rules_path or package_file("rules.txt"), tokenizer)
         return self
 
-    def transform(self, texts: Iterable[str]) -> list[Analysis]:
+    def transform(
+        self, texts: Iterable[str], tokens: Mapping[str, Sequence[Token]] | None = None
+    ) -> list[Analysis]:
+        """The analyses of ``texts``; ``tokens`` (normalised text → its tokens) spares
+        tokenising the texts it holds again."""
+        known = tokens or {}
         analyses = []
         for text in texts:
-            answer = self.rules_.analyze(normalize_text(text))
+            normalized = normalize_text(text)
+            answer = self.rules_.analyze(normalized, known.get(normalized))
             analyses.append(Analysis(answer, self.rules_.match(answer)))
         return analyses
 
@@ -338,11 +344,20 @@ class NeedClassifier(BaseEstimator):
     def rules(self) -> RuleSet:
         return self.pipeline_.named_steps["analyze"].rules_
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The tokenizer the model reads answers with (the town's user dictionary, if any)."""
+        return self.rules.tokenizer
+
     def threshold(self, label: str) -> float:
         return (self.thresholds or {}).get(label, DEFAULT_THRESHOLD)
 
     def predict(
-        self, texts: Sequence[str], workers: int | None = None, explain: bool = False
+        self,
+        texts: Sequence[str],
+        workers: int | None = None,
+        explain: bool = False,
+        tokens: Mapping[str, Sequence[Token]] | None = None,
     ) -> list[Prediction]:
         """Predictions in input order; identical normalised texts are classified once.
 
@@ -351,6 +366,8 @@ class NeedClassifier(BaseEstimator):
         its own tagger. With the encoder, every text is embedded first (once, through the
         cache); ``explain`` names the words behind labels the encoder decided (it embeds each
         such answer again once per word left out, so it is meant for answers to be shown).
+        ``tokens`` maps normalised texts to their tokens (from this model's tokenizer,
+        :attr:`tokenizer`) when the caller has tokenised them already.
         """
         normalized = [normalize_text(text) for text in texts]
         unique = list(dict.fromkeys(text for text in normalized if text))
@@ -361,14 +378,19 @@ class NeedClassifier(BaseEstimator):
             if not self.fast:
                 embeddings(unique)
             if workers > 1 and self.fast:
-                results = _predict_in_processes(self, unique, workers)
+                results = _predict_in_processes(self, unique, workers, tokens)
             else:
-                results = self._predict_distinct(unique, explain)
+                results = self._predict_distinct(unique, explain, tokens)
         by_text = dict(zip(unique, results, strict=True))
         empty = Prediction((), float("nan"), "", {})
         return [by_text.get(text, empty) for text in normalized]
 
-    def _predict_distinct(self, texts: Sequence[str], explain: bool = False) -> list[Prediction]:
+    def _predict_distinct(
+        self,
+        texts: Sequence[str],
+        explain: bool = False,
+        tokens: Mapping[str, Sequence[Token]] | None = None,
+    ) -> list[Prediction]:
         """Predictions for normalised, non-empty texts, a chunk at a time.
 
         Chunks keep the number of live token objects small, which keeps Python's garbage
@@ -377,7 +399,7 @@ class NeedClassifier(BaseEstimator):
         results: list[Prediction] = []
         for begin in range(0, len(texts), CHUNK_SIZE):
             chunk = texts[begin : begin + CHUNK_SIZE]
-            analyses = self.pipeline_.named_steps["analyze"].transform(chunk)
+            analyses = self.pipeline_.named_steps["analyze"].transform(chunk, tokens)
             features = sparse.csr_matrix(self.pipeline_.named_steps["features"].transform(analyses))
             probabilities = self.pipeline_.named_steps["classify"].predict_proba(features)
             led = self._encoder_led(features, probabilities)
@@ -537,23 +559,33 @@ def _fewer_collections(threshold: int = 20_000) -> Iterator[None]:
 _worker_model: NeedClassifier | None = None
 
 
-def _predict_chunk_in_worker(texts: list[str]) -> list[Prediction]:
+def _predict_chunk_in_worker(
+    part: tuple[list[str], dict[str, Sequence[Token]] | None],
+) -> list[Prediction]:
     assert _worker_model is not None
-    return _worker_model._predict_distinct(texts)
+    texts, tokens = part
+    return _worker_model._predict_distinct(texts, tokens=tokens)
 
 
 def _predict_in_processes(
-    model: NeedClassifier, texts: list[str], workers: int
+    model: NeedClassifier,
+    texts: list[str],
+    workers: int,
+    tokens: Mapping[str, Sequence[Token]] | None = None,
 ) -> list[Prediction]:
     """Split the texts over forked worker processes that inherit the fitted model."""
     global _worker_model
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return model._predict_distinct(texts)
+        return model._predict_distinct(texts, tokens=tokens)
     _worker_model = model
     size = -(-len(texts) // (workers * 4))  # a few chunks per worker to balance the load
-    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    parts = [
+        (chunk, None if tokens is None else {text: tokens[text] for text in chunk if text in tokens})
+        for chunk in chunks
+    ]
     context = multiprocessing.get_context("fork")
     try:
         with context.Pool(workers) as pool:
@@ -717,15 +749,16 @@ def classify_responses(
     model: NeedClassifier | None = None,
     fast: bool | None = None,
     explain: bool = False,
+    tokens: Mapping[str, Sequence[Token]] | None = None,
 ) -> pd.DataFrame:
     """A copy of ``responses`` with ``has_text``, ``categories`` (tuple), ``confidence``
     and ``evidence``. Respondents who wrote nothing get the empty tuple and no confidence;
     answers with no need get ``(その他,)``. An input column named like one of these is
     kept under a new name (``categories（入力）``), never overwritten. ``explain``: see
-    :meth:`NeedClassifier.predict`."""
+    :meth:`NeedClassifier.predict`; ``tokens``: the answers' tokens, as there."""
     model = model or get_classifier(config, fast=fast)
     texts = responses[text_column].fillna("").astype(str).tolist()
-    predictions = model.predict(texts, explain=explain)
+    predictions = model.predict(texts, explain=explain, tokens=tokens)
     result = responses.copy()
     names, _ = names_beside_results([str(name) for name in result.columns])
     result.columns = names
