@@ -583,7 +583,10 @@ def _predict_in_processes(
     size = -(-len(texts) // (workers * 4))  # a few chunks per worker to balance the load
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     parts = [
-        (chunk, None if tokens is None else {text: tokens[text] for text in chunk if text in tokens})
+        (
+            chunk,
+            None if tokens is None else {text: tokens[text] for text in chunk if text in tokens},
+        )
         for chunk in chunks
     ]
     context = multiprocessing.get_context("fork")

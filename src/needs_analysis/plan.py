@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,7 +32,9 @@ from needs_analysis.privacy import (
     Disclosure,
     mask_personal_data,
 )
-from needs_analysis.tokenize import Tokenizer
+
+if TYPE_CHECKING:  # the tagger is loaded only when answers are masked here
+    from needs_analysis.tokenize import Tokenizer
 
 DEFAULT_EXAMPLES = 3
 SIMILARITY_LIMIT = 0.5  # examples at least this similar (bigram Jaccard) count as repeats
@@ -135,10 +138,12 @@ def choose_examples(
     limit: int = DEFAULT_EXAMPLES,
     tokenizer: Tokenizer | None = None,
     similarity: float = SIMILARITY_LIMIT,
+    masked: bool = False,
 ) -> tuple[str, ...]:
     """Up to ``limit`` masked, distinct example answers from ``candidates``.
 
-    ``candidates`` has ``text``, ``categories`` and optionally ``confidence``. For a
+    ``candidates`` has ``text``, ``categories`` and optionally ``confidence``; ``masked``:
+    the texts are masked already (a run's answers), and are not masked again. For a
     heading of several categories the examples take turns over its categories, the most
     frequent first, so that a heading such as 移動支援等 shows more than one kind of need.
     """
@@ -155,7 +160,7 @@ def choose_examples(
     seen: list[str] = []
     while queues and len(chosen) < limit:
         for queue in list(queues):
-            picked = _next_example(queue, seen, similarity, tokenizer)
+            picked = _next_example(queue, seen, similarity, tokenizer, masked)
             if picked is None:
                 queues.remove(queue)
                 continue
@@ -169,13 +174,17 @@ def choose_examples(
 
 
 def _next_example(
-    queue: list[str], seen: list[str], similarity: float, tokenizer: Tokenizer | None
+    queue: list[str],
+    seen: list[str],
+    similarity: float,
+    tokenizer: Tokenizer | None,
+    masked: bool = False,
 ) -> tuple[str, str] | None:
     while queue:
         text = queue.pop(0)
         if any(is_repeat(text, other, similarity) for other in seen):
             continue
-        return text, normalize_text(mask_personal_data(text, tokenizer))
+        return text, text if masked else normalize_text(mask_personal_data(text, tokenizer))
     return None
 
 
@@ -186,8 +195,11 @@ def plan_table(
     rollup: Mapping[str, Sequence[str]] | None = None,
     examples: int = DEFAULT_EXAMPLES,
     tokenizer: Tokenizer | None = None,
+    masked: bool = False,
 ) -> pd.DataFrame:
     """Count and example answers per category, or per roll-up heading when ``rollup`` is given.
+
+    ``masked``: the answers are masked already (see :func:`choose_examples`).
 
     ``count`` is the number of answers that carry the category (for a heading: any of its
     categories, each answer once). Headings counted below ``min_count`` get no examples.
@@ -206,7 +218,7 @@ def plan_table(
         elif rule.is_small(count):
             picked, note = (), NOTE_SUPPRESSED
         else:
-            picked = choose_examples(written[carries], members, examples, tokenizer)
+            picked = choose_examples(written[carries], members, examples, tokenizer, masked=masked)
             note = ""
         rows.append(
             {

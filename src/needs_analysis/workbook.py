@@ -195,7 +195,9 @@ def supply_sheet(run, tables) -> Sheet:
 def other_sheets(run, tables) -> dict[str, Sheet]:
     """The resource list, the plan table, the ingest log and the change since last time."""
     resources = run.resources
-    plan = plan_table(run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup)
+    plan = plan_table(
+        run.answers, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup, masked=True
+    )
     sheets = {
         "資源の一覧": Sheet(
             pd.DataFrame(

@@ -1,0 +1,188 @@
+"""The saved run: what the notebooks read, how it is saved and loaded, and its year tables.
+
+:func:`needs_analysis.pipeline.prepare_run` computes a :class:`RunData` once per run;
+:func:`save_run` writes it beside the reports and every notebook reads it back with
+:func:`load_run`. Nothing here classifies, tokenises or reads a survey: a notebook that
+finds no saved run says how to make one.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from needs_analysis import __version__
+from needs_analysis.config import GapSettings, format_fiscal_year
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.gaps import analyse_gaps, year_over_year
+from needs_analysis.privacy import Disclosure, mask_table, protect_gaps
+from needs_analysis.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from needs_analysis.io import IngestSummary
+
+RUN_FILE = "run.pkl"
+
+
+@dataclass(frozen=True)
+class YearTables:
+    """The gap tables of the run's year, of the previous year, and the change between them.
+
+    ``gaps`` and ``previous_gaps`` hold every figure; ``change`` is computed from the tables
+    as published (:func:`needs_analysis.privacy.protect_gaps`), so no change is shown for a
+    cell whose figures are hidden in either year.
+    """
+
+    gaps: pd.DataFrame
+    previous_gaps: pd.DataFrame | None
+    change: pd.DataFrame
+
+
+@dataclass
+class RunData:
+    """Everything the notebooks need for one municipality and fiscal year.
+
+    ``responses`` has one row per accepted respondent with the masked answer; ``documents``
+    the same answers as the word views read them (normalised and masked, with their words;
+    see :func:`needs_analysis.textstats.build_documents`); ``rejects`` the rejected rows of
+    each input file, masked, by the name of their rejects file; ``tables`` the gap tables.
+    """
+
+    municipality: str
+    fiscal_year: int
+    previous_fiscal_year: int | None
+    min_count: int
+    areas: list[str]
+    populations: dict[str, int | None]
+    previous_populations: dict[str, int | None]
+    taxonomy: Taxonomy
+    responses: pd.DataFrame
+    previous_responses: pd.DataFrame | None
+    resources: pd.DataFrame
+    resource_categories: dict[str, tuple[str, ...]]
+    survey_summary: IngestSummary
+    previous_summary: IngestSummary | None
+    resources_summary: IngestSummary | None
+    package_version: str = __version__
+    model_metadata: dict[str, object] = field(default_factory=dict)
+    rules_path: str = ""
+    user_dictionary: str = ""
+    gap_settings: GapSettings = field(default_factory=GapSettings)
+    documents: pd.DataFrame | None = None
+    rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: YearTables | None = None
+
+    @property
+    def settings(self) -> GapSettings:
+        """The gap settings (a run saved before they existed gets the defaults)."""
+        return self.__dict__.get("gap_settings") or GapSettings()
+
+    @property
+    def disclosure(self) -> Disclosure:
+        """The disclosure rule every table, chart and sentence of the run asks."""
+        return Disclosure(self.min_count)
+
+    @property
+    def year_label(self) -> str:
+        return format_fiscal_year(self.fiscal_year)
+
+    @property
+    def previous_year_label(self) -> str | None:
+        if self.previous_fiscal_year is None:
+            return None
+        return format_fiscal_year(self.previous_fiscal_year)
+
+    @property
+    def answers(self) -> pd.DataFrame:
+        """The masked answers examples are chosen from: the documents, else the responses."""
+        documents = self.__dict__.get("documents")
+        return self.responses if documents is None else documents
+
+
+def _empty_resources() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["name", "type", "area", "per_month", "capacity", "started", "source_row"]
+    )
+
+
+def save_run(run: RunData, directory: Path | str) -> Path:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / RUN_FILE
+    with path.open("wb") as handle:
+        pickle.dump(run, handle)
+    return path
+
+
+def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int = 0) -> RunData:
+    """The run saved in ``directory`` by ``needs-analysis run``.
+
+    A notebook never classifies: with no directory it stops and says how to prepare the
+    run (``config_path`` and ``fiscal_year`` only shape that message).
+    """
+    if not directory:
+        config = f" --config {config_path}" if config_path else ""
+        year = f" --fiscal-year {fiscal_year}" if fiscal_year else ""
+        raise NeedsAnalysisError(
+            "集計済みのデータ（run.pkl）のフォルダが指定されていません。"
+            f"先に `needs-analysis run{config}{year}` を実行して、"
+            "できた reports/<年度>/data フォルダを data_dir に指定してください。"
+        )
+    path = Path(directory) / RUN_FILE
+    if not path.is_file():
+        raise NeedsAnalysisError(
+            f"{path} がありません。先に `needs-analysis run` を実行してください。"
+        )
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
+    """Rejected rows with their reasons and row numbers, every text cell masked."""
+    from needs_analysis.io import write_csv
+
+    if rejects.empty:
+        return None
+    return write_csv(mask_table(rejects), path)
+
+
+def year_tables(run: RunData) -> YearTables:
+    """The run's gap tables: as saved with the run, else computed (:func:`compute_year_tables`)."""
+    saved = run.__dict__.get("tables")
+    return saved if saved is not None else compute_year_tables(run)
+
+
+def compute_year_tables(run: RunData) -> YearTables:
+    """Gap analysis of both years (the same method, each with its own population and
+    the resources that had started by then) and the year-over-year table."""
+    current = analyse_gaps(
+        run.responses,
+        run.resources,
+        run.populations,
+        run.resource_categories,
+        run.taxonomy.labels,
+        run.fiscal_year,
+        run.areas,
+        run.settings,
+    )
+    previous = None
+    if run.previous_responses is not None and run.previous_fiscal_year is not None:
+        previous = analyse_gaps(
+            run.previous_responses,
+            run.resources,
+            run.previous_populations,
+            run.resource_categories,
+            run.taxonomy.labels,
+            run.previous_fiscal_year,
+            run.areas,
+            run.settings,
+        )
+    rule = run.disclosure
+    change = year_over_year(
+        protect_gaps(current, rule), None if previous is None else protect_gaps(previous, rule)
+    )
+    return YearTables(current, previous, change)

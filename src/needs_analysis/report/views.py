@@ -1,0 +1,212 @@
+"""The tables and notes the report notebooks show: respondents, gaps, rates, provision."""
+
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from needs_analysis.gaps import (
+    VERDICT_GAP,
+    VERDICT_NO_DATA,
+    VERDICT_TOO_FEW,
+    ranked_gaps,
+    supply_short,
+)
+from needs_analysis.privacy import (
+    Disclosure,
+    protect_gaps,
+)
+from needs_analysis.provision import format_density
+from needs_analysis.report.rundata import (
+    RunData,
+)
+
+# --------------------------------------------------------------------------- display
+
+
+def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
+    """A table for a handout: no index, Japanese headers as given, text escaped,
+    fractions rounded to three decimals (a percentage column stays as it was built)."""
+    shown = frame.head(max_rows) if max_rows else frame
+    return HTML(
+        shown.to_html(index=False, na_rep="—", escape=True, border=0, float_format=_short_float)
+    )
+
+
+def _short_float(value: float) -> str:
+    if value != 0 and abs(value) < 0.001:
+        return f"{value:.1e}"
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def suppressed(count: object, threshold: int) -> str:
+    """A count on its own as printed (「5未満」 under the threshold)."""
+    return Disclosure(threshold).label(count)
+
+
+def gap_rule_note(run: RunData) -> Markdown:
+    """How a gap is flagged, in one paragraph, with the run's settings."""
+    settings = run.settings
+    return Markdown(
+        "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
+        f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
+        f"65歳以上千人あたりで町全体の{settings.supply_margin:.0%}未満（またはない）の"
+        "組み合わせを「不足の候補」としています。自由記述が"
+        f"{settings.min_answers}人未満の圏域は「{VERDICT_TOO_FEW}」です。"
+    )
+
+
+def disclosure_note(run: RunData) -> Markdown:
+    """The disclosure rule in one sentence, with the run's threshold, for a handout."""
+    return Markdown(run.disclosure.sentence())
+
+
+def percent(value: object) -> str:
+    return "—" if pd.isna(value) else f"{float(value) * 100:.1f}%"
+
+
+def respondent_counts(run: RunData) -> list[tuple[str, int, str, int, str]]:
+    """Per 圏域: respondents and answers with text, each with its disclosure status.
+
+    The 圏域 add up to the 町全体 figures, so each column is protected as a group.
+    """
+    responses = run.responses
+    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
+    written = [
+        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
+    ]
+    rule = run.disclosure
+    return list(
+        zip(
+            run.areas,
+            respondents,
+            rule.statuses(respondents),
+            written,
+            rule.statuses(written),
+            strict=True,
+        )
+    )
+
+
+def respondent_table(run: RunData) -> pd.DataFrame:
+    """Respondents and answers per 圏域 with the 65+ population (Japanese headers).
+
+    The 圏域 add up to the 町全体 row, so both columns are protected as groups.
+    """
+    rule = run.disclosure
+    responses = run.responses
+    rows = []
+    for area, many, many_status, some, some_status in respondent_counts(run):
+        rows.append(
+            {
+                "圏域": area,
+                "回答者数": rule.label(many, many_status),
+                "自由記述あり": rule.label(some, some_status),
+                "65歳以上人口": "—"
+                if run.populations.get(area) is None
+                else f"{run.populations[area]:,}",
+            }
+        )
+    rows.append(
+        {
+            "圏域": "町全体",
+            "回答者数": rule.label(len(responses)),
+            "自由記述あり": rule.label(int(responses["has_text"].sum())),
+            "65歳以上人口": f"{sum(v for v in run.populations.values() if v):,}",
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def _p(value: object) -> str:
+    if pd.isna(value):
+        return "—"
+    return f"{float(value):.1e}" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def published_reason(row) -> str:
+    """The reason sentence, or a sentence without numbers where the cell's figures are hidden."""
+    if row.shown:
+        return row.reason
+    if row.n == 0:
+        return VERDICT_NO_DATA
+    if row.verdict == VERDICT_TOO_FEW:
+        return VERDICT_TOO_FEW
+    hidden = "人数が少ないため、このセルの割合や検定の数字は載せていません"
+    return f"{VERDICT_GAP}（{hidden}）" if row.flag else hidden
+
+
+def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """The flagged gaps, ranked, with n, rates, p and q, and provision (Japanese headers)."""
+    ranked = ranked_gaps(protect_gaps(gaps, Disclosure(min_count)))
+    return pd.DataFrame(
+        {
+            "順位": ranked["rank"].astype(int),
+            "圏域": ranked["area"],
+            "分類": ranked["category"],
+            "該当/自由記述": [
+                f"{c} / {n}" for c, n in zip(ranked["count_label"], ranked["n_label"], strict=True)
+            ],
+            "割合": ranked["rate"].map(percent),
+            "95%区間": [
+                f"{percent(lo)}〜{percent(hi)}"
+                for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
+            ],
+            "町全体": ranked["municipal_rate"].map(percent),
+            "p値": ranked["p_value"].map(_p),
+            "q値": ranked["q_value"].map(_p),
+            "提供（65歳以上千人あたり）": [
+                format_density(unit, value)
+                for unit, value in zip(ranked["supply_unit"], ranked["per_1000"], strict=True)
+            ],
+            "町全体の提供": [
+                format_density(unit, value)
+                for unit, value in zip(
+                    ranked["supply_unit"], ranked["municipal_per_1000"], strict=True
+                )
+            ],
+            "判定の理由": [published_reason(row) for row in ranked.itertuples(index=False)],
+        }
+    )
+
+
+def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFrame:
+    """One 圏域's need per category against the municipal rate (Japanese headers)."""
+    published = protect_gaps(gaps, Disclosure(min_count))
+    rows = published[published["area"] == area]
+    return pd.DataFrame(
+        {
+            "分類": rows["category"],
+            "該当": rows["count_label"],
+            "自由記述": rows["n_label"],
+            "割合": rows["rate"].map(percent),
+            "95%区間": [
+                f"{percent(lo)}〜{percent(hi)}"
+                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+            ],
+            "町全体": rows["municipal_rate"].map(percent),
+            "資源（65歳以上千人あたり）": [
+                supply_short(row) for row in rows.itertuples(index=False)
+            ],
+            "判定": rows["verdict"],
+        }
+    )
+
+
+def supply_display_table(
+    gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
+) -> pd.DataFrame:
+    """Resources per 圏域 and category, with the monthly provision per 1,000 aged 65+."""
+    table = gaps.set_index(["area", "category"])
+    rows = []
+    for area in areas:
+        row: dict[str, object] = {"圏域": area}
+        for label in labels:
+            if (area, label) in table.index:
+                cell = table.loc[(area, label)]
+                density = format_density(cell["supply_unit"], cell["per_1000"])
+                row[label] = f"{int(cell['resources'])}か所（{density}）"
+            else:
+                row[label] = "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
