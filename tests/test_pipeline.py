@@ -1,0 +1,185 @@
+"""The run pipeline: each input file read once, each distinct answer tokenised once, and
+notebooks that only read the saved run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from needs_analysis import io
+from needs_analysis.classify import classify_responses, get_classifier
+from needs_analysis.config import load_config
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.normalize import normalize_text
+from needs_analysis.paths import sample_config_path
+from needs_analysis.report import jobs, load_run, sections
+from needs_analysis.report.rundata import compute_year_tables
+from needs_analysis.tokenize import Tokenizer
+
+pytestmark = pytest.mark.slow
+
+
+def _text_cells(frame: pd.DataFrame) -> int:
+    """Text cells that masking a table tokenises: every non-empty string."""
+    return sum(isinstance(value, str) and bool(value) for value in frame.to_numpy().ravel())
+
+
+@pytest.fixture(scope="module")
+def counted_run(tmp_path_factory):
+    """The sample's run (notebooks left out) with every table read and tokenisation counted."""
+    config = load_config(sample_config_path())
+    year = config.fiscal_year
+    get_classifier(config)  # fitted (or loaded) before counting: fitting tokenises examples
+    surveys = [
+        io.load_survey(config, year),
+        io.load_survey(config, config.previous_fiscal_year(year)),
+    ]
+    resources = io.load_resources(config)
+    answers = {
+        normalize_text(text)
+        for survey in surveys
+        for text in survey.responses["text"].tolist()
+        if normalize_text(text)
+    }
+    reject_cells = _text_cells(surveys[0].rejects) + _text_cells(resources.rejects)
+    inputs = {
+        config.survey(year).path.resolve(),
+        config.survey(config.previous_fiscal_year(year)).path.resolve(),
+        config.resources.path.resolve(),
+    }
+
+    reads: Counter[Path] = Counter()
+    tokenised: list[str] = []
+    read_table, tokenize = io.read_table, Tokenizer.tokenize
+
+    def counting_read(path, *args, **kwargs):
+        reads[Path(path).resolve()] += 1
+        return read_table(path, *args, **kwargs)
+
+    def counting_tokenize(self, text):
+        tokenised.append(text)
+        return tokenize(self, text)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(io, "read_table", counting_read)
+        patch.setattr(Tokenizer, "tokenize", counting_tokenize)
+        patch.setattr(jobs, "_execute_notebooks", lambda *args, **kwargs: [])
+        out = tmp_path_factory.mktemp("run")
+        result = jobs.run_reports(config, out=out, pdf=False)
+        run = load_run(result.out_dir / "data")
+        during_run = list(tokenised)
+        for area in run.areas:  # the handouts' example answers come from the documents
+            sections.gap_sections(run, run.tables.gaps, area)
+        sections.plan_display_table(run)
+        after_run = tokenised[len(during_run) :]
+    return {
+        "config": config,
+        "result": result,
+        "run": run,
+        "reads": reads,
+        "inputs": inputs,
+        "answers": answers,
+        "reject_cells": reject_cells,
+        "tokenised": during_run,
+        "after_run": after_run,
+    }
+
+
+def test_each_input_file_is_read_once(counted_run):
+    reads, inputs = counted_run["reads"], counted_run["inputs"]
+    assert set(reads) == inputs
+    assert all(count == 1 for count in reads.values()), reads
+
+
+def test_each_distinct_answer_is_tokenised_once(counted_run):
+    tokenised = Counter(counted_run["tokenised"])
+    answers = counted_run["answers"]
+    assert len(answers) > 100  # the sample: enough answers for the count to mean something
+    assert all(tokenised[answer] >= 1 for answer in answers)
+    # Beyond the answers, only the text cells of the rejected rows are tokenised (to mask them).
+    assert len(counted_run["tokenised"]) == len(answers) + counted_run["reject_cells"]
+
+
+def test_examples_for_handouts_and_plan_are_not_tokenised_again(counted_run):
+    assert counted_run["after_run"] == []
+
+
+def test_saved_run_keeps_rejects_documents_and_year_tables(counted_run):
+    run, result = counted_run["run"], counted_run["result"]
+    written = {path.name for path in (result.out_dir / "rejects").iterdir()}
+    assert written == set(run.rejects) and written
+    for name, rows in run.rejects.items():
+        on_disk = pd.read_csv(result.out_dir / "rejects" / name, dtype=str, keep_default_na=False)
+        assert len(on_disk) == len(rows)
+    assert len(run.documents) == len(run.responses)
+    assert run.documents["has_text"].tolist() == run.responses["has_text"].tolist()
+    recomputed = compute_year_tables(run)
+    pd.testing.assert_frame_equal(run.tables.gaps, recomputed.gaps)
+    pd.testing.assert_frame_equal(run.tables.change, recomputed.change)
+
+
+def test_documents_hold_only_masked_text(counted_run):
+    run = counted_run["run"]
+    raw = io.load_survey(counted_run["config"], run.fiscal_year).responses["text"]
+    changed = [
+        (normalize_text(text), masked)
+        for text, masked in zip(raw, run.documents["text"], strict=True)
+        if normalize_text(text) != masked
+    ]
+    assert changed  # the sample plants names and phone numbers
+    for original, masked in changed:
+        shown = {
+            token.surface
+            for token in run.documents.loc[run.documents["text"] == masked, "tokens"].iloc[0]
+        }
+        assert all(surface in masked for surface in shown)
+        assert masked != original
+
+
+def test_given_tokens_classify_as_tokenising_does(counted_run):
+    config = counted_run["config"]
+    model = get_classifier(config)
+    responses = io.load_survey(config, config.fiscal_year).responses.head(200)
+    words = {
+        normalize_text(text): model.tokenizer.tokenize(normalize_text(text))
+        for text in responses["text"]
+        if normalize_text(text)
+    }
+    given = classify_responses(responses, config, model=model, tokens=words)
+    plain = classify_responses(responses, config, model=model)
+    pd.testing.assert_frame_equal(given, plain)
+
+
+def test_a_notebook_without_a_saved_run_stops_with_how_to_make_one():
+    with pytest.raises(NeedsAnalysisError, match="needs-analysis run"):
+        load_run("")
+    with pytest.raises(NeedsAnalysisError, match="run.pkl"):
+        load_run(Path("no-such-folder"))
+
+
+DISPLAY_MODULES = (
+    "needs_analysis.report",
+    "needs_analysis.report.rundata",
+    "needs_analysis.report.views",
+    "needs_analysis.report.sections",
+    "needs_analysis.pages",
+    "needs_analysis.charts",
+    "needs_analysis.charts_text",
+    "needs_analysis.explore",
+    "needs_analysis.textstats",
+)
+
+
+@pytest.mark.parametrize("module", DISPLAY_MODULES)
+def test_display_modules_load_no_classifier_tokenizer_or_encoder(module):
+    heavy = ("sklearn", "fugashi", "needs_analysis.classify", "needs_analysis.encoder")
+    code = f"import sys, {module}; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""
