@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "io", "normalize", "privacy", "tokenize"]
+MODULES = ["config", "disclosure", "io", "normalize", "privacy", "tokenize", "tokens"]
 
 
 @pytest.mark.parametrize("name", MODULES)

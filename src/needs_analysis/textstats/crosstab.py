@@ -65,51 +65,63 @@ def category_crosstab(
     sets = [label_set(value) for value in answered["categories"]]
     if labels is None:
         labels = _labels_by_frequency(sets)
-    total = len(answered)
-    records: list[dict[str, object]] = []
-    for dimension in dimensions:
-        levels = [_level(value) for value in answered[dimension]]
-        for label in labels:
-            has = np.array([label in s for s in sets], dtype=bool)
-            has_total = int(has.sum())
-            for level in _group_order(dimension, levels):
-                in_level = np.array([lv == level for lv in levels], dtype=bool)
-                n = int(in_level.sum())
-                count = int((has & in_level).sum())
-                residual = adjusted_residual(count, n, has_total - count, total - n)
-                small = Disclosure(min_count).is_small(count)
-                records.append(
-                    {
-                        "dimension": dimension,
-                        "level": level,
-                        "category": label,
-                        "n": n,
-                        "n_label": suppress_count(n, min_count),
-                        "count": pd.NA if small else count,
-                        "count_label": suppress_count(count, min_count),
-                        "rate": math.nan if small or n == 0 else count / n,
-                        "residual": math.nan if small else residual,
-                        "suppressed": small,
-                        "_raw": count,
-                    }
-                )
-    result = pd.DataFrame(
-        records,
-        columns=[
-            "dimension",
-            "level",
-            "category",
-            "n",
-            "n_label",
-            "count",
-            "count_label",
-            "rate",
-            "residual",
-            "suppressed",
-            "_raw",
-        ],
-    )
+    records = [
+        record
+        for dimension in dimensions
+        for record in _dimension_cells(answered[dimension], sets, labels, min_count)
+    ]
+    result = pd.DataFrame(records, columns=[*_CROSSTAB_COLUMNS, "_raw"])
     return _complements(result, Disclosure(min_count)).drop(columns="_raw")
+
+
+_CROSSTAB_COLUMNS = (
+    "dimension",
+    "level",
+    "category",
+    "n",
+    "n_label",
+    "count",
+    "count_label",
+    "rate",
+    "residual",
+    "suppressed",
+)
+
+
+def _dimension_cells(
+    values: pd.Series, sets: list[frozenset[str]], labels: Sequence[str], min_count: int
+) -> list[dict[str, object]]:
+    """One record per category × level of one dimension (``_raw``: the unsuppressed count)."""
+    dimension = str(values.name)
+    levels = [_level(value) for value in values]
+    total = len(levels)
+    small_rule = Disclosure(min_count)
+    records: list[dict[str, object]] = []
+    for label in labels:
+        has = np.array([label in s for s in sets], dtype=bool)
+        has_total = int(has.sum())
+        for level in _group_order(dimension, levels):
+            in_level = np.array([lv == level for lv in levels], dtype=bool)
+            n = int(in_level.sum())
+            count = int((has & in_level).sum())
+            residual = adjusted_residual(count, n, has_total - count, total - n)
+            small = small_rule.is_small(count)
+            records.append(
+                {
+                    "dimension": dimension,
+                    "level": level,
+                    "category": label,
+                    "n": n,
+                    "n_label": suppress_count(n, min_count),
+                    "count": pd.NA if small else count,
+                    "count_label": suppress_count(count, min_count),
+                    "rate": math.nan if small or n == 0 else count / n,
+                    "residual": math.nan if small else residual,
+                    "suppressed": small,
+                    "_raw": count,
+                }
+            )
+    return records
 
 
 def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:

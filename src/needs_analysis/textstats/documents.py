@@ -89,21 +89,16 @@ def build_documents(
     # A stop word written in any spelling of the synonym table stops the whole word.
     stop |= {rule_set.canonical(word) for word in stop}
 
-    known = tokens or {}
-    masked_texts = responses[masked_column].tolist() if masked_column else None
-    cache: dict[tuple[str, str | None], tuple] = {}
-    rows: list[tuple] = []
-    for row, value in enumerate(responses[text_column].tolist()):
-        normalized = normalize_text(value)
-        masked = None if masked_texts is None else normalize_text(masked_texts[row])
-        key = (normalized, masked)
-        if key not in cache:
-            words = known.get(normalized)
-            if words is None and normalized:
-                words = tokenizer.tokenize(normalized)
-            cache[key] = _analyse(normalized, masked, words or (), rule_set, stop, pos_prefixes)
-        rows.append(cache[key])
-
+    masked = responses[masked_column].tolist() if masked_column else None
+    rows = _analysed_rows(
+        responses[text_column].tolist(),
+        masked,
+        tokens or {},
+        rule_set,
+        tokenizer,
+        stop,
+        pos_prefixes,
+    )
     carried = [column for column in CARRIED_COLUMNS if column in responses.columns]
     documents = responses[carried].reset_index(drop=True)
     analysed = pd.DataFrame(
@@ -115,6 +110,34 @@ def build_documents(
     user_dictionary = tokenizer.user_dictionary
     result.attrs[ATTRS_USER_DICTIONARY] = str(user_dictionary) if user_dictionary else ""
     return result
+
+
+def _analysed_rows(
+    texts: list[object],
+    masked_texts: list[str] | None,
+    known: Mapping[str, Sequence[Token]],
+    rule_set: RuleSet,
+    tokenizer: Tokenizer,
+    stopwords: frozenset[str],
+    pos_prefixes: tuple[str, ...],
+) -> list[tuple]:
+    """The analysed columns of each answer; each distinct answer tokenised (if its tokens
+    are not known) and masked (if not masked already) once."""
+    cache: dict[tuple[str, str | None], tuple] = {}
+    rows: list[tuple] = []
+    for row, value in enumerate(texts):
+        normalized = normalize_text(value)
+        masked = None if masked_texts is None else normalize_text(masked_texts[row])
+        key = (normalized, masked)
+        if key not in cache:
+            words = known.get(normalized)
+            if words is None and normalized:
+                words = tokenizer.tokenize(normalized)
+            cache[key] = _analyse(
+                normalized, masked, words or (), rule_set, stopwords, pos_prefixes
+            )
+        rows.append(cache[key])
+    return rows
 
 
 def _analyse(

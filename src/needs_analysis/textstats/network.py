@@ -85,15 +85,7 @@ def cooccurrence_network(
     notes: list[str] = []
     words = _word_rows(selected).drop_duplicates(["doc", "word"])
     doc_counts = words["word"].value_counts()
-    candidates = doc_counts[doc_counts >= min_doc_count]
-    candidates = candidates.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-    if len(candidates) > max_nodes:
-        notes.append(
-            f"{min_doc_count}件以上の回答に出てくる語が{len(candidates):,}語あるため、"
-            f"出現回答数の多い上位{max_nodes}語に絞りました。"
-        )
-        candidates = candidates.iloc[:max_nodes]
-    vocabulary = list(candidates.index)
+    vocabulary = _candidate_words(doc_counts, min_doc_count, max_nodes, notes)
     edges = _jaccard_edges(words, vocabulary, min_cooccurrence)
     if len(edges) > top_edges:
         notes.append(
@@ -106,7 +98,42 @@ def cooccurrence_network(
             columns=["word", "doc_count", "community", "color_group", "degree", "x", "y"]
         )
         return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
+    nodes = _network_nodes(edges, vocabulary, doc_counts, seed)
+    if (color_by == "area" and area is not None) or (color_by == "category" and category):
+        notes.append(
+            f"{GROUPINGS[color_by]}を1つに絞った図なので、色は{GROUPINGS[color_by]}ではなく"
+            "語のグループ（よく一緒に出てくる語のまとまり）で分けています。"
+        )
+        color_by = "community"
+    if color_by == "community":
+        names = _community_names(nodes)
+        nodes["color_group"] = [names[number] for number in nodes["community"]]
+    else:
+        leaning = word_leanings(selected, color_by, words=list(nodes["word"]))
+        nodes["color_group"] = [str(leaning.get(word, NO_LEANING)) for word in nodes["word"]]
+    return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
 
+
+def _candidate_words(
+    doc_counts: pd.Series, min_doc_count: int, max_nodes: int, notes: list[str]
+) -> list[str]:
+    """Words in at least ``min_doc_count`` answers, the ``max_nodes`` most frequent (a note
+    says so when some are left out); ties in alphabetical order."""
+    candidates = doc_counts[doc_counts >= min_doc_count]
+    candidates = candidates.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    if len(candidates) > max_nodes:
+        notes.append(
+            f"{min_doc_count}件以上の回答に出てくる語が{len(candidates):,}語あるため、"
+            f"出現回答数の多い上位{max_nodes}語に絞りました。"
+        )
+        candidates = candidates.iloc[:max_nodes]
+    return list(candidates.index)
+
+
+def _network_nodes(
+    edges: pd.DataFrame, vocabulary: list[str], doc_counts: pd.Series, seed: int
+) -> pd.DataFrame:
+    """The words with an edge: answers, community, degree and position."""
     import networkx as nx  # here: the other views (and the notebooks' start) do without it
 
     graph = nx.Graph()
@@ -133,19 +160,7 @@ def cooccurrence_network(
     nodes["degree"] = [ordered.degree(word) for word in nodes["word"]]
     nodes["x"] = [float(positions[word][0]) for word in nodes["word"]]
     nodes["y"] = [float(positions[word][1]) for word in nodes["word"]]
-    if (color_by == "area" and area is not None) or (color_by == "category" and category):
-        notes.append(
-            f"{GROUPINGS[color_by]}を1つに絞った図なので、色は{GROUPINGS[color_by]}ではなく"
-            "語のグループ（よく一緒に出てくる語のまとまり）で分けています。"
-        )
-        color_by = "community"
-    if color_by == "community":
-        names = _community_names(nodes)
-        nodes["color_group"] = [names[number] for number in nodes["community"]]
-    else:
-        leaning = word_leanings(selected, color_by, words=list(nodes["word"]))
-        nodes["color_group"] = [str(leaning.get(word, NO_LEANING)) for word in nodes["word"]]
-    return Network(nodes, edges, len(selected), color_by, tuple(notes), subject)
+    return nodes
 
 
 def _community_names(nodes: pd.DataFrame, words: int = 3) -> dict[int, str]:
