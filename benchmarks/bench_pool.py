@@ -79,7 +79,7 @@ def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.Data
     from needs_analysis.io import load_survey
     from needs_analysis.pool import load_pool, town_run
     from needs_analysis.pool_tasks import _InProcess, build_classifier
-    from needs_analysis.report import year_tables
+    from needs_analysis.report.rundata import year_tables
 
     timings = dict.fromkeys(("read", "classify", "classify cpu", "tables"), 0.0)
     started = time.perf_counter()

@@ -29,7 +29,7 @@ from needs_analysis.privacy import (
     protect_gaps,
     suppress_count,
 )
-from needs_analysis.report import area_rate_table, gap_display_table
+from needs_analysis.report.views import area_rate_table, gap_display_table
 
 THRESHOLD = 5
 LABELS = ("移動支援", "ゴミ出し", "見守り", "配食")

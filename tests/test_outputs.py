@@ -20,7 +20,7 @@ from needs_analysis.outputs import (
     record_run,
     safe_file_name,
 )
-from needs_analysis.report import notebook_jobs
+from needs_analysis.report.jobs import notebook_jobs
 from needs_analysis.workbook import Sheet, write_workbook
 
 

@@ -23,9 +23,10 @@ from needs_analysis.cli import main
 from needs_analysis.config import load_config
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import sample_config_path
+from needs_analysis.pipeline import prepare_run
 from needs_analysis.pool import load_pool, run_pool
 from needs_analysis.pool_report import accounting_table, gaps_side_by_side, town_rates
-from needs_analysis.report import prepare_run, year_tables
+from needs_analysis.report.rundata import year_tables
 
 pytestmark = pytest.mark.slow
 

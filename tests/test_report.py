@@ -14,10 +14,12 @@ from openpyxl import load_workbook
 
 from needs_analysis import cli, textstats
 from needs_analysis.config import load_config
+from needs_analysis.gaps import ranked_gaps
 from needs_analysis.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.plan import plan_table
 from needs_analysis.privacy import protect_gaps
-from needs_analysis.report import load_run, ranked_gaps, run_reports, year_tables
+from needs_analysis.report.jobs import run_reports
+from needs_analysis.report.rundata import load_run, year_tables
 
 pytestmark = pytest.mark.slow
 
@@ -222,7 +224,7 @@ def test_parameters_are_recorded_and_html_has_no_code(small_run):
     html = (result.out_dir / "handout_02_中.html").read_text(encoding="utf-8")
     # Scripts (the inlined chart library) aside, no code is shown.
     shown = re.sub(r"<script.*?</script>", "", html, flags=re.S)
-    assert "report.load_run" not in shown and "import " not in shown
+    assert "load_run(" not in shown and "import " not in shown
     assert "令和7年度（2025）" in shown
 
 

@@ -6,7 +6,7 @@ partitions of one ``dask.dataframe`` (the town is a column), and classified part
 partition with :func:`~needs_analysis.classify.classify_responses`. The classifier is built
 once per worker process from the town's config (from the model cache that the client fills
 beforehand), so no model and no tagger travels between processes. Each town's gap table is
-then computed on the client with :func:`~needs_analysis.report.year_tables`, the function a
+then computed on the client with :func:`~needs_analysis.report.rundata.year_tables`, the function a
 single-town run uses, so a town's tables are the same in the pool as on its own.
 
 A town that cannot be read is reported with its reason and the others complete. A worker
@@ -269,7 +269,7 @@ def _outcome(read) -> tuple[str, IngestSummary | None, pd.DataFrame | None]:
 
 def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None:
     """The town's gap table from its classified rows, computed as a single-town run does."""
-    from needs_analysis.report import year_tables
+    from needs_analysis.report.rundata import year_tables
 
     result.classified_rows = len(rows)
     if result.summary is not None and result.classified_rows != result.summary.accepted:
@@ -280,10 +280,10 @@ def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None
 
 
 def town_run(config: Config, year: int, responses: pd.DataFrame, summary: IngestSummary):
-    """The :class:`~needs_analysis.report.RunData` of one town and year from rows classified
+    """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
     elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
     from needs_analysis.io import load_resources
-    from needs_analysis.report import RunData, _empty_resources
+    from needs_analysis.report.rundata import RunData, _empty_resources
     from needs_analysis.taxonomy import load_taxonomy
 
     resources = load_resources(config) if config.resources is not None else None
