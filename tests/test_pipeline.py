@@ -183,3 +183,17 @@ def test_display_modules_load_no_classifier_tokenizer_or_encoder(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_loading_the_saved_run_needs_no_tagger_or_classifier(counted_run):
+    folder = counted_run["result"].out_dir / "data"
+    heavy = ("sklearn", "fugashi", "needs_analysis.classify", "needs_analysis.encoder")
+    code = (
+        "import sys; from needs_analysis.report.rundata import load_run; "
+        f"run = load_run({str(folder)!r}); assert len(run.documents) > 0; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""
