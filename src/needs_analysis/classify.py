@@ -761,7 +761,8 @@ def classify_responses(
     :meth:`NeedClassifier.predict`; ``tokens``: the answers' tokens, as there."""
     model = model or get_classifier(config, fast=fast)
     texts = responses[text_column].fillna("").astype(str).tolist()
-    predictions = model.predict(texts, explain=explain, tokens=tokens)
+    given = {} if tokens is None else {"tokens": tokens}  # a model of another kind takes none
+    predictions = model.predict(texts, explain=explain, **given)
     result = responses.copy()
     names, _ = names_beside_results([str(name) for name in result.columns])
     result.columns = names

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from needs_analysis.errors import InputError
 from needs_analysis.io import read_table
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import Taxonomy
+from needs_analysis.tokens import Token
 
 TOWN_LABELED_DIR = "labeled"
 CORRECTIONS_PREFIX = "corrections_"
@@ -193,9 +194,13 @@ class TownClassifier(NeedClassifier):
         self.overrides = overrides
 
     def predict(
-        self, texts: Sequence[str], workers: int | None = None, explain: bool = False
+        self,
+        texts: Sequence[str],
+        workers: int | None = None,
+        explain: bool = False,
+        tokens: Mapping[str, Sequence[Token]] | None = None,
     ) -> list[Prediction]:
-        predictions = super().predict(texts, workers, explain)
+        predictions = super().predict(texts, workers, explain, tokens)
         if not self.overrides:
             return predictions
         result = []

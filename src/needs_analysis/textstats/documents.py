@@ -84,10 +84,7 @@ def build_documents(
     )
     rule_set = _resolve_rules(rules, config, tokenizer)
     tokenizer = tokenizer or rule_set.tokenizer
-    default = DEFAULT_STOPWORDS | FILLER_STOPWORDS
-    stop = frozenset(default if stopwords is None else stopwords) | frozenset(extra_stopwords)
-    # A stop word written in any spelling of the synonym table stops the whole word.
-    stop |= {rule_set.canonical(word) for word in stop}
+    stop = _stopwords(rule_set, stopwords, extra_stopwords)
 
     masked = responses[masked_column].tolist() if masked_column else None
     rows = _analysed_rows(
@@ -110,6 +107,15 @@ def build_documents(
     user_dictionary = tokenizer.user_dictionary
     result.attrs[ATTRS_USER_DICTIONARY] = str(user_dictionary) if user_dictionary else ""
     return result
+
+
+def _stopwords(
+    rule_set: RuleSet, stopwords: Iterable[str] | None, extra: Iterable[str]
+) -> frozenset[str]:
+    default = DEFAULT_STOPWORDS | FILLER_STOPWORDS
+    stop = frozenset(default if stopwords is None else stopwords) | frozenset(extra)
+    # A stop word written in any spelling of the synonym table stops the whole word.
+    return stop | {rule_set.canonical(word) for word in stop}
 
 
 def _analysed_rows(
