@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from needs_analysis.gaps import label_set, require_columns, with_has_text
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import (
     ADDRESS_MASK,
@@ -31,6 +30,7 @@ from needs_analysis.privacy import (
     Disclosure,
     mask_personal_data,
 )
+from needs_analysis.tables import label_set, require_columns, with_has_text
 from needs_analysis.tokenize import Tokenizer
 
 DEFAULT_EXAMPLES = 3

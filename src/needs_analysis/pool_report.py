@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.gaps import wilson_interval
 from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool import PoolResult, TownResult
 from needs_analysis.privacy import Disclosure
 from needs_analysis.report import gap_display_table, percent, write_rejects
+from needs_analysis.significance import wilson_interval
 from needs_analysis.workbook import COUNT, RATE, Sheet, write_workbook
 
 PROCESSED = "処理済み"

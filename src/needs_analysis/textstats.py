@@ -41,7 +41,6 @@ import pandas as pd
 from scipy import sparse, special
 
 from needs_analysis.config import DEFAULT_MIN_COUNT, Config
-from needs_analysis.gaps import adjusted_residual, label_set, require_columns
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file
 from needs_analysis.privacy import (
@@ -58,6 +57,8 @@ from needs_analysis.privacy import (
     suppress_count,
 )
 from needs_analysis.rules import RuleSet, load_rules
+from needs_analysis.significance import adjusted_residual
+from needs_analysis.tables import label_set, require_columns
 from needs_analysis.tokenize import (
     CONTENT_POS_PREFIXES,
     DEFAULT_STOPWORDS,
