@@ -200,7 +200,8 @@ def _run_classify(args: argparse.Namespace) -> int:
         names_beside_results,
     )
     from needs_analysis.config import DEFAULT_SURVEY_COLUMNS, load_config
-    from needs_analysis.io import find_columns, read_table, write_csv
+    from needs_analysis.csv_output import write_csv
+    from needs_analysis.io import find_columns, read_table
     from needs_analysis.outputs import output_file
 
     output_file(args.output, "-o", create_folder=True)
@@ -521,7 +522,7 @@ def _rejects_target(option: Path | None, year: int, source: Path) -> Path:
 
 
 def _print_summary(kind: str, summary, rejects: pd.DataFrame, target: Path, tokenizer) -> None:
-    from needs_analysis.io import write_csv
+    from needs_analysis.csv_output import write_csv
     from needs_analysis.privacy import mask_table
 
     print(f"{kind}: {summary.path}（{summary.encoding_label}）")

@@ -30,7 +30,6 @@ from needs_analysis.config import (
 )
 from needs_analysis.errors import InputError
 from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import escape_formula
 from needs_analysis.records import IN_CELL_SEPARATORS, read_records
 
 # Reasons a row is rejected; the keys are what the rejects file and the summary show.
@@ -765,19 +764,3 @@ def _number(value: str) -> float | None:
         return float(value)
     except ValueError:
         return None
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write a table as UTF-8 with BOM (Excel opens it) with formula-safe text cells."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe = frame.copy()
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(escape_formula)
-    safe.columns = [escape_formula(str(column)) for column in safe.columns]
-    safe.to_csv(path, index=False, encoding="utf-8-sig")
-    return path

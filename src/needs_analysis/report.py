@@ -20,6 +20,7 @@ from IPython.display import HTML, Markdown
 
 from needs_analysis import __version__
 from needs_analysis.config import Config, GapSettings, format_fiscal_year, load_config
+from needs_analysis.csv_output import write_csv
 from needs_analysis.gaps import (
     VERDICT_GAP,
     VERDICT_NO_DATA,
@@ -29,7 +30,7 @@ from needs_analysis.gaps import (
     supply_short,
     year_over_year,
 )
-from needs_analysis.io import IngestSummary, load_resources, load_survey, write_csv
+from needs_analysis.io import IngestSummary, load_resources, load_survey
 from needs_analysis.outputs import record_run, safe_file_name
 from needs_analysis.pages import model_note
 from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
