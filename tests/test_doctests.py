@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "io", "normalize", "privacy", "significance", "tables", "tokenize"]
+MODULES = ["config", "inventory", "normalize", "privacy", "significance", "tables", "tokenize"]
 
 
 @pytest.mark.parametrize("name", MODULES)
