@@ -280,3 +280,18 @@ def test_reading_input_does_not_load_the_tokenizer():
     code = "import sys, needs_analysis.io; print(sorted(m for m in sys.modules if 'fugashi' in m))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_short_resource_row_is_rejected_for_its_shape(town_dir):
+    (town_dir / "resources.csv").write_text(
+        "資源名,種別,圏域,開始年度\nA,サロン,北部,2020\nB,サロン\n", encoding="utf-8"
+    )
+    text = (town_dir / "config.toml").read_text(encoding="utf-8")
+    text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"サロン" = ["居場所"]\n'
+    (town_dir / "config.toml").write_text(text, encoding="utf-8")
+    from needs_analysis.config import load_config
+    from needs_analysis.io import load_resources
+
+    data = load_resources(load_config(town_dir / "config.toml"))
+    assert data.resources["name"].tolist() == ["A"]
+    assert data.summary.rejected_by_reason == {REJECT_BAD_SHAPE: 1}
