@@ -266,9 +266,9 @@ JAPANESE_RESULT_COLUMNS = {"categories": "分類", "confidence": "確信度", "e
 
 
 def _unique_columns(header: tuple[str, ...]) -> list[str]:
-    from needs_analysis.io import _unique_headers
+    from needs_analysis.raw_table import unique_headers
 
-    return _unique_headers(header)
+    return unique_headers(header)
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
