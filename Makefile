@@ -1,12 +1,13 @@
 # Two commands for a fresh machine with Python 3.11+:
 #   make report   install into .venv and produce the sample municipality's reports
 #   make test     install into .venv (with test tools) and run the whole test suite
+#   make test-quick   the suite without the end-to-end tests marked slow
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install report test bench lint clean embeddings
+.PHONY: install report test test-quick bench lint clean embeddings
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,9 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tokenize.py

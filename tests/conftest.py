@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -108,3 +109,26 @@ def classifier():
     from needs_analysis.classify import get_classifier
 
     return get_classifier()
+
+
+@pytest.fixture(scope="session")
+def fast_classifier():
+    """The default classifier without the sentence encoder, fitted once per session."""
+    from needs_analysis.classify import get_classifier
+
+    return get_classifier(fast=True)
+
+
+@pytest.fixture
+def run_main(capsys):
+    """Run the command line in this process; the result reads like a finished subprocess
+    (``returncode``, ``stdout``, ``stderr``) and loads models from the session's cache."""
+    from needs_analysis.cli import main
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
+
+    return run

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import gc
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROWS, write_survey
+from conftest import ROWS, TOWN_CONFIG, write_survey
 from sklearn.base import clone
 
 from needs_analysis.classify import (
@@ -168,13 +166,14 @@ def test_predict_restores_the_garbage_collector_threshold(classifier):
     assert gc.get_threshold() == before
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "needs_analysis", *args], capture_output=True, text=True
-    )
+def town_config(directory) -> str:
+    """A town config without a dictionary or model of its own: the command uses the
+    session's default model (the sample municipality would need a model of its own)."""
+    (directory / "config.toml").write_text(TOWN_CONFIG, encoding="utf-8")
+    return str(directory / "config.toml")
 
 
-def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_path):
+def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, run_main, tmp_path):
     rows = [
         ["1", "北部", "", "", "", "バスが少なくて病院に行けない"],
         ["2", "中央", "", "", "", ""],
@@ -183,7 +182,16 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
     ]
     source = write_survey(tmp_path, rows, encoding="cp932")
     output = tmp_path / "out.csv"
-    result = run_cli("classify", str(source), "-o", str(output), "--id-column", "回答者ID")
+    result = run_main(
+        "classify",
+        str(source),
+        "-o",
+        str(output),
+        "--id-column",
+        "回答者ID",
+        "--config",
+        town_config(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
@@ -197,13 +205,21 @@ def test_classify_command_keeps_every_row_and_escapes_formulas(classifier, tmp_p
     assert "重複が1件" in result.stdout
 
 
-def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, tmp_path):
+def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, run_main, tmp_path):
     source = tmp_path / "coded.tsv"
     source.write_text(
         "id\ttext\tcategories\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8"
     )
     output = tmp_path / "out.csv"
-    result = run_cli("classify", str(source), "-o", str(output), "--english-columns")
+    result = run_main(
+        "classify",
+        str(source),
+        "-o",
+        str(output),
+        "--english-columns",
+        "--config",
+        town_config(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
@@ -213,11 +229,11 @@ def test_classify_command_keeps_an_input_column_named_like_a_result(classifier, 
     assert "「categories（入力）」" in result.stderr
 
 
-def test_classify_command_keeps_an_input_column_named_分類(classifier, tmp_path):
+def test_classify_command_keeps_an_input_column_named_分類(classifier, run_main, tmp_path):
     source = tmp_path / "coded.tsv"
     source.write_text("id\ttext\t分類\nA1\t粗大ごみを出せない\t手で付けた分類\n", encoding="utf-8")
     output = tmp_path / "out.csv"
-    result = run_cli("classify", str(source), "-o", str(output))
+    result = run_main("classify", str(source), "-o", str(output), "--config", town_config(tmp_path))
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))
@@ -225,27 +241,27 @@ def test_classify_command_keeps_an_input_column_named_分類(classifier, tmp_pat
     assert "ゴミ出し" in written[0]["分類"].split("|")
 
 
-def test_classify_command_bad_input(tmp_path):
+def test_classify_command_bad_input(run_main, tmp_path):
     source = write_survey(
         tmp_path, [["1", "北部", "", "", "", "x"]], header=["回答者ID", "圏域", "a", "b", "c", "d"]
     )
-    result = run_cli("classify", str(source), "-o", str(tmp_path / "o.csv"))
+    result = run_main("classify", str(source), "-o", str(tmp_path / "o.csv"))
     assert result.returncode == 2
     assert "「自由記述」列" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_evaluate_command_prints_scores(tmp_path):
+def test_evaluate_command_prints_scores(classifier, run_main, tmp_path):
     labeled = tmp_path / "labeled.tsv"
     labeled.write_text(
         "text\tcategories\nバスがなくて通院に困る\t移動支援\nゴミ出しがつらい\tゴミ出し\n特になし\tその他\n",
         encoding="utf-8",
     )
-    result = run_cli("evaluate", str(labeled))
+    result = run_main("evaluate", str(labeled))
     assert result.returncode == 0, result.stderr
     assert "マクロ平均F1" in result.stdout and "完全一致率" in result.stdout
 
 
-def test_train_command_refits_and_reports_rules(town_dir):
+def test_train_command_refits_and_reports_rules(run_main, town_dir):
     write_survey(town_dir, ROWS)
     labeled = town_dir / "mine"
     labeled.mkdir()
@@ -265,7 +281,7 @@ def test_train_command_refits_and_reports_rules(town_dir):
         encoding="utf-8",
     )
     config = str(town_dir / "config.toml")
-    result = run_cli(
+    result = run_main(
         "train", "--config", config, "--labeled", str(labeled), "--replace-bundled", "--check-rules"
     )
     assert result.returncode == 0, result.stderr
@@ -339,11 +355,6 @@ def test_sample_weights_are_honoured(tmp_path):
     assert leaning["移動支援"] < even["移動支援"]
 
 
-@pytest.fixture(scope="session")
-def fast_classifier():
-    return get_classifier(fast=True)
-
-
 def test_fast_path_keeps_rules_and_words(fast_classifier, classifier):
     assert fast_classifier.fast and "encoder" not in fast_classifier.blocks_
     assert model_cache_path({"a": "b"}, fast=True) != model_cache_path({"a": "b"})
@@ -364,11 +375,13 @@ def test_fast_path_keeps_rules_and_words(fast_classifier, classifier):
     assert get_classifier(config).fast
 
 
-def test_classify_command_fast(fast_classifier, tmp_path):
+def test_classify_command_fast(fast_classifier, run_main, tmp_path):
     source = tmp_path / "answers.tsv"
     source.write_text("id\ttext\nA1\tバスが少なくて病院に行けない\nA2\t\n", encoding="utf-8")
     output = tmp_path / "out.csv"
-    result = run_cli("classify", str(source), "-o", str(output), "--fast")
+    result = run_main(
+        "classify", str(source), "-o", str(output), "--fast", "--config", town_config(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     with output.open(encoding="utf-8-sig", newline="") as handle:
         written = list(csv.DictReader(handle))

@@ -7,7 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["config", "disclosure", "io", "normalize", "privacy", "tokenize", "tokens"]
+MODULES = [
+    "config",
+    "disclosure",
+    "inventory",
+    "normalize",
+    "privacy",
+    "significance",
+    "tables",
+    "tokenize",
+    "tokens",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -20,12 +20,12 @@ from needs_analysis.gaps import (
     VERDICT_NO_DATA,
     VERDICT_TOO_FEW,
     analyse_gaps,
-    benjamini_hochberg,
     gap_table,
     need_rates,
-    supply_density,
 )
 from needs_analysis.provision import NOTE_COUNT_FALLBACK, category_units, note_default
+from needs_analysis.significance import benjamini_hochberg
+from needs_analysis.supply import supply_density
 
 CATEGORIES = ("移動支援", "居場所", "ゴミ出し", "見守り", "買い物支援", "家事支援", "配食")
 KINDS = {label: (label,) for label in CATEGORIES}

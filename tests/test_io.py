@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import HEADER, ROWS, write_survey
 
+from needs_analysis.csv_output import write_csv
 from needs_analysis.errors import InputError
 from needs_analysis.io import (
     REJECT_BAD_SHAPE,
@@ -19,7 +22,6 @@ from needs_analysis.io import (
     SurveyData,
     load_survey,
     read_table,
-    write_csv,
 )
 
 
@@ -271,3 +273,25 @@ def test_resource_years_and_frequencies_in_japanese_forms(town_dir):
     assert data.resources["per_month"].tolist() == [2.0, 4.3, 4.0]
     assert data.resources["area"].tolist() == ["北部", "北部", "南部"]  # 上町 is a 北部 district
     assert data.summary.rejected_by_reason == {"開始年度が読めない": 1}
+
+
+def test_reading_input_does_not_load_the_tokenizer():
+    # A fresh interpreter: the test session itself has long since imported MeCab.
+    code = "import sys, needs_analysis.io; print(sorted(m for m in sys.modules if 'fugashi' in m))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_short_resource_row_is_rejected_for_its_shape(town_dir):
+    (town_dir / "resources.csv").write_text(
+        "資源名,種別,圏域,開始年度\nA,サロン,北部,2020\nB,サロン\n", encoding="utf-8"
+    )
+    text = (town_dir / "config.toml").read_text(encoding="utf-8")
+    text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"サロン" = ["居場所"]\n'
+    (town_dir / "config.toml").write_text(text, encoding="utf-8")
+    from needs_analysis.config import load_config
+    from needs_analysis.io import load_resources
+
+    data = load_resources(load_config(town_dir / "config.toml"))
+    assert data.resources["name"].tolist() == ["A"]
+    assert data.summary.rejected_by_reason == {REJECT_BAD_SHAPE: 1}

@@ -114,6 +114,7 @@ def _categories(config_path: Path) -> dict[str, tuple[str, ...]]:
     }
 
 
+@pytest.mark.slow
 def test_review_sheet_names_no_respondent_and_masks_planted_data(town):
     path = _review(town)
     book = load_workbook(path)
@@ -298,6 +299,7 @@ def test_uncertain_answers_one_per_text_spread_over_areas():
     assert normalize_text(picked["text"].iloc[0]) == "A0"
 
 
+@pytest.mark.slow
 def test_town_model_on_the_fast_path_keeps_the_corrections(town):
     from needs_analysis.town_model import CORRECTION_EVIDENCE, TownClassifier
 

@@ -158,6 +158,7 @@ def gap_tables(config: Config, surveys: dict) -> dict[int, pd.DataFrame]:
     return tables
 
 
+@pytest.mark.slow
 def test_planted_gaps_are_recovered(gap_tables, planted):
     wrong = []
     for fact in planted["facts"]:
@@ -173,6 +174,7 @@ def test_planted_gaps_are_recovered(gap_tables, planted):
     assert not wrong, "\n".join(wrong)
 
 
+@pytest.mark.slow
 def test_nothing_is_flagged_in_the_control_area(gap_tables, planted):
     control = planted["control_area"]
     for year, table in gap_tables.items():

@@ -194,24 +194,7 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
         marker=dict(symbol="line-ns-open", size=18, line=dict(width=3, color="#d95f02")),
         hovertemplate="町全体 %{x:.1f}%<extra></extra>",
     )
-    beside = [
-        (label if status != SHOWN else "—") if hidden else _percent(value)
-        for hidden, value, label, status in zip(
-            small, merged["rate"], merged["count_label"], merged["count_status"], strict=True
-        )
-    ]
-    for row, text in zip(rows, beside, strict=True):
-        figure.add_annotation(
-            x=1.0,
-            xref="paper",
-            xanchor="left",
-            xshift=6,
-            y=row,
-            yref="y",
-            text=text,
-            showarrow=False,
-            font=dict(size=11),
-        )
+    _write_beside(figure, merged, small)
     figure.update_layout(
         width=320,  # beside its table on the printable width of an A4 page
         height=80 + 26 * len(rows),
@@ -223,6 +206,28 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
     figure.update_xaxes(title_text="割合（%）", rangemode="tozero", automargin=True)
     figure.update_yaxes(autorange="reversed", automargin=True, tickmode="linear")
     return figure
+
+
+def _write_beside(figure: go.Figure, merged: pd.DataFrame, small: pd.Series) -> None:
+    """Each row's rate, or the hidden count's label, right of the plot."""
+    beside = [
+        (label if status != SHOWN else "—") if hidden else _percent(value)
+        for hidden, value, label, status in zip(
+            small, merged["rate"], merged["count_label"], merged["count_status"], strict=True
+        )
+    ]
+    for row, text in zip(merged["category"], beside, strict=True):
+        figure.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="left",
+            xshift=6,
+            y=row,
+            yref="y",
+            text=text,
+            showarrow=False,
+            font=dict(size=11),
+        )
 
 
 def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str]) -> go.Figure:

@@ -61,6 +61,20 @@ def network_figure(
         notes.append(
             f"色分けは語の多い{max_colors}個の{group_title}までで、残り{lumped}個は灰色です。"
         )
+    _add_nodes(figure, nodes, colours, group_title, network.n_documents)
+    figure.update_layout(legend=dict(title=group_title, itemsizing="constant"))
+    _finish(figure, heading, notes)
+    return figure
+
+
+def _add_nodes(
+    figure: go.Figure,
+    nodes: pd.DataFrame,
+    colours: dict[str, str],
+    group_title: str,
+    n_documents: int,
+) -> None:
+    """One trace of nodes per coloured group (the rest as その他), sized by answers."""
     largest = max(int(nodes["doc_count"].max()), 1)
     shown = nodes["color_group"].where(nodes["color_group"].isin(list(colours)), _OTHERS)
     for name, colour in colours.items():
@@ -87,14 +101,11 @@ def network_figure(
                 ),
                 hovertemplate=(
                     "<b>%{text}</b><br>出現回答数 %{customdata[0]}件"
-                    f"（自由記述 {network.n_documents:,}件中）<br>{group_title}: %{{customdata[1]}}"
+                    f"（自由記述 {n_documents:,}件中）<br>{group_title}: %{{customdata[1]}}"
                     "<br>つながり %{customdata[2]}本<extra></extra>"
                 ),
             )
         )
-    figure.update_layout(legend=dict(title=group_title, itemsizing="constant"))
-    _finish(figure, heading, notes)
-    return figure
 
 
 def _natural_key(name: str) -> tuple[int, str]:

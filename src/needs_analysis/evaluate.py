@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,8 +11,16 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import KFold
 
-from needs_analysis.classify import NeedClassifier, label_matrix
-from needs_analysis.taxonomy import Taxonomy
+from needs_analysis.classify import (
+    ModelSources,
+    NeedClassifier,
+    get_classifier,
+    label_matrix,
+    read_labeled,
+)
+from needs_analysis.config import load_config
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 
 
 @dataclass(frozen=True)
@@ -98,3 +106,31 @@ def format_report(report: EvaluationReport) -> str:
     lines.append(f"マイクロ平均F1: {report.micro_f1:.3f}")
     lines.append(f"完全一致率: {report.exact_match:.3f}（{report.answers:,}件）")
     return "\n".join(lines)
+
+
+def evaluate_labeled(
+    config_path: Path | None,
+    labeled: Path | None,
+    *,
+    text_column: str = "text",
+    label_column: str = "categories",
+    folds: int | None = None,
+    notify: Callable[[str], None] = lambda message: None,
+) -> EvaluationReport:
+    """Score the config's model on a labelled file, or cross-validate over ``folds`` folds
+    of that file (default: the model's own training answers)."""
+    config = load_config(config_path) if config_path is not None else None
+    sources = ModelSources.from_config(config)
+    taxonomy = load_taxonomy(sources.taxonomy)
+    if folds is not None:
+        if folds < 2:
+            raise NeedsAnalysisError("--cv には2以上の数を指定してください。")
+        answers = read_labeled(labeled or sources.labeled, taxonomy, text_column, label_column)
+        notify(f"{folds}分割交差検証（{len(answers):,}件）")
+        return cross_validate(answers, taxonomy, sources.rules, folds)
+    if labeled is None:
+        raise NeedsAnalysisError(
+            "評価するラベル付きの回答のファイルを指定してください（または --cv K）。"
+        )
+    answers = read_labeled(labeled, taxonomy, text_column, label_column)
+    return evaluate_model(get_classifier(config), answers)

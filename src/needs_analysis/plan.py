@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from needs_analysis.gaps import label_set, require_columns, with_has_text
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import (
     ADDRESS_MASK,
@@ -32,6 +31,7 @@ from needs_analysis.privacy import (
     Disclosure,
     mask_personal_data,
 )
+from needs_analysis.tables import label_set, require_columns, with_has_text
 
 if TYPE_CHECKING:  # the tagger is loaded only when answers are masked here
     from needs_analysis.tokenize import Tokenizer

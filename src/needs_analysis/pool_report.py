@@ -8,17 +8,19 @@ rejected rows are written per town with every text cell masked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.gaps import wilson_interval
 from needs_analysis.outputs import safe_file_name
-from needs_analysis.pool import PoolResult, TownResult
+from needs_analysis.pool import PoolResult, TownResult, connect, load_pool, run_pool
 from needs_analysis.privacy import Disclosure
 from needs_analysis.report.rundata import write_rejects
 from needs_analysis.report.views import gap_display_table, percent
+from needs_analysis.significance import wilson_interval
 from needs_analysis.workbook import COUNT, RATE, Sheet, write_workbook
 
 PROCESSED = "処理済み"
@@ -197,3 +199,36 @@ def overview_html(title: str, sheets: dict[str, pd.DataFrame]) -> str:
         + "".join(sections)
         + "</body></html>"
     )
+
+
+@dataclass(frozen=True)
+class PoolRun:
+    """A finished pool run: the towns' results and the overview files written."""
+
+    result: PoolResult
+    out_dir: Path
+    files: list[Path]
+
+
+def run_pool_overview(
+    pool_path: Path,
+    out: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    fast: bool = False,
+    notify: Callable[[str], None] = lambda message: None,
+    say: Callable[[str], None] = lambda message: None,
+) -> PoolRun:
+    """Process every town of a pool file on Dask and write the overview to ``out/pool``.
+
+    ``notify`` receives what the run is about to do, ``say`` the progress of the run.
+    """
+    pool = load_pool(pool_path)
+    notify(f"{pool.name}: {len(pool.members)}町をまとめて処理します。")
+    with connect(scheduler, workers) as client:
+        count = len(client.scheduler_info().get("workers", {}))
+        notify(f"Dask のワーカー: {count}　ダッシュボード: {client.dashboard_link}")
+        result = run_pool(pool, client, fast=fast, show_progress=True, say=say)
+    out_dir = out / "pool"
+    return PoolRun(result, out_dir, write_overview(result, out_dir))

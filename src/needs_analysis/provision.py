@@ -42,7 +42,8 @@ def note_default(default_per_month: float) -> str:
 NOTE_COUNT_FALLBACK = "資源一覧に回数も定員もないため、資源の数で比べています"
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+def numbers_in(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column read as numbers (NaN where unreadable); all NaN when the column is absent."""
     if column not in frame.columns:
         return pd.Series(math.nan, index=frame.index, dtype=float)
     return pd.to_numeric(frame[column], errors="coerce")
@@ -56,8 +57,8 @@ def category_units(rows: pd.DataFrame) -> dict[str, str]:
     >>> category_units(rows)
     {'居場所': 'sessions', '見守り': 'count', '配食': 'places'}
     """
-    per_month = _numbers(rows, "per_month")
-    capacity = _numbers(rows, "capacity")
+    per_month = numbers_in(rows, "per_month")
+    capacity = numbers_in(rows, "capacity")
     units: dict[str, str] = {}
     for category, index in rows.groupby("category", sort=False).groups.items():
         frequency, places = per_month.loc[index], capacity.loc[index]
@@ -77,8 +78,8 @@ def with_provision(
 
     ``provision`` is in the unit of the row's category: places, sessions, or 1 per resource.
     """
-    per_month = _numbers(rows, "per_month")
-    capacity = _numbers(rows, "capacity")
+    per_month = numbers_in(rows, "per_month")
+    capacity = numbers_in(rows, "capacity")
     unit = rows["category"].map(lambda category: units.get(category, UNIT_COUNT))
     defaulted = per_month.isna() & (unit == UNIT_SESSIONS)
     sessions = per_month.where(~defaulted, default_per_month)

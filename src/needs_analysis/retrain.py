@@ -8,6 +8,7 @@ coordinator sees what changed.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from needs_analysis.classify import (
     read_labeled,
     train,
 )
-from needs_analysis.config import Config
+from needs_analysis.config import Config, load_config
 from needs_analysis.corrections import check_keys, read_review_sheet, save_corrections
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.io import load_survey
@@ -205,3 +206,71 @@ def format_change(change: Change, limit: int = 12) -> list[str]:
     if len(moved) > limit:
         lines.append(f"  ほか{len(moved) - limit}か所")
     return lines
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What ``needs-analysis train`` did, for the command to print."""
+
+    config_path: Path
+    model: NeedClassifier
+    path: Path
+    seconds: float
+    # The answers added or corrections kept (None for a plain refit) and how they count.
+    retrained: Retrained | None
+    replace_bundled: bool
+    training_counts: dict[str, int]
+    corrections_weight: float
+    change_lines: list[str]
+    rule_notes: list[str] | None  # None unless asked for
+
+
+def retrain(
+    config_path: Path | None,
+    *,
+    labeled: Path | None = None,
+    replace_bundled: bool = False,
+    corrections: Path | None = None,
+    fiscal_year: int | None = None,
+    check_rules: bool = False,
+) -> TrainReport:
+    """Refit the config's model, first keeping a town's labelled answers (``labeled``) or a
+    filled review sheet's corrections (``corrections``), and report what changed."""
+    if replace_bundled and labeled is None:
+        raise NeedsAnalysisError("--replace-bundled は --labeled と一緒に指定してください。")
+    if labeled is not None and corrections is not None:
+        raise NeedsAnalysisError("--labeled と --corrections は別々に実行してください。")
+    config = load_config(config_path)
+    started = time.perf_counter()
+    result = None
+    if corrections is not None:
+        result = apply_corrections(config, corrections, fiscal_year)
+        model, path = result.model, result.path
+    elif labeled is not None:
+        result = add_labeled(config, labeled, replace_bundled)
+        model, path = result.model, result.path
+    else:
+        model, path = refit(config)
+    seconds = time.perf_counter() - started
+    sources = ModelSources.from_config(config)
+    taxonomy = load_taxonomy(sources.taxonomy)
+    change = result.change if result is not None else None
+    return TrainReport(
+        config_path=config.path,
+        model=model,
+        path=path,
+        seconds=seconds,
+        retrained=result,
+        replace_bundled=replace_bundled,
+        training_counts=training_counts(sources, taxonomy),
+        corrections_weight=sources.corrections_weight,
+        change_lines=format_change(change) if change is not None else [],
+        rule_notes=rule_notes(model, sources, taxonomy) if check_rules else None,
+    )
+
+
+def rule_notes(model: NeedClassifier, sources: ModelSources, taxonomy: Taxonomy) -> list[str]:
+    """Rules that match none of the training answers, and words the dictionary never yields."""
+    labeled = training_answers(sources, taxonomy)
+    analyses = model.pipeline.named_steps["analyze"].transform(labeled["text"])
+    return model.rules.diagnose([analysis.answer for analysis in analyses])

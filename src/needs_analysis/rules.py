@@ -20,45 +20,35 @@ the clause to a negation expression such as 必要ない, 困っていない, �
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import product
 from pathlib import Path
 
 from needs_analysis.errors import ConfigError
 from needs_analysis.normalize import normalize_text
+from needs_analysis.rule_expr import SEQ_MAX_GAP, AnalyzedAnswer, Expr, Term, find_sequence
+from needs_analysis.rule_parser import (
+    RuleSyntaxError,
+    parse_condition,
+    read_sections,
+)
 from needs_analysis.tokenize import Token, Tokenizer
 
-SYNONYM_SECTION = "同義語"
-NEGATION_SECTION = "否定"
-SEQ_MAX_GAP = 2
-NEAR_DEFAULT = 5
+# The names callers use the rules with, wherever they are defined.
+__all__ = ["AnalyzedAnswer", "Rule", "RuleSet", "RuleSyntaxError", "load_rules"]
 
 # Where a negation's reach stops: sentence ends and contrastive conjunctions (〜が、〜けど).
 _CONTRAST_PARTICLES = frozenset({"が", "けれど", "けれども", "けど", "のに", "ものの", "が、"})
+
+
 _CONTRAST_CONJUNCTIONS = frozenset({"然し", "でも", "だが", "但し", "けれど", "けど", "ただ"})
+
+
 _SENTENCE_ENDS = frozenset({"。", "!", "?", "…"})
+
+
 # Lemmas of the negative auxiliaries (ない, ぬ/ず as in ません).
 _DENIALS = frozenset({"ない", "ず", "ぬ"})
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-@dataclass(frozen=True)
-class AnalyzedAnswer:
-    """An answer's tokens with canonical lemmas and which tokens a negation covers."""
-
-    text: str
-    tokens: tuple[Token, ...]
-    lemmas: tuple[str, ...]
-    negated: tuple[bool, ...]
-    # lemma → token indices where it stands outside a negation, for fast lookups
-    free_positions: dict[str, list[int]] = field(default_factory=dict, compare=False)
-
-    def free_lemmas(self) -> set[str]:
-        return {lemma for lemma, neg in zip(self.lemmas, self.negated, strict=True) if not neg}
 
 
 def _is_boundary(token: Token) -> bool:
@@ -67,290 +57,6 @@ def _is_boundary(token: Token) -> bool:
     if token.pos == "助詞-接続助詞" and token.lemma in _CONTRAST_PARTICLES:
         return True
     return token.pos.startswith("接続詞") and token.lemma in _CONTRAST_CONJUNCTIONS
-
-
-# --------------------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True)
-class Term:
-    """One written word and the lemma sequences it may appear as.
-
-    The first form is how the dictionary tokenises the word; a function word that MeCab
-    reads differently in isolation (まで alone → まー + で) also matches as itself.
-    """
-
-    written: str
-    forms: tuple[tuple[str, ...], ...]
-
-    @property
-    def lemmas(self) -> tuple[str, ...]:
-        return self.forms[0]
-
-
-@dataclass(frozen=True)
-class Match:
-    """Which tokens (by index) made a condition true."""
-
-    positions: frozenset[int]
-
-
-class Expr:
-    """A condition over an analysed answer; ``match`` returns the evidence or ``None``."""
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def terms(self) -> Iterable[Term]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def triggers(self) -> frozenset[str] | None:
-        """Lemmas of which at least one must be present to match; None: no such set."""
-        return frozenset(form[0] for term in self.terms() for form in term.forms)
-
-
-def _find_sequence(
-    lemmas: Sequence[str], negated: Sequence[bool], wanted: Sequence[str], max_gap: int
-) -> list[int] | None:
-    """Token indices of the first non-negated occurrence of ``wanted`` in order."""
-    for start, lemma in enumerate(lemmas):
-        if lemma != wanted[0] or negated[start]:
-            continue
-        positions = [start]
-        cursor = start
-        for word in wanted[1:]:
-            found = None
-            for index in range(cursor + 1, min(len(lemmas), cursor + max_gap + 2)):
-                if lemmas[index] == word and not negated[index]:
-                    found = index
-                    break
-            if found is None:
-                break
-            positions.append(found)
-            cursor = found
-        else:
-            return positions
-    return None
-
-
-def _find_term(answer: AnalyzedAnswer, term: Term, start: int = 0) -> list[int] | None:
-    # A word the dictionary splits must stay adjacent to count as the written word.
-    lemmas = answer.lemmas
-    for form in term.forms:
-        for first in answer.free_positions.get(form[0], ()):
-            if first < start:
-                continue
-            end = first + len(form)
-            if end <= len(lemmas) and all(
-                lemmas[first + k] == form[k] and not answer.negated[first + k]
-                for k in range(1, len(form))
-            ):
-                return list(range(first, end))
-    return None
-
-
-@dataclass(frozen=True)
-class WordExpr(Expr):
-    term: Term
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        positions = _find_term(answer, self.term)
-        return Match(frozenset(positions)) if positions is not None else None
-
-    def terms(self) -> Iterable[Term]:
-        yield self.term
-
-
-@dataclass(frozen=True)
-class SeqExpr(Expr):
-    parts: tuple[Term, ...]
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        for forms in product(*(term.forms for term in self.parts)):
-            wanted = [lemma for form in forms for lemma in form]
-            positions = _find_sequence(answer.lemmas, answer.negated, wanted, SEQ_MAX_GAP)
-            if positions is not None:
-                return Match(frozenset(positions))
-        return None
-
-    def terms(self) -> Iterable[Term]:
-        yield from self.parts
-
-
-@dataclass(frozen=True)
-class NearExpr(Expr):
-    parts: tuple[Term, ...]
-    distance: int
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        occurrences: list[list[list[int]]] = []
-        for term in self.parts:
-            found: list[list[int]] = []
-            start = 0
-            while (positions := _find_term(answer, term, start)) is not None:
-                found.append(positions)
-                start = positions[0] + 1
-            if not found:
-                return None
-            occurrences.append(found)
-        first, *rest = occurrences
-        for anchor in first:
-            chosen = [anchor]
-            for candidates in rest:
-                near = [c for c in candidates if abs(c[0] - anchor[0]) <= self.distance]
-                if not near:
-                    break
-                chosen.append(near[0])
-            else:
-                return Match(frozenset(p for group in chosen for p in group))
-        return None
-
-    def terms(self) -> Iterable[Term]:
-        yield from self.parts
-
-
-@dataclass(frozen=True)
-class NotExpr(Expr):
-    inner: Expr
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        return None if self.inner.match(answer) is not None else Match(frozenset())
-
-    def terms(self) -> Iterable[Term]:
-        yield from self.inner.terms()
-
-    def triggers(self) -> frozenset[str] | None:
-        return None  # matches when its words are absent
-
-
-@dataclass(frozen=True)
-class AndExpr(Expr):
-    parts: tuple[Expr, ...]
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        positions: set[int] = set()
-        for part in self.parts:
-            found = part.match(answer)
-            if found is None:
-                return None
-            positions |= found.positions
-        return Match(frozenset(positions))
-
-    def terms(self) -> Iterable[Term]:
-        for part in self.parts:
-            yield from part.terms()
-
-    def triggers(self) -> frozenset[str] | None:
-        # Every part must match, so the smallest trigger set of any part will do.
-        sets = [t for t in (part.triggers() for part in self.parts) if t is not None]
-        return min(sets, key=len) if sets else None
-
-
-@dataclass(frozen=True)
-class OrExpr(Expr):
-    parts: tuple[Expr, ...]
-
-    def match(self, answer: AnalyzedAnswer) -> Match | None:
-        positions: set[int] = set()
-        for part in self.parts:
-            found = part.match(answer)
-            if found is not None:
-                positions |= found.positions
-        return Match(frozenset(positions)) if positions else None
-
-    def terms(self) -> Iterable[Term]:
-        for part in self.parts:
-            yield from part.terms()
-
-    def triggers(self) -> frozenset[str] | None:
-        sets = [part.triggers() for part in self.parts]
-        if any(t is None for t in sets):
-            return None
-        return frozenset().union(*sets)
-
-
-# --------------------------------------------------------------------------- parsing
-
-_TOKEN = re.compile(r"\s*(seq\(|near\(|[()|&!]|[^\s()|&!]+)")
-
-
-class RuleSyntaxError(ConfigError):
-    """A rules file line that cannot be read; the message names file and line."""
-
-
-class _Parser:
-    def __init__(self, text: str, make_term, path: Path, line: int):
-        self.tokens = [m.group(1) for m in _TOKEN.finditer(text)]
-        self.index = 0
-        self.make_term = make_term
-        self.path = path
-        self.line = line
-
-    def fail(self, message: str) -> RuleSyntaxError:
-        return RuleSyntaxError(self.path, f"{self.line}行目: {message}")
-
-    def peek(self) -> str | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def take(self) -> str:
-        token = self.peek()
-        if token is None:
-            raise self.fail("式が途中で終わっています。")
-        self.index += 1
-        return token
-
-    def parse(self) -> Expr:
-        expr = self.parse_or()
-        if self.peek() is not None:
-            raise self.fail(f"「{self.peek()}」の前に | か & が必要です。")
-        return expr
-
-    def parse_or(self) -> Expr:
-        parts = [self.parse_and()]
-        while self.peek() == "|":
-            self.take()
-            parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else OrExpr(tuple(parts))
-
-    def parse_and(self) -> Expr:
-        parts = [self.parse_unary()]
-        while self.peek() == "&":
-            self.take()
-            parts.append(self.parse_unary())
-        return parts[0] if len(parts) == 1 else AndExpr(tuple(parts))
-
-    def parse_unary(self) -> Expr:
-        token = self.take()
-        if token == "!":
-            return NotExpr(self.parse_unary())
-        if token == "(":
-            inner = self.parse_or()
-            if self.take() != ")":
-                raise self.fail("閉じかっこ「)」がありません。")
-            return inner
-        if token in ("seq(", "near("):
-            words: list[str] = []
-            while self.peek() not in (")", None):
-                words.append(self.take())
-            if self.peek() is None:
-                raise self.fail(f"{token[:-1]}( の閉じかっこ「)」がありません。")
-            self.take()
-            if token == "near(":
-                distance = NEAR_DEFAULT
-                if words and words[-1].isdigit():
-                    distance = int(words.pop())
-                if len(words) < 2:
-                    raise self.fail("near( ) には2語以上を書いてください。")
-                return NearExpr(tuple(self.make_term(w) for w in words), distance)
-            if len(words) < 2:
-                raise self.fail("seq( ) には2語以上を書いてください。")
-            return SeqExpr(tuple(self.make_term(w) for w in words))
-        if token in (")", "|", "&"):
-            raise self.fail(f"「{token}」の前に語がありません。")
-        return WordExpr(self.make_term(token))
-
-
-# --------------------------------------------------------------------------- rule sets
 
 
 @dataclass(frozen=True)
@@ -476,7 +182,7 @@ def _cue_ends(lemmas: Sequence[str], cue: tuple[str, ...]) -> Iterable[int]:
     nothing_negated = [False] * len(lemmas)
     for start, lemma in enumerate(lemmas):
         if lemma == cue[0]:
-            positions = _find_sequence(lemmas[start:], nothing_negated[start:], cue, SEQ_MAX_GAP)
+            positions = find_sequence(lemmas[start:], nothing_negated[start:], cue, SEQ_MAX_GAP)
             if positions is not None and positions[0] == 0:
                 yield start + positions[-1]
 
@@ -491,38 +197,33 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
         raise ConfigError(path, "ルールのファイルが見つかりません。") from None
     except UnicodeDecodeError:
         raise ConfigError(path, "ルールのファイルは UTF-8 で保存してください。") from None
-
-    section: str | None = None
-    synonym_lines: list[tuple[int, str]] = []
-    negation_lines: list[tuple[int, str]] = []
-    rule_lines: list[tuple[int, str, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("["):
-            if not line.endswith("]") or len(line) < 3:
-                raise RuleSyntaxError(
-                    path, f"{number}行目: 見出しは [分類名] の形で書いてください。"
-                )
-            section = line[1:-1].strip()
-            continue
-        if section is None:
-            raise RuleSyntaxError(path, f"{number}行目: 最初に [分類名] の見出しを書いてください。")
-        if section == SYNONYM_SECTION:
-            synonym_lines.append((number, line))
-        elif section == NEGATION_SECTION:
-            negation_lines.append((number, line))
-        else:
-            rule_lines.append((number, section, line))
-
-    synonyms: dict[str, str] = {}
+    sections = read_sections(path, text)
+    synonyms = _synonyms(path, tokenizer, sections.synonyms)
 
     def lemmas_of(text: str) -> tuple[str, ...]:
         tokens = tokenizer.tokenize(normalize_text(text))
         return tuple(synonyms.get(t.lemma, t.lemma) for t in tokens)
 
-    for number, line in synonym_lines:
+    def make_term(word: str) -> Term:
+        tokenized = lemmas_of(word) or (word,)
+        itself = (synonyms.get(word, word),)
+        return Term(word, (tokenized,) if tokenized == itself else (tokenized, itself))
+
+    # A negation is a phrase, tokenised whole so its particles read as in a sentence.
+    negations = [lemmas_of("".join(line.split())) for _, line in sections.negations]
+    negations = [cue for cue in negations if cue]
+    rules = [
+        Rule(label, number, line, parse_condition(line, make_term, path, number))
+        for number, label, line in sections.rules
+    ]
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return RuleSet(path, digest, synonyms, negations, rules, tokenizer)
+
+
+def _synonyms(path: Path, tokenizer: Tokenizer, lines: list[tuple[int, str]]) -> dict[str, str]:
+    """Each variant (as written and as its lemma) → its canonical word."""
+    synonyms: dict[str, str] = {}
+    for number, line in lines:
         canonical, sep, variants = line.partition("=")
         canonical = canonical.strip()
         if not sep or not canonical or not variants.strip():
@@ -533,21 +234,7 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
             for lemma in _raw_lemmas(tokenizer, variant):
                 synonyms[lemma] = canonical
             synonyms[variant] = canonical
-
-    def make_term(word: str) -> Term:
-        tokenized = lemmas_of(word) or (word,)
-        itself = (synonyms.get(word, word),)
-        return Term(word, (tokenized,) if tokenized == itself else (tokenized, itself))
-
-    # A negation is a phrase, tokenised whole so its particles read as in a sentence.
-    negations = [lemmas_of("".join(line.split())) for _, line in negation_lines]
-    negations = [cue for cue in negations if cue]
-    rules = [
-        Rule(label, number, line, _Parser(line, make_term, path, number).parse())
-        for number, label, line in rule_lines
-    ]
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return RuleSet(path, digest, synonyms, negations, rules, tokenizer)
+    return synonyms
 
 
 def _raw_lemmas(tokenizer: Tokenizer, word: str) -> list[str]:

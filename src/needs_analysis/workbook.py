@@ -60,6 +60,29 @@ def _number(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+# Number formats of the columns of 困りごとと資源 (and of 不足の候補, which has fewer).
+_RATE_FORMATS = {
+    "自由記述のある人": COUNT,
+    "該当": COUNT,
+    "割合": RATE,
+    "95%区間の下限": RATE,
+    "95%区間の上限": RATE,
+    "町全体の割合": RATE,
+    "調整済み残差": DECIMAL,
+    "p値": P_VALUE,
+    "q値（多重比較の調整後）": P_VALUE,
+    "資源の数": COUNT,
+    "提供（月あたり）": DECIMAL,
+    "65歳以上千人あたり": DECIMAL,
+    "町全体の千人あたり": DECIMAL,
+    "順位": COUNT,
+}
+_GAP_COLUMNS = (
+    "順位 圏域 分類 該当 自由記述のある人 割合 95%区間の下限 95%区間の上限 町全体の割合 p値 "
+    "q値（多重比較の調整後） 資源の数 提供の単位 65歳以上千人あたり 町全体の千人あたり"
+).split()
+
+
 def rate_sheets(run, tables) -> dict[str, Sheet]:
     """困りごとと資源 (every 圏域 × category) and 不足の候補 (the flagged ones, ranked).
 
@@ -68,24 +91,35 @@ def rate_sheets(run, tables) -> dict[str, Sheet]:
     """
     from needs_analysis.report import published_reason
 
-    rule = run.disclosure
-    gaps = protect_gaps(tables.gaps, rule).reset_index(drop=True)
+    gaps = protect_gaps(tables.gaps, run.disclosure).reset_index(drop=True)
+    rates = _rates_table(gaps, run.disclosure)
+    flagged = gaps["flag"].fillna(False).astype(bool).to_numpy()
+    reasons = [published_reason(row) for row in gaps[flagged].itertuples(index=False)]
+    ranked = rates.loc[flagged, _GAP_COLUMNS].assign(判定の理由=reasons)
+    ranked = ranked.sort_values("順位", kind="stable")
+    gap_formats = {k: v for k, v in _RATE_FORMATS.items() if k in _GAP_COLUMNS}
+    return {
+        "困りごとと資源": Sheet(rates, dict(_RATE_FORMATS)),
+        "不足の候補": Sheet(ranked.reset_index(drop=True), gap_formats),
+    }
+
+
+def _rates_table(gaps: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
+    """Every 圏域 × category of a published gap table, under the workbook's headers."""
 
     def numbers(column: str) -> list[float | None]:
         return [_number(v) for v in gaps[column]]
 
-    rates = pd.DataFrame(
+    def counts(column: str) -> list[object]:
+        statuses = gaps[f"{column}_status"]
+        return [published_count(rule, v, s) for v, s in zip(gaps[column], statuses, strict=True)]
+
+    return pd.DataFrame(
         {
             "圏域": gaps["area"],
             "分類": gaps["category"],
-            "自由記述のある人": [
-                published_count(rule, v, s)
-                for v, s in zip(gaps["n"], gaps["n_status"], strict=True)
-            ],
-            "該当": [
-                published_count(rule, v, s)
-                for v, s in zip(gaps["count"], gaps["count_status"], strict=True)
-            ],
+            "自由記述のある人": counts("n"),
+            "該当": counts("count"),
             "割合": numbers("rate"),
             "95%区間の下限": numbers("ci_low"),
             "95%区間の上限": numbers("ci_high"),
@@ -104,40 +138,6 @@ def rate_sheets(run, tables) -> dict[str, Sheet]:
             "注記": gaps["note"],
         }
     )
-    formats = {
-        "自由記述のある人": COUNT,
-        "該当": COUNT,
-        "割合": RATE,
-        "95%区間の下限": RATE,
-        "95%区間の上限": RATE,
-        "町全体の割合": RATE,
-        "調整済み残差": DECIMAL,
-        "p値": P_VALUE,
-        "q値（多重比較の調整後）": P_VALUE,
-        "資源の数": COUNT,
-        "提供（月あたり）": DECIMAL,
-        "65歳以上千人あたり": DECIMAL,
-        "町全体の千人あたり": DECIMAL,
-        "順位": COUNT,
-    }
-    flagged = gaps["flag"].fillna(False).astype(bool).to_numpy()
-    gap_columns = ["順位", "圏域", "分類", "該当", "自由記述のある人", "割合"]
-    gap_columns += [
-        "95%区間の下限",
-        "95%区間の上限",
-        "町全体の割合",
-        "p値",
-        "q値（多重比較の調整後）",
-    ]
-    gap_columns += ["資源の数", "提供の単位", "65歳以上千人あたり", "町全体の千人あたり"]
-    reasons = [published_reason(row) for row in gaps[flagged].itertuples(index=False)]
-    ranked = rates.loc[flagged, gap_columns].assign(判定の理由=reasons)
-    ranked = ranked.sort_values("順位", kind="stable")
-    gap_formats = {k: v for k, v in formats.items() if k in gap_columns}
-    return {
-        "困りごとと資源": Sheet(rates, formats),
-        "不足の候補": Sheet(ranked.reset_index(drop=True), gap_formats),
-    }
 
 
 def respondent_sheet(run) -> Sheet:

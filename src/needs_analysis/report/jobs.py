@@ -136,7 +136,7 @@ def run_reports(
 
 def write_run_rejects(run: RunData, out_dir: Path) -> list[Path]:
     """The rejects files saved with the run, under ``rejects/`` (IDs kept, text masked)."""
-    from needs_analysis.io import write_csv
+    from needs_analysis.csv_output import write_csv
 
     return [write_csv(rows, out_dir / "rejects" / name) for name, rows in run.rejects.items()]
 

@@ -143,7 +143,7 @@ def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int
 
 def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
     """Rejected rows with their reasons and row numbers, every text cell masked."""
-    from needs_analysis.io import write_csv
+    from needs_analysis.csv_output import write_csv
 
     if rejects.empty:
         return None

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from needs_analysis.config import DEFAULT_MIN_COUNT
-from needs_analysis.gaps import adjusted_residual, label_set, require_columns
 from needs_analysis.privacy import (
     COMPLEMENT,
     COMPLEMENT_LABEL,
@@ -18,6 +17,8 @@ from needs_analysis.privacy import (
     Disclosure,
     suppress_count,
 )
+from needs_analysis.significance import adjusted_residual
+from needs_analysis.tables import label_set, require_columns
 
 if TYPE_CHECKING:
     pass

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from needs_analysis.config import Config
-from needs_analysis.gaps import label_set, require_columns
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file
 from needs_analysis.privacy import (
     mask_personal_data,
 )
+from needs_analysis.tables import label_set, require_columns
 from needs_analysis.tokens import (
     CONTENT_POS_PREFIXES,
     DEFAULT_STOPWORDS,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from needs_analysis.gaps import require_columns
 from needs_analysis.normalize import normalize_text
+from needs_analysis.tables import require_columns
 from needs_analysis.tokens import (
     Token,
 )
