@@ -54,6 +54,48 @@ def test_the_same_bytes_as_a_browser_per_page(tmp_path, browser):
     assert "描画済み" in pypdf.PdfReader(printed[0]).pages[0].extract_text()
 
 
+def chart_page(path: Path, values: list[int], paper: str = "portrait") -> Path:
+    """A page with a chart drawn as the report pages draw theirs (plotly.js inline)."""
+    import plotly.graph_objects as go
+
+    from needs_analysis.charts import figure_html
+    from needs_analysis.notebooks import inline_plotly, plotly_script
+    from needs_analysis.pages import page_style
+
+    figure = go.Figure(go.Bar(x=["移動", "配食", "見守り"], y=values))
+    figure.update_layout(width=500, height=300, title="件数")
+    chart = figure_html(figure, "plotly.min.js").data
+    counter = (
+        "<p id='n'></p><script>window.drawn = (window.drawn || 0) + 1;"
+        "document.getElementById('n').textContent = '描画 ' + window.drawn + ' 回目';</script>"
+    )
+    style = page_style(paper).data
+    page = write_page(path, paper, f"{style}<h1>{path.stem}</h1>{chart}{counter}")
+    page.write_text(inline_plotly(page.read_text(encoding="utf-8")), encoding="utf-8")
+    assert plotly_script() in page.read_text(encoding="utf-8")
+    return page
+
+
+def test_chart_pages_printed_in_one_tab_equal_pages_printed_alone(tmp_path, browser):
+    # One tab (workers=1) prints all three; the chart library is started there once.
+    pages = [
+        chart_page(tmp_path / "first.html", [3, 1, 2]),
+        chart_page(tmp_path / "second.html", [5, 8, 1], "landscape"),
+        write_page(tmp_path / "no_chart.html", "portrait", "<p>図なし</p>"),
+        chart_page(tmp_path / "third.html", [2, 2, 9]),
+    ]
+    fast = [pdf_browser.uses_loaded_library(page.read_text(encoding="utf-8")) for page in pages]
+    assert fast == [True, True, False, True]
+    printed = pdf_browser.print_pages(
+        pages, browser, workers=1, settle_ms=pdf.SETTLE_MS, timeout_s=60
+    )
+    for page, path in zip(pages, printed, strict=True):
+        alone = pdf.print_to_pdf(page, tmp_path / "alone" / f"{page.stem}.pdf", browser)
+        assert path.read_bytes() == alone.read_bytes(), page.name
+    # What one page's scripts leave on the window is not seen by the next page's.
+    assert "描画 1 回目" in pypdf.PdfReader(printed[-1]).pages[0].extract_text()
+
+
 def test_reprinting_gives_the_same_bytes(tmp_path, browser):
     page = write_page(tmp_path / "page.html", "portrait", "<h1>再実行</h1>")
     first = pdf.write_pdfs([page]).pdfs[0].read_bytes()

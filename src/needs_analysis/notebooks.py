@@ -228,11 +228,16 @@ def _plotly_library() -> str:
     return plotly_js_source().read_text(encoding="utf-8")
 
 
+def plotly_script() -> str:
+    """The script element that carries plotly.js inside a page."""
+    return f'<script type="text/javascript">{_plotly_library()}</script>'
+
+
 def inline_plotly(html: str) -> str:
     """Replace the first reference to plotly.js by the library itself and drop the others."""
     first = _PLOTLY_SCRIPT.search(html)
     if first is None:
         return html
-    inline = f'<script type="text/javascript">{_plotly_library()}</script>'
+    inline = plotly_script()
     rest = _PLOTLY_SCRIPT.sub("", html[first.end() :])
     return html[: first.start()] + inline + rest
