@@ -76,7 +76,7 @@ def chart_page(path: Path, values: list[int], paper: str = "portrait") -> Path:
     return page
 
 
-def test_chart_pages_printed_in_one_tab_equal_pages_printed_alone(tmp_path, browser):
+def test_chart_pages_printed_in_one_tab_equal_pages_printed_alone(tmp_path, browser, monkeypatch):
     # One tab (workers=1) prints all three; the chart library is started there once.
     pages = [
         chart_page(tmp_path / "first.html", [3, 1, 2]),
@@ -84,6 +84,15 @@ def test_chart_pages_printed_in_one_tab_equal_pages_printed_alone(tmp_path, brow
         write_page(tmp_path / "no_chart.html", "portrait", "<p>図なし</p>"),
         chart_page(tmp_path / "third.html", [2, 2, 9]),
     ]
+    # A tab is closed when a print fails (the retry starts afresh) and once at the end.
+    closed = []
+    close = pdf_browser._Tab.close
+
+    async def counted_close(tab):
+        closed.append(tab.page is not None)
+        await close(tab)
+
+    monkeypatch.setattr(pdf_browser._Tab, "close", counted_close)
     fast = [pdf_browser.uses_loaded_library(page.read_text(encoding="utf-8")) for page in pages]
     assert fast == [True, True, False, True]
     printed = pdf_browser.print_pages(
@@ -92,6 +101,7 @@ def test_chart_pages_printed_in_one_tab_equal_pages_printed_alone(tmp_path, brow
     for page, path in zip(pages, printed, strict=True):
         alone = pdf.print_to_pdf(page, tmp_path / "alone" / f"{page.stem}.pdf", browser)
         assert path.read_bytes() == alone.read_bytes(), page.name
+    assert closed == [True]  # every page printed at the first try, in one tab
     # What one page's scripts leave on the window is not seen by the next page's.
     assert "描画 1 回目" in pypdf.PdfReader(printed[-1]).pages[0].extract_text()
 

@@ -156,7 +156,7 @@ _HOST = '<html><head><meta charset="utf-8"></head><body>LIBRARY</body></html>'
 # The style sheets plotly.js adds to the document when it starts, as text.
 _KEEP_STYLES = """() => { window.__naLibraryStyles = Array.from(document.head.querySelectorAll(
   'style'), s => [s.id, Array.from(s.sheet.cssRules, r => r.cssText).join('\\n')]);
-  window.__naHostKeys = Object.keys(window); }"""
+  window.__naHostKeys = [...Object.keys(window), '__naHostKeys']; }"""
 # What the previous page's scripts left on the window goes before the next page is written.
 _FORGET_PAGE = """() => { for (const key of Object.keys(window)) {
   if (!window.__naHostKeys.includes(key)) { try { delete window[key]; } catch (e) {} } } }"""
