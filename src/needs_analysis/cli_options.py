@@ -170,7 +170,10 @@ def _add_run(commands) -> None:
         "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
     )
     run.add_argument(
-        "--workers", type=int, default=2, help="同時に実行するノートブックの数（既定: 2）"
+        "--workers",
+        type=int,
+        default=None,
+        help="同時に実行するノートブック・PDF 化するページの数（既定: 使える CPU の数）",
     )
     run.add_argument(
         "--no-pdf",

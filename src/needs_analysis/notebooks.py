@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from needs_analysis.errors import NeedsAnalysisError
@@ -56,20 +57,30 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[Path, Path]:
-    """Run one notebook with papermill, then write its HTML; return (ipynb, html) paths."""
+def execute(
+    job: NotebookJob, out_dir: Path, cwd: Path | None = None, reuse_kernel: bool = False
+) -> tuple[Path, Path]:
+    """Run one notebook with papermill, then write its HTML; return (ipynb, html) paths.
+
+    With ``reuse_kernel`` the notebook runs in this process's live kernel, reset for it
+    (see :mod:`needs_analysis.kernels`); otherwise in a kernel started for it alone.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    from needs_analysis.kernels import ENGINE_NAME
 
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "notebooks" / f"{job.output_stem}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            pm.execute_notebook(
+            notebook = pm.execute_notebook(
                 str(notebook_path(job.notebook)),
                 str(executed),
                 parameters=job.parameters,
+                engine_name=ENGINE_NAME if reuse_kernel else None,
+                request_save_on_cell_execute=False,
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 cwd=str(cwd) if cwd else None,
@@ -89,9 +100,10 @@ def execute(job: NotebookJob, out_dir: Path, cwd: Path | None = None) -> tuple[P
                     f"ノートブック {job.notebook}（{job.output_stem}）のカーネルを起動できませんでした"
                     f"（{attempt}回試しました: {error}）"
                 ) from None
-    strip_run_details(executed)
+    _strip_notebook(notebook)
+    _write_notebook(notebook, executed)
     html = out_dir / f"{job.output_stem}.html"
-    html.write_text(to_html(executed, job.title), encoding="utf-8")
+    html.write_text(notebook_html(notebook, job.title), encoding="utf-8")
     return executed, html
 
 
@@ -104,6 +116,12 @@ def strip_run_details(executed: Path) -> Path:
     import nbformat
 
     notebook = nbformat.read(executed, as_version=4)
+    _strip_notebook(notebook)
+    _write_notebook(notebook, executed)
+    return executed
+
+
+def _strip_notebook(notebook) -> None:
     for key in _RUN_DETAILS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
@@ -112,21 +130,42 @@ def strip_run_details(executed: Path) -> Path:
             cell.metadata.get("papermill", {}).pop(key, None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
-    nbformat.write(notebook, executed)
-    return executed
+
+
+def _write_notebook(notebook, path: Path) -> None:
+    import nbformat
+
+    nbformat.write(notebook, path)
+
+
+def default_workers() -> int:
+    """Notebooks (and browser pages) at a time when none is asked for: one per CPU this
+    process may use, since each notebook keeps one CPU busy while it runs."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        return max(1, os.cpu_count() or 1)
 
 
 def execute_all(
-    jobs: Sequence[NotebookJob], out_dir: Path, workers: int = 2, progress=None
+    jobs: Sequence[NotebookJob],
+    out_dir: Path,
+    workers: int | None = 2,
+    progress=None,
+    reuse_kernels: bool = True,
 ) -> list[tuple[Path, Path]]:
-    """Run notebooks, ``workers`` at a time, in order of the jobs; stop at the first failure.
+    """Run notebooks, ``workers`` at a time (None or 0: :func:`default_workers`), in order
+    of the jobs; stop at the first failure.
 
     Each runs in a worker process whose stderr is silenced: kernels print start-up chatter
-    there, while a failing cell comes back as a :class:`NotebookError`.
+    there, while a failing cell comes back as a :class:`NotebookError`. With
+    ``reuse_kernels`` each worker keeps one kernel for all its notebooks and resets it
+    between them (:mod:`needs_analysis.kernels`); the pages are the same either way.
     """
-    with ProcessPoolExecutor(max_workers=max(1, workers), initializer=_quiet_worker) as pool:
+    count = max(1, min(workers or default_workers(), len(jobs) or 1))
+    with ProcessPoolExecutor(max_workers=count, initializer=_quiet_worker) as pool:
         # Kernels run in the report folder, so the notebooks name its files relatively.
-        futures = [pool.submit(execute, job, out_dir, out_dir) for job in jobs]
+        futures = [pool.submit(execute, job, out_dir, out_dir, reuse_kernels) for job in jobs]
         results = []
         for job, future in zip(jobs, futures, strict=True):
             try:
@@ -153,32 +192,52 @@ _HTML_TAG = re.compile(r"<html(\s[^>]*)?>")
 
 
 def to_html(executed: Path, title: str = "") -> str:
-    """HTML of an executed notebook with its code cells and prompts left out."""
+    """HTML of an executed notebook file with its code cells and prompts left out."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(executed, as_version=4)
+    return notebook_html(nbformat.read(executed, as_version=4), title)
+
+
+def notebook_html(notebook, title: str = "") -> str:
+    """HTML of an executed notebook (a node; its metadata gets the title) without code."""
     if title:
         notebook.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = _exporter().from_notebook_node(notebook)
     body = _MERMAID_LOADER.sub("", _REMOTE_SCRIPT.sub("", body))
     body = inline_plotly(body)
     # Japanese, so that browsers and screen readers pick Japanese glyphs and reading.
     return _HTML_TAG.sub('<html lang="ja">', body, count=1)
 
 
-def inline_plotly(html: str) -> str:
-    """Replace the first reference to plotly.js by the library itself and drop the others."""
+@lru_cache(maxsize=1)
+def _exporter():
+    """One exporter per process: its template is found, read and compiled once."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+@lru_cache(maxsize=1)
+def _plotly_library() -> str:
     from needs_analysis.report import plotly_js_source
 
+    return plotly_js_source().read_text(encoding="utf-8")
+
+
+def plotly_script() -> str:
+    """The script element that carries plotly.js inside a page."""
+    return f'<script type="text/javascript">{_plotly_library()}</script>'
+
+
+def inline_plotly(html: str) -> str:
+    """Replace the first reference to plotly.js by the library itself and drop the others."""
     first = _PLOTLY_SCRIPT.search(html)
     if first is None:
         return html
-    library = plotly_js_source().read_text(encoding="utf-8")
-    inline = f'<script type="text/javascript">{library}</script>'
+    inline = plotly_script()
     rest = _PLOTLY_SCRIPT.sub("", html[first.end() :])
     return html[: first.start()] + inline + rest

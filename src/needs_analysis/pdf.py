@@ -149,15 +149,28 @@ def _renumber_struct_ids(data: bytes) -> bytes:
     )
 
 
-def write_pdfs(pages: Sequence[Path], workers: int = 2) -> PdfResult:
-    """A PDF beside each HTML page (same name, .pdf), ``workers`` browsers at a time.
+def write_pdfs(pages: Sequence[Path], workers: int | None = 2) -> PdfResult:
+    """A PDF beside each HTML page (same name, .pdf), ``workers`` pages at a time (None or
+    0: one per CPU).
 
-    Without a browser nothing is printed and the note says how to install one.
+    One browser prints all pages (:mod:`needs_analysis.pdf_browser`); where it cannot be
+    driven, a browser is started for each page. Without a browser nothing is printed and
+    the note says how to install one.
     """
+    from needs_analysis.notebooks import default_workers
+    from needs_analysis.pdf_browser import BrowserUnavailable, print_pages
+
     browser = find_browser()
     if browser is None:
         return PdfResult((), INSTALL_HINT)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    count = max(1, workers or default_workers())
+    if not pages:
+        return PdfResult(())
+    try:
+        return PdfResult(tuple(print_pages(pages, browser, count, SETTLE_MS, PRINT_TIMEOUT)))
+    except BrowserUnavailable:
+        pass
+    with ThreadPoolExecutor(max_workers=count) as pool:
         futures = [
             pool.submit(print_to_pdf, page, page.with_suffix(".pdf"), browser) for page in pages
         ]

@@ -94,7 +94,7 @@ def run_reports(
     fiscal_year: int | None = None,
     out: Path | str = "reports",
     progress=None,
-    workers: int = 2,
+    workers: int | None = None,
     pdf: bool | None = None,
     kwic: Sequence[str] | None = None,
     category: str | None = None,
@@ -141,7 +141,9 @@ def write_run_rejects(run: RunData, out_dir: Path) -> list[Path]:
     return [write_csv(rows, out_dir / "rejects" / name) for name, rows in run.rejects.items()]
 
 
-def _execute_notebooks(jobs: list, out_dir: Path, workers: int, say) -> list[tuple[Path, Path]]:
+def _execute_notebooks(
+    jobs: list, out_dir: Path, workers: int | None, say
+) -> list[tuple[Path, Path]]:
     """Execute the notebooks; each one's executed notebook and HTML page, in job order."""
     from needs_analysis.notebooks import execute_all
 
@@ -166,7 +168,7 @@ def _explore_parameters(
     }
 
 
-def _print_pages(pages: list[Path], workers: int) -> tuple[list[Path], str]:
+def _print_pages(pages: list[Path], workers: int | None) -> tuple[list[Path], str]:
     """A PDF beside each page, and a note when they could not be printed."""
     from needs_analysis.pdf import write_pdfs
 
