@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis import io
+from needs_analysis import inventory, io
 from needs_analysis.classify import classify_responses, get_classifier
 from needs_analysis.config import load_config
 from needs_analysis.errors import NeedsAnalysisError
@@ -66,7 +66,9 @@ def counted_run(tmp_path_factory):
         return tokenize(self, text)
 
     with pytest.MonkeyPatch.context() as patch:
+        # The survey is read through io, the resource inventory through inventory.
         patch.setattr(io, "read_table", counting_read)
+        patch.setattr(inventory, "read_table", counting_read)
         patch.setattr(Tokenizer, "tokenize", counting_tokenize)
         patch.setattr(jobs, "_execute_notebooks", lambda *args, **kwargs: [])
         out = tmp_path_factory.mktemp("run")
