@@ -126,7 +126,7 @@ class Encoder:
             str(model), options, providers=["CPUExecutionProvider"]
         )
 
-    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length embeddings, (len(texts), 384) float32.
 
         Each window runs on its own: batching windows saves nothing on the CPU (no
@@ -143,8 +143,6 @@ class Encoder:
                 total += count * mean[0].astype(np.float64)
                 weight += count
             out[index] = total / weight
-            if progress is not None:
-                progress(1)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
 
 
