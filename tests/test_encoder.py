@@ -1,4 +1,4 @@
-"""The sentence encoder: pinned engine, unit-length embeddings, the cache, the shipped table."""
+"""The sentence encoder: checked model files, unit-length embeddings, the cache, the shipped table."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from needs_analysis import encoder
+from needs_analysis import e5_onnx, encoder
 from needs_analysis.classify import ModelSources, read_labeled
 from needs_analysis.encoder import EmbeddingStore, encode, encoder_version, text_key
 from needs_analysis.errors import NeedsAnalysisError
@@ -76,10 +76,27 @@ def test_shipped_embeddings_cover_the_labeled_answers(tmp_path):
 
 
 def test_a_different_model_file_is_refused(monkeypatch):
-    encoder.load_engine.cache_clear()
-    monkeypatch.setattr(encoder, "MODEL_SHA256", "0" * 64)
+    e5_onnx.load.cache_clear()
+    monkeypatch.setattr(e5_onnx, "MODEL_SHA256", "0" * 64)
     try:
-        with pytest.raises(NeedsAnalysisError, match="版が違います"):
+        with pytest.raises(NeedsAnalysisError, match="内容が違います"):
             encoder.load_engine()
     finally:
-        encoder.load_engine.cache_clear()
+        e5_onnx.load.cache_clear()
+
+
+def test_an_answer_embeds_the_same_alone_or_among_others():
+    together = encode(TEXTS)
+    alone = np.concatenate([encode([text]) for text in reversed(TEXTS)])[::-1]
+    assert np.array_equal(together, alone)
+
+
+def test_a_long_answer_is_embedded_in_windows():
+    long = "。".join(["バスの本数が少なくて病院や買い物に行くのが大変です"] * 80)
+    tokens = encoder.load_engine().tokenizer.ids([long])[0]
+    assert len(tokens) > 2 * 510  # three windows
+    vectors = encode([long, "バスの本数が少なくて病院や買い物に行くのが大変です"]).astype(
+        np.float32
+    )
+    assert np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-2)
+    assert vectors[0] @ vectors[1] > 0.8

