@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from needs_analysis.classify import get_classifier, read_labeled
 from needs_analysis.evaluate import evaluate_model, format_report, score
+from needs_analysis.labeled import read_labeled
+from needs_analysis.model_store import get_classifier
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import load_taxonomy
 from needs_analysis.tokenize import Tokenizer

@@ -20,9 +20,10 @@ import time
 
 import pandas as pd
 
-from needs_analysis.classify import NeedClassifier, read_labeled
+from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import DEFAULT_CORRECTIONS_WEIGHT
 from needs_analysis.evaluate import evaluate_model
+from needs_analysis.labeled import read_labeled
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.review import uncertain_answers

@@ -19,9 +19,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from needs_analysis.classify import ModelSources, build_pipeline, label_matrix, read_labeled
+from needs_analysis.answer_features import build_pipeline
 from needs_analysis.evaluate import score
 from needs_analysis.head import LabelHead
+from needs_analysis.labeled import label_matrix, read_labeled
+from needs_analysis.model_store import ModelSources
 from needs_analysis.taxonomy import load_taxonomy
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from needs_analysis.classify import read_labeled
 from needs_analysis.encoder import write_shipped
+from needs_analysis.labeled import read_labeled
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import package_file
 from needs_analysis.taxonomy import load_taxonomy

@@ -106,7 +106,7 @@ def write_survey(
 @pytest.fixture(scope="session")
 def classifier():
     """The default classifier, fitted once per session on the bundled labeled answers."""
-    from needs_analysis.classify import get_classifier
+    from needs_analysis.model_store import get_classifier
 
     return get_classifier()
 
@@ -114,7 +114,7 @@ def classifier():
 @pytest.fixture(scope="session")
 def fast_classifier():
     """The default classifier without the sentence encoder, fitted once per session."""
-    from needs_analysis.classify import get_classifier
+    from needs_analysis.model_store import get_classifier
 
     return get_classifier(fast=True)
 

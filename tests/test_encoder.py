@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from needs_analysis import e5_onnx, encoder
-from needs_analysis.classify import ModelSources, read_labeled
 from needs_analysis.encoder import EmbeddingStore, encode, encoder_version, text_key
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.labeled import read_labeled
+from needs_analysis.model_store import ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import load_taxonomy
 

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from needs_analysis import inventory, io
-from needs_analysis.classify import classify_responses, get_classifier
+from needs_analysis.classify import classify_responses
 from needs_analysis.config import load_config
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.model_store import get_classifier
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import sample_config_path
 from needs_analysis.report import jobs, load_run, sections

@@ -10,9 +10,10 @@ import pytest
 from conftest import write_survey
 from openpyxl import load_workbook
 
-from needs_analysis.classify import ModelSources, Prediction, get_classifier, model_cache_path
+from needs_analysis.classify import Prediction
 from needs_analysis.cli import main
 from needs_analysis.config import load_config
+from needs_analysis.model_store import ModelSources, get_classifier, model_cache_path
 from needs_analysis.normalize import normalize_text
 from needs_analysis.pages import model_note
 from needs_analysis.paths import labeled_data_dir

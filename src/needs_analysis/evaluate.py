@@ -11,15 +11,11 @@ import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import KFold
 
-from needs_analysis.classify import (
-    ModelSources,
-    NeedClassifier,
-    get_classifier,
-    label_matrix,
-    read_labeled,
-)
+from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import load_config
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.labeled import label_matrix, read_labeled
+from needs_analysis.model_store import ModelSources, get_classifier
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 
 

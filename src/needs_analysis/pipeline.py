@@ -101,7 +101,7 @@ def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> dict[str, pd.Data
 def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -> RunData:
     """Read, tokenise, mask and classify one fiscal year (and the year before, if
     configured), with its rejects and gap tables: everything the notebooks read."""
-    from needs_analysis.classify import get_classifier
+    from needs_analysis.model_store import get_classifier
 
     say = progress or (lambda message: None)
     year = config.fiscal_year if fiscal_year is None else fiscal_year

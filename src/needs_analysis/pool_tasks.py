@@ -20,8 +20,9 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.io import IngestSummary
 
 if TYPE_CHECKING:
-    from needs_analysis.classify import ModelSources, NeedClassifier
+    from needs_analysis.classify import NeedClassifier
     from needs_analysis.config import Config
+    from needs_analysis.model_store import ModelSources
 
 # config path -> the key of the model its classifier is fitted from (the hashes of its
 # labeled data, rules, taxonomy and user dictionary) and whether the config asks for the
@@ -95,8 +96,8 @@ def worker_model(config_path: str, fast: bool) -> NeedClassifier:
     """The classifier of a config, loaded once per process (from the model cache) and
     shared by every town whose labeled data, rules, taxonomy and user dictionary are the
     same."""
-    from needs_analysis.classify import ModelSources, model_cache_path
     from needs_analysis.config import load_config
+    from needs_analysis.model_store import ModelSources, model_cache_path
 
     if config_path not in _sources:
         config = load_config(config_path)
@@ -118,7 +119,7 @@ def uses_fast_path(config: Config, fast: bool) -> bool:
 def build_classifier(config: Config, fast: bool) -> NeedClassifier:
     """The classifier a single-town run builds for this config; with ``fast``, the fast
     path (rules and bag of words, no sentence encoder)."""
-    from needs_analysis.classify import get_classifier
+    from needs_analysis.model_store import get_classifier
 
     return get_classifier(config, fast=uses_fast_path(config, fast))
 
@@ -126,7 +127,7 @@ def build_classifier(config: Config, fast: bool) -> NeedClassifier:
 def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
     """Fit (or find in the cache) each distinct classifier once, on the client, so that the
     workers only load it. Returns the towns whose classifier cannot be built, with why."""
-    from needs_analysis.classify import ModelSources
+    from needs_analysis.model_store import ModelSources
 
     failed: dict[str, str] = {}
     built: dict[tuple[ModelSources, bool], str] = {}

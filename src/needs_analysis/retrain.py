@@ -14,18 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.classify import (
-    ModelSources,
-    NeedClassifier,
-    get_classifier,
-    model_cache_path,
-    read_labeled,
-    train,
-)
+from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import Config, load_config
 from needs_analysis.corrections import check_keys, read_review_sheet, save_corrections
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.io import load_survey
+from needs_analysis.labeled import read_labeled
+from needs_analysis.model_store import ModelSources, get_classifier, model_cache_path, train
 from needs_analysis.privacy import escape_formula, mask_personal_data
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer

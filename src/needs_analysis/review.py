@@ -211,8 +211,8 @@ def write_review(
     n: int,
 ) -> ReviewResult:
     """Classify the year's survey with the town's model and write the review workbook."""
-    from needs_analysis.classify import get_classifier
     from needs_analysis.io import load_survey
+    from needs_analysis.model_store import get_classifier
     from needs_analysis.taxonomy import load_taxonomy
 
     year = config.fiscal_year if fiscal_year is None else fiscal_year

@@ -25,17 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from needs_analysis.classify import (
-    DEFAULT_THRESHOLD,
-    ENCODER_WEIGHT,
-    ModelSources,
-    NeedClassifier,
-    Prediction,
-    read_labeled,
-)
+from needs_analysis.answer_features import ENCODER_WEIGHT
+from needs_analysis.classify import DEFAULT_THRESHOLD, NeedClassifier, Prediction
 from needs_analysis.config import Config
 from needs_analysis.errors import InputError
 from needs_analysis.io import read_table
+from needs_analysis.labeled import read_labeled
+from needs_analysis.model_store import ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import Taxonomy
 from needs_analysis.tokens import Token
