@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from needs_analysis import kernels
-from needs_analysis.notebooks import NotebookJob, default_workers, execute
+from needs_analysis.notebooks import NotebookError, NotebookJob, default_workers, execute
 
 PARAMETERS = "label = ''"
 
@@ -106,3 +106,15 @@ def test_default_workers_is_the_usable_cpu_count():
     import os
 
     assert default_workers() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.slow
+def test_a_failing_cell_in_a_kept_kernel_is_named_and_the_kernel_serves_the_next(
+    folder, kept_kernel
+):
+    write_notebook(folder / "broken.ipynb", "raise ValueError('壊れたセル')")
+    with pytest.raises(NotebookError) as raised:
+        run(folder, "broken.ipynb", reuse=True)
+    assert "ValueError" in str(raised.value) and "壊れたセル" in str(raised.value)
+    executed, _ = run(folder, "second.ipynb", reuse=True)
+    assert outputs(executed)[0].endswith("False True")
