@@ -18,8 +18,8 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.model_store import get_classifier
 from needs_analysis.normalize import normalize_text
 from needs_analysis.paths import sample_config_path
-from needs_analysis.report import jobs, load_run, sections
-from needs_analysis.report.rundata import compute_year_tables
+from needs_analysis.report import jobs, sections
+from needs_analysis.report.rundata import compute_year_tables, load_run
 from needs_analysis.tokenize import Tokenizer
 
 pytestmark = pytest.mark.slow

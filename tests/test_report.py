@@ -345,7 +345,7 @@ def test_run_exits_1_when_a_notebook_fails(monkeypatch, capsys):
             "ノートブック 02_brief_area.ipynb のセル 3 でエラーが起きました: KeyError: '北'"
         )
 
-    monkeypatch.setattr("needs_analysis.report.run_reports", failing)
+    monkeypatch.setattr("needs_analysis.report.jobs.run_reports", failing)
     assert cli.main(["run"]) == 1
     assert "KeyError" in capsys.readouterr().err
 

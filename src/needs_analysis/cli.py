@@ -209,7 +209,7 @@ def _run_reports(args: argparse.Namespace) -> int:
     from needs_analysis.config import format_fiscal_year, load_config
     from needs_analysis.notebooks import NotebookError
     from needs_analysis.outputs import output_folder
-    from needs_analysis.report import run_reports
+    from needs_analysis.report.jobs import run_reports
 
     config = load_config(args.config)
     year = args.fiscal_year or config.fiscal_year

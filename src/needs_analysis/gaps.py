@@ -193,7 +193,7 @@ def gap_table(
     judged = merged["n"] >= settings.min_answers
     merged["flag"] = merged["above"] & merged["supply_below"] & judged
     merged["verdict"] = [
-        VERDICT_GAP if flag else VERDICT_NO_DATA if n == 0 else VERDICT_TOO_FEW if not ok else ""
+        _verdict(flag, n, ok)
         for flag, n, ok in zip(merged["flag"], merged["n"], judged, strict=True)
     ]
     merged["need_ratio"] = merged["rate"] / merged["municipal_rate"].where(
@@ -210,6 +210,14 @@ def gap_table(
         )
     ]
     return merged.drop(columns=["note_supply"]).reset_index(drop=True)
+
+
+def _verdict(flag: bool, answers: int, judged: bool) -> str:
+    if flag:
+        return VERDICT_GAP
+    if answers == 0:
+        return VERDICT_NO_DATA
+    return VERDICT_NONE if judged else VERDICT_TOO_FEW
 
 
 def _rank(merged: pd.DataFrame) -> pd.Series:

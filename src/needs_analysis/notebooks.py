@@ -100,7 +100,7 @@ def execute(
                     f"ノートブック {job.notebook}（{job.output_stem}）のカーネルを起動できませんでした"
                     f"（{attempt}回試しました: {error}）"
                 ) from None
-    _strip_notebook(notebook)
+    strip_run_details(notebook)
     _write_notebook(notebook, executed)
     html = out_dir / f"{job.output_stem}.html"
     html.write_text(notebook_html(notebook, job.title), encoding="utf-8")
@@ -110,18 +110,9 @@ def execute(
 _RUN_DETAILS = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
-def strip_run_details(executed: Path) -> Path:
+def strip_run_details(notebook) -> None:
     """Remove what differs between two runs of the same inputs: times, durations, paths
     and the random id papermill gives the parameters cell it adds."""
-    import nbformat
-
-    notebook = nbformat.read(executed, as_version=4)
-    _strip_notebook(notebook)
-    _write_notebook(notebook, executed)
-    return executed
-
-
-def _strip_notebook(notebook) -> None:
     for key in _RUN_DETAILS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
@@ -223,7 +214,7 @@ def _exporter():
 
 @lru_cache(maxsize=1)
 def _plotly_library() -> str:
-    from needs_analysis.report import plotly_js_source
+    from needs_analysis.report.jobs import plotly_js_source
 
     return plotly_js_source().read_text(encoding="utf-8")
 

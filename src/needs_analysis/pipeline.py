@@ -21,8 +21,7 @@ from needs_analysis.config import Config, format_fiscal_year
 from needs_analysis.io import ResourceData, SurveyData, load_resources, load_survey
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import mask_personal_data, mask_table
-from needs_analysis.report.rundata import RunData, _empty_resources, compute_year_tables
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
 from needs_analysis.textstats import build_documents
 from needs_analysis.tokenize import Token, Tokenizer
 
@@ -63,9 +62,14 @@ def tokenize_answers(texts: Iterable[object], tokenizer: Tokenizer) -> dict[str,
 
 
 def classify_and_mask(
-    responses: pd.DataFrame, config: Config, model, words: dict[str, list[Token]]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The classified responses with the answer masked, and their documents frame.
+    responses: pd.DataFrame,
+    config: Config,
+    model,
+    words: dict[str, list[Token]],
+    with_documents: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The classified responses with the answer masked, and (``with_documents``) their
+    documents frame for the word views.
 
     The raw answer never leaves this function: only the masked text is kept.
     """
@@ -76,13 +80,15 @@ def classify_and_mask(
         mask_personal_data(text, tokens=words.get(normalize_text(text))) if has_text else ""
         for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
     ]
-    documents = build_documents(
-        classified.assign(**{_MASKED: masked}),
-        rules=model.rules,
-        tokenizer=model.tokenizer,
-        tokens=words,
-        masked_column=_MASKED,
-    )
+    documents = None
+    if with_documents:
+        documents = build_documents(
+            classified.assign(**{_MASKED: masked}),
+            rules=model.rules,
+            tokenizer=model.tokenizer,
+            tokens=words,
+            masked_column=_MASKED,
+        )
     classified["text"] = masked
     return classified, documents
 
@@ -119,8 +125,19 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
         say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
-        previous_responses, _ = classify_and_mask(inputs.previous.responses, config, model, words)
-    run = _run_data(config, year, inputs, responses, previous_responses, model)
+        previous_responses, _ = classify_and_mask(
+            inputs.previous.responses, config, model, words, with_documents=False
+        )
+    run = run_data(
+        config,
+        year,
+        responses,
+        inputs.survey.summary,
+        inputs.resources,
+        previous_responses=previous_responses,
+        previous_summary=inputs.previous.summary if inputs.previous is not None else None,
+        model_metadata=model.metadata,
+    )
     run.documents = documents
     run.rejects = masked_rejects(inputs, tokenizer)
     run.tables = compute_year_tables(run)
@@ -130,39 +147,3 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
 def _answers(frames: Sequence[pd.DataFrame]) -> Iterable[object]:
     for frame in frames:
         yield from frame["text"].tolist()
-
-
-def _run_data(
-    config: Config,
-    year: int,
-    inputs: RunInputs,
-    responses: pd.DataFrame,
-    previous_responses: pd.DataFrame | None,
-    model,
-) -> RunData:
-    previous_year = config.previous_fiscal_year(year)
-    resources = inputs.resources
-    return RunData(
-        municipality=config.municipality,
-        fiscal_year=year,
-        previous_fiscal_year=previous_year,
-        min_count=config.min_count,
-        areas=[area.name for area in config.areas],
-        populations={area.name: area.population_in(year) for area in config.areas},
-        previous_populations={
-            area.name: area.population_in(previous_year) if previous_year else None
-            for area in config.areas
-        },
-        taxonomy=load_taxonomy(config.taxonomy_path),
-        responses=responses,
-        previous_responses=previous_responses,
-        resources=resources.resources if resources is not None else _empty_resources(),
-        resource_categories=dict(config.resource_categories),
-        survey_summary=inputs.survey.summary,
-        previous_summary=inputs.previous.summary if inputs.previous is not None else None,
-        resources_summary=resources.summary if resources is not None else None,
-        model_metadata=dict(model.metadata),
-        rules_path=str(config.rules_path),
-        user_dictionary=str(config.user_dictionary or ""),
-        gap_settings=config.gaps,
-    )

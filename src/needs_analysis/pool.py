@@ -283,30 +283,10 @@ def town_run(config: Config, year: int, responses: pd.DataFrame, summary: Ingest
     """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
     elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
     from needs_analysis.io import load_resources
-    from needs_analysis.report.rundata import RunData, _empty_resources
-    from needs_analysis.taxonomy import load_taxonomy
+    from needs_analysis.report.rundata import run_data
 
     resources = load_resources(config) if config.resources is not None else None
-    return RunData(
-        municipality=config.municipality,
-        fiscal_year=year,
-        previous_fiscal_year=None,
-        min_count=config.min_count,
-        areas=[area.name for area in config.areas],
-        populations={area.name: area.population_in(year) for area in config.areas},
-        previous_populations={},
-        taxonomy=load_taxonomy(config.taxonomy_path),
-        responses=responses.reset_index(drop=True),
-        previous_responses=None,
-        resources=resources.resources if resources is not None else _empty_resources(),
-        resource_categories=dict(config.resource_categories),
-        survey_summary=summary,
-        previous_summary=None,
-        resources_summary=resources.summary if resources is not None else None,
-        rules_path=str(config.rules_path),
-        user_dictionary=str(config.user_dictionary or ""),
-        gap_settings=config.gaps,
-    )
+    return run_data(config, year, responses.reset_index(drop=True), summary, resources)
 
 
 # --------------------------------------------------------------------------- the cluster

@@ -89,7 +89,7 @@ def rate_sheets(run, tables) -> dict[str, Sheet]:
     The gap table is taken as :func:`protect_gaps` publishes it: a hidden count reads
     「5未満」 or 「非表示」, and its rate, interval, residual, p and q are empty.
     """
-    from needs_analysis.report import published_reason
+    from needs_analysis.report.views import published_reason
 
     gaps = protect_gaps(tables.gaps, run.disclosure).reset_index(drop=True)
     rates = _rates_table(gaps, run.disclosure)
@@ -146,7 +146,7 @@ def respondent_sheet(run) -> Sheet:
     The 圏域 add up to the 町全体 row, so each column is protected as a group (the same
     statuses as the overview's table).
     """
-    from needs_analysis.report import respondent_counts
+    from needs_analysis.report.views import respondent_counts
 
     rule = run.disclosure
     responses = run.responses
@@ -233,7 +233,7 @@ def other_sheets(run, tables) -> dict[str, Sheet]:
 
 def ingest_sheet(run) -> Sheet:
     """Rows read, accepted and rejected by reason, per input file: the data log."""
-    from needs_analysis.report import ingest_table
+    from needs_analysis.report.excel import ingest_table
 
     counts = ("読み込んだ行", "受け付けた行", "除外した行")
     return Sheet(ingest_table(run), dict.fromkeys(counts, COUNT))
@@ -259,7 +259,7 @@ def change_sheet(change: pd.DataFrame) -> Sheet:
 
 def explanation_sheet(run) -> Sheet:
     """The method in a few rows, said once for the whole workbook, with the run's settings."""
-    from needs_analysis.report import gap_rule_note
+    from needs_analysis.report.views import gap_rule_note
 
     rule = run.disclosure
     rows = [

@@ -20,10 +20,13 @@ from needs_analysis.config import GapSettings, format_fiscal_year
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps import analyse_gaps, year_over_year
 from needs_analysis.privacy import Disclosure, mask_table, protect_gaps
-from needs_analysis.taxonomy import Taxonomy
+from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from needs_analysis.io import IngestSummary
+    from collections.abc import Mapping
+
+    from needs_analysis.config import Config
+    from needs_analysis.io import IngestSummary, ResourceData
 
 RUN_FILE = "run.pkl"
 
@@ -99,8 +102,47 @@ class RunData:
     @property
     def answers(self) -> pd.DataFrame:
         """The masked answers examples are chosen from: the documents, else the responses."""
-        documents = self.__dict__.get("documents")
-        return self.responses if documents is None else documents
+        return self.responses if self.documents is None else self.documents
+
+
+def run_data(
+    config: Config,
+    year: int,
+    responses: pd.DataFrame,
+    survey_summary: IngestSummary,
+    resources: ResourceData | None,
+    *,
+    previous_responses: pd.DataFrame | None = None,
+    previous_summary: IngestSummary | None = None,
+    model_metadata: Mapping[str, object] | None = None,
+) -> RunData:
+    """The run data of one town and year: the config's areas, populations, taxonomy and
+    settings around classified (and masked) responses and the resource inventory."""
+    previous_year = config.previous_fiscal_year(year) if previous_responses is not None else None
+    return RunData(
+        municipality=config.municipality,
+        fiscal_year=year,
+        previous_fiscal_year=previous_year,
+        min_count=config.min_count,
+        areas=[area.name for area in config.areas],
+        populations={area.name: area.population_in(year) for area in config.areas},
+        previous_populations={
+            area.name: area.population_in(previous_year) if previous_year else None
+            for area in config.areas
+        },
+        taxonomy=load_taxonomy(config.taxonomy_path),
+        responses=responses,
+        previous_responses=previous_responses,
+        resources=resources.resources if resources is not None else _empty_resources(),
+        resource_categories=dict(config.resource_categories),
+        survey_summary=survey_summary,
+        previous_summary=previous_summary,
+        resources_summary=resources.summary if resources is not None else None,
+        model_metadata=dict(model_metadata or {}),
+        rules_path=str(config.rules_path),
+        user_dictionary=str(config.user_dictionary or ""),
+        gap_settings=config.gaps,
+    )
 
 
 def _empty_resources() -> pd.DataFrame:
@@ -152,8 +194,7 @@ def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
 
 def year_tables(run: RunData) -> YearTables:
     """The run's gap tables: as saved with the run, else computed (:func:`compute_year_tables`)."""
-    saved = run.__dict__.get("tables")
-    return saved if saved is not None else compute_year_tables(run)
+    return run.tables if run.tables is not None else compute_year_tables(run)
 
 
 def compute_year_tables(run: RunData) -> YearTables:
