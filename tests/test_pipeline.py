@@ -115,10 +115,12 @@ def test_examples_for_handouts_and_plan_are_not_tokenised_again(counted_run):
 def test_saved_run_keeps_rejects_documents_and_year_tables(counted_run):
     run, result = counted_run["run"], counted_run["result"]
     written = {path.name for path in (result.out_dir / "rejects").iterdir()}
-    assert written == set(run.rejects) and written
-    for name, rows in run.rejects.items():
-        on_disk = pd.read_csv(result.out_dir / "rejects" / name, dtype=str, keep_default_na=False)
-        assert len(on_disk) == len(rows)
+    assert written == {rejects.file_name for rejects in run.rejects} and written
+    for rejects in run.rejects:
+        on_disk = pd.read_csv(
+            result.out_dir / "rejects" / rejects.file_name, dtype=str, keep_default_na=False
+        )
+        assert len(on_disk) == len(rejects.rows)
     assert len(run.documents) == len(run.responses)
     assert run.documents["has_text"].tolist() == run.responses["has_text"].tolist()
     recomputed = compute_year_tables(run)

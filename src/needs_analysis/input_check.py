@@ -14,11 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from needs_analysis.config import load_config
-from needs_analysis.csv_output import write_csv
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.io import IngestSummary, load_resources, load_survey
 from needs_analysis.outputs import output_file
-from needs_analysis.privacy import mask_table
+from needs_analysis.rejects import mask_rejects, rejects_file_name, write_rejects
 from needs_analysis.tokenize import Tokenizer
 
 SURVEY = "調査ファイル"
@@ -73,7 +72,7 @@ def check_inputs(
 
 def rejects_target(option: Path | None, year: int, source: Path) -> Path:
     """Where a file's rejected rows go, checked before the file is read."""
-    name = f"{source.stem}_rejects.csv"
+    name = rejects_file_name(source)
     if option is None:
         return output_file(
             Path("reports") / str(year) / "rejects" / name,
@@ -93,7 +92,7 @@ def _checked(
     target: Path,
     tokenizer: Tokenizer,
 ) -> CheckedFile:
-    if not summary.rejected:
+    masked = mask_rejects(rejects, summary.path, tokenizer)
+    if masked is None:
         return CheckedFile(kind, year, summary, None)
-    write_csv(mask_table(rejects, tokenizer), target)
-    return CheckedFile(kind, year, summary, target)
+    return CheckedFile(kind, year, summary, write_rejects(masked, target))

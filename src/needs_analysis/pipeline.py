@@ -20,7 +20,8 @@ import pandas as pd
 from needs_analysis.config import Config, format_fiscal_year
 from needs_analysis.io import ResourceData, SurveyData, load_resources, load_survey
 from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import mask_personal_data, mask_table
+from needs_analysis.privacy import mask_personal_data
+from needs_analysis.rejects import MaskedRejects, mask_rejects
 from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
 from needs_analysis.textstats import build_documents
 from needs_analysis.tokenize import Token, Tokenizer
@@ -93,15 +94,15 @@ def classify_and_mask(
     return classified, documents
 
 
-def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> dict[str, pd.DataFrame]:
-    """The rejected rows of the year's survey and of the resources, by rejects file name:
-    IDs and row numbers kept, every text cell masked."""
-    rejects = {}
-    for data in (inputs.survey, inputs.resources):
-        if data is not None and not data.rejects.empty:
-            name = f"{data.summary.path.stem}_rejects.csv"
-            rejects[name] = mask_table(data.rejects, tokenizer)
-    return rejects
+def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> list[MaskedRejects]:
+    """The rejected rows of the year's survey and of the resources: IDs and row numbers
+    kept, every text cell masked with the town's tokenizer."""
+    masked = [
+        mask_rejects(data.rejects, data.summary.path, tokenizer)
+        for data in (inputs.survey, inputs.resources)
+        if data is not None
+    ]
+    return [rejects for rejects in masked if rejects is not None]
 
 
 def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -> RunData:

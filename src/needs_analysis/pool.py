@@ -41,6 +41,7 @@ import pandas as pd
 from needs_analysis.config import Config, load_config, read_toml
 from needs_analysis.errors import ConfigError, NeedsAnalysisError
 from needs_analysis.io import IngestSummary
+from needs_analysis.rejects import MaskedRejects
 
 ROWS_PER_PARTITION = 50_000
 PARTITION_COLUMNS = ["town", "area", "text"]
@@ -117,7 +118,7 @@ class TownResult:
     min_count: int
     error: str = ""
     summary: IngestSummary | None = None
-    rejects: pd.DataFrame | None = None
+    rejects: MaskedRejects | None = None
     classified_rows: int = 0
     gaps: pd.DataFrame | None = None
     labels: tuple[str, ...] = ()
@@ -262,7 +263,7 @@ def _read_and_classify(client, results, towns, fast, rows_per_partition, show_pr
     return table.reset_index(drop=True), len(parts)
 
 
-def _outcome(read) -> tuple[str, IngestSummary | None, pd.DataFrame | None]:
+def _outcome(read) -> tuple[str, IngestSummary | None, MaskedRejects | None]:
     """The small part of a town's read that the client needs: error, counts, masked rejects."""
     return read.error, read.summary, read.rejects
 

@@ -18,7 +18,7 @@ import pandas as pd
 from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool import PoolResult, TownResult, connect, load_pool, run_pool
 from needs_analysis.privacy import Disclosure
-from needs_analysis.report.rundata import write_rejects
+from needs_analysis.rejects import write_rejects
 from needs_analysis.report.views import gap_display_table, percent
 from needs_analysis.significance import wilson_interval
 from needs_analysis.workbook import COUNT, RATE, Sheet, write_workbook
@@ -151,11 +151,9 @@ def write_overview(result: PoolResult, out_dir: Path | str) -> list[Path]:
     page.write_text(overview_html(result.pool.name, sheets), encoding="utf-8")
     files.append(page)
     for town in result.towns:
-        if town.rejects is not None and len(town.rejects):
-            written = write_rejects(
-                town.rejects, out_dir / "rejects" / f"{safe_file_name(town.town)}_rejects.csv"
-            )
-            files += [written] if written else []
+        if town.rejects is not None:
+            name = f"{safe_file_name(town.town)}_rejects.csv"
+            files.append(write_rejects(town.rejects, out_dir / "rejects" / name))
     return files
 
 

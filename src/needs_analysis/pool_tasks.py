@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from needs_analysis.classify import NeedClassifier
     from needs_analysis.config import Config
     from needs_analysis.model_store import ModelSources
+    from needs_analysis.rejects import MaskedRejects
 
 # config path -> the key of the model its classifier is fitted from (the hashes of its
 # labeled data, rules, taxonomy and user dictionary) and whether the config asks for the
@@ -38,18 +39,20 @@ class TownRead:
     error: str = ""
     responses: pd.DataFrame | None = None
     summary: IngestSummary | None = None
-    rejects: pd.DataFrame | None = None
+    rejects: MaskedRejects | None = None
 
 
 def read_town(town) -> TownRead:
     """Read and check one town's survey on a worker; a broken file becomes ``error``.
 
     Only the columns the pool needs are kept (no respondent ID or attributes travel), and
-    the rejected rows are masked here, so no raw answer reaches the client.
+    the rejected rows are masked here with the town's tokenizer (its user dictionary), so
+    no raw answer reaches the client.
     """
     from needs_analysis.config import load_config
     from needs_analysis.io import load_survey
-    from needs_analysis.privacy import mask_table
+    from needs_analysis.rejects import mask_rejects
+    from needs_analysis.tokenize import Tokenizer
 
     try:
         config = load_config(town.config_path)
@@ -60,7 +63,7 @@ def read_town(town) -> TownRead:
         return TownRead(error=f"調査ファイルを読めませんでした（{type(error).__name__}）。")
     responses = survey.responses[["area", "text"]].astype(object)
     responses.insert(0, "town", town.name)
-    rejects = mask_table(survey.rejects) if len(survey.rejects) else survey.rejects
+    rejects = mask_rejects(survey.rejects, survey.summary.path, Tokenizer(config.user_dictionary))
     return TownRead(responses=responses, summary=survey.summary, rejects=rejects)
 
 

@@ -136,9 +136,9 @@ def run_reports(
 
 def write_run_rejects(run: RunData, out_dir: Path) -> list[Path]:
     """The rejects files saved with the run, under ``rejects/`` (IDs kept, text masked)."""
-    from needs_analysis.csv_output import write_csv
+    from needs_analysis.rejects import write_rejects
 
-    return [write_csv(rows, out_dir / "rejects" / name) for name, rows in run.rejects.items()]
+    return [write_rejects(rows, out_dir / "rejects" / rows.file_name) for rows in run.rejects]
 
 
 def _execute_notebooks(

@@ -19,7 +19,7 @@ from needs_analysis import __version__
 from needs_analysis.config import GapSettings, format_fiscal_year
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps import analyse_gaps, year_over_year
-from needs_analysis.privacy import Disclosure, mask_table, protect_gaps
+from needs_analysis.privacy import Disclosure, protect_gaps
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from needs_analysis.config import Config
     from needs_analysis.io import IngestSummary, ResourceData
+    from needs_analysis.rejects import MaskedRejects
 
 RUN_FILE = "run.pkl"
 
@@ -52,7 +53,7 @@ class RunData:
     ``responses`` has one row per accepted respondent with the masked answer; ``documents``
     the same answers as the word views read them (normalised and masked, with their words;
     see :func:`needs_analysis.textstats.build_documents`); ``rejects`` the rejected rows of
-    each input file, masked, by the name of their rejects file; ``tables`` the gap tables.
+    each input file, masked; ``tables`` the gap tables.
     """
 
     municipality: str
@@ -76,7 +77,7 @@ class RunData:
     user_dictionary: str = ""
     gap_settings: GapSettings = field(default_factory=GapSettings)
     documents: pd.DataFrame | None = None
-    rejects: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rejects: list[MaskedRejects] = field(default_factory=list)
     tables: YearTables | None = None
 
     @property
@@ -181,15 +182,6 @@ def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int
         )
     with path.open("rb") as handle:
         return pickle.load(handle)
-
-
-def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
-    """Rejected rows with their reasons and row numbers, every text cell masked."""
-    from needs_analysis.csv_output import write_csv
-
-    if rejects.empty:
-        return None
-    return write_csv(mask_table(rejects), path)
 
 
 def year_tables(run: RunData) -> YearTables:
