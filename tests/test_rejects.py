@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import write_survey
+
 from needs_analysis.config import load_config
 from needs_analysis.privacy import mask_personal_data
 from needs_analysis.rejects import mask_rejects, rejects_file_name
