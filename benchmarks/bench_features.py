@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from needs_analysis.answer_features import build_pipeline
 from needs_analysis.classify import DEFAULT_THRESHOLD
 from needs_analysis.labeled import label_matrix, read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ModelSources
 from needs_analysis.taxonomy import load_taxonomy
 
 DEFAULT_HELD_OUT = (

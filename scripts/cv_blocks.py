@@ -23,7 +23,7 @@ from needs_analysis.answer_features import build_pipeline
 from needs_analysis.evaluate import score
 from needs_analysis.head import LabelHead
 from needs_analysis.labeled import label_matrix, read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ModelSources
 from needs_analysis.taxonomy import load_taxonomy
 
 

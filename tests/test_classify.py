@@ -15,7 +15,8 @@ from needs_analysis.classify import NeedClassifier, classify_responses
 from needs_analysis.config import Config
 from needs_analysis.errors import InputError
 from needs_analysis.labeled import parse_labels, read_labeled
-from needs_analysis.model_store import ModelSources, get_classifier, model_cache_path, train
+from needs_analysis.model_sources import ModelSources
+from needs_analysis.model_store import get_classifier, model_cache_path, train
 from needs_analysis.paths import package_file
 from needs_analysis.taxonomy import load_taxonomy
 

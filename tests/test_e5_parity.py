@@ -18,7 +18,7 @@ import pytest
 
 from needs_analysis import e5_onnx, encoder
 from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import load_taxonomy
 from needs_analysis.vocabulary import kept_character

@@ -14,7 +14,7 @@ from needs_analysis import e5_onnx, encoder
 from needs_analysis.encoder import EmbeddingStore, encode, encoder_version, text_key
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import load_taxonomy
 

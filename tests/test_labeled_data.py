@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import load_taxonomy
 

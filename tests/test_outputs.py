@@ -21,7 +21,7 @@ from needs_analysis.outputs import (
     safe_file_name,
 )
 from needs_analysis.report.jobs import notebook_jobs
-from needs_analysis.workbook import Sheet, write_workbook
+from needs_analysis.xlsx_output import Sheet, write_workbook
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def chart_page(path: Path, values: list[int], paper: str = "portrait") -> Path:
     import plotly.graph_objects as go
 
     from needs_analysis.charts import figure_html
-    from needs_analysis.notebooks import inline_plotly, plotly_script
+    from needs_analysis.plotly_library import inline_plotly, plotly_script
     from needs_analysis.pages import page_style
 
     figure = go.Figure(go.Bar(x=["移動", "配食", "見守り"], y=values))

@@ -155,8 +155,8 @@ def test_given_tokens_classify_as_tokenising_does(counted_run):
         for text in responses["text"]
         if normalize_text(text)
     }
-    given = classify_responses(responses, config, model=model, tokens=words)
-    plain = classify_responses(responses, config, model=model)
+    given = classify_responses(responses, model, tokens=words)
+    plain = classify_responses(responses, model)
     pd.testing.assert_frame_equal(given, plain)
 
 

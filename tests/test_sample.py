@@ -144,13 +144,15 @@ def test_generator_reproduces_the_committed_files(tmp_path, surveys, config):
 def gap_tables(config: Config, surveys: dict) -> dict[int, pd.DataFrame]:
     """The real pipeline: classify each year's answers, then the gap analysis."""
     from needs_analysis.classify import classify_responses
+    from needs_analysis.model_store import get_classifier
 
     labels = load_taxonomy(config.taxonomy_path).labels
     resources = load_resources(config).resources
     areas = [area.name for area in config.areas]
     tables = {}
+    model = get_classifier(config)
     for year, survey in surveys.items():
-        classified = classify_responses(survey.responses, config)
+        classified = classify_responses(survey.responses, model)
         populations = {area.name: area.population_in(year) for area in config.areas}
         tables[year] = analyse_gaps(
             classified, resources, populations, config.resource_categories, labels, year, areas

@@ -31,11 +31,11 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 from needs_analysis.answer_features import ENCODER_WEIGHT, Analysis, build_pipeline
-from needs_analysis.config import Config
 from needs_analysis.encoder import embeddings
 from needs_analysis.errors import InputError
 from needs_analysis.labeled import label_matrix
 from needs_analysis.normalize import normalize_text
+from needs_analysis.paths import usable_cpus
 from needs_analysis.predict_workers import fewer_collections, predict_in_processes
 from needs_analysis.rules import RuleSet
 from needs_analysis.taxonomy import Taxonomy
@@ -156,12 +156,12 @@ class NeedClassifier(BaseEstimator):
         unique = list(dict.fromkeys(text for text in normalized if text))
         if workers is None:
             parallel = self.fast and len(unique) >= PARALLEL_FROM
-            workers = min(2, os.cpu_count() or 1) if parallel else 1
+            workers = min(2, usable_cpus()) if parallel else 1
         with fewer_collections():
             if not self.fast:
                 embeddings(unique)
             if workers > 1 and self.fast:
-                results = predict_in_processes(self, unique, workers, tokens)
+                results = predict_in_processes(self._predict_distinct, unique, workers, tokens)
             else:
                 results = self._predict_distinct(unique, explain, tokens)
         by_text = dict(zip(unique, results, strict=True))
@@ -350,10 +350,8 @@ def names_beside_results(
 
 def classify_responses(
     responses: pd.DataFrame,
-    config: Config | None = None,
+    model: NeedClassifier,
     text_column: str = "text",
-    model: NeedClassifier | None = None,
-    fast: bool | None = None,
     explain: bool = False,
     tokens: Mapping[str, Sequence[Token]] | None = None,
 ) -> pd.DataFrame:
@@ -361,11 +359,9 @@ def classify_responses(
     and ``evidence``. Respondents who wrote nothing get the empty tuple and no confidence;
     answers with no need get ``(その他,)``. An input column named like one of these is
     kept under a new name (``categories（入力）``), never overwritten. ``explain``: see
-    :meth:`NeedClassifier.predict`; ``tokens``: the answers' tokens, as there."""
-    if model is None:
-        from needs_analysis.model_store import get_classifier
-
-        model = get_classifier(config, fast=fast)
+    :meth:`NeedClassifier.predict`; ``tokens``: the answers' tokens, as there. The model
+    is always the caller's (``model_store.get_classifier`` builds a config's), so nothing
+    is fitted here."""
     texts = responses[text_column].fillna("").astype(str).tolist()
     given = {} if tokens is None else {"tokens": tokens}  # a model of another kind takes none
     predictions = model.predict(texts, explain=explain, **given)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from needs_analysis import e5_onnx
+from needs_analysis import e5_onnx, paths
 
 DIMENSIONS = e5_onnx.DIMENSIONS
 BATCH_SIZE = 64
@@ -54,7 +54,7 @@ def default_threads() -> int:
     configured = os.environ.get("NEEDS_ANALYSIS_THREADS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return max(1, min(2, os.cpu_count() or 1))
+    return min(2, paths.usable_cpus())
 
 
 def load_engine() -> e5_onnx.Encoder:
@@ -87,7 +87,7 @@ class EmbeddingStore:
     """
 
     def __init__(self, cache_dir: Path | str | None = None, shipped: Path | str | None = None):
-        self.cache_dir = Path(cache_dir) if cache_dir else _cache_dir()
+        self.cache_dir = Path(cache_dir) if cache_dir else paths.cache_dir()
         self.shipped = Path(shipped) if shipped else shipped_path()
         self.version = encoder_version()
         self.encoded = 0
@@ -161,11 +161,6 @@ class _closing:
 
     def __exit__(self, *exc: object) -> None:
         self.connection.close()
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(root) / "needs-analysis"
 
 
 def shipped_path() -> Path:

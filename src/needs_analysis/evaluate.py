@@ -15,7 +15,8 @@ from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import load_config
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.labeled import label_matrix, read_labeled
-from needs_analysis.model_store import ModelSources, get_classifier
+from needs_analysis.model_sources import ModelSources
+from needs_analysis.model_store import get_classifier
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 
 

@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.paths import notebooks_dir
+from needs_analysis.paths import notebooks_dir, usable_cpus
+from needs_analysis.plotly_library import inline_plotly
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -29,9 +30,6 @@ _REMOTE_SCRIPT = re.compile(
 _MERMAID_LOADER = re.compile(
     r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.S
 )
-# A chart's reference to plotly.js (a local plotly.min.js or the CDN copy): the HTML page
-# carries the library itself, once, so that it opens on its own and offline.
-_PLOTLY_SCRIPT = re.compile(r'<script[^>]*src="[^"]*plotly[^"/]*\.js"[^>]*>\s*</script>')
 
 
 class NotebookError(NeedsAnalysisError):
@@ -132,10 +130,7 @@ def _write_notebook(notebook, path: Path) -> None:
 def default_workers() -> int:
     """Notebooks (and browser pages) at a time when none is asked for: one per CPU this
     process may use, since each notebook keeps one CPU busy while it runs."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS and Windows have no affinity mask
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
 
 
 def execute_all(
@@ -210,25 +205,3 @@ def _exporter():
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     return exporter
-
-
-@lru_cache(maxsize=1)
-def _plotly_library() -> str:
-    from needs_analysis.report.jobs import plotly_js_source
-
-    return plotly_js_source().read_text(encoding="utf-8")
-
-
-def plotly_script() -> str:
-    """The script element that carries plotly.js inside a page."""
-    return f'<script type="text/javascript">{_plotly_library()}</script>'
-
-
-def inline_plotly(html: str) -> str:
-    """Replace the first reference to plotly.js by the library itself and drop the others."""
-    first = _PLOTLY_SCRIPT.search(html)
-    if first is None:
-        return html
-    inline = plotly_script()
-    rest = _PLOTLY_SCRIPT.sub("", html[first.end() :])
-    return html[: first.start()] + inline + rest

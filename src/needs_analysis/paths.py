@@ -6,6 +6,7 @@ in ``data/`` at the repository root; a wheel carries copies under ``needs_analys
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -40,3 +41,18 @@ def notebooks_dir() -> Path:
     if checkout.is_dir():
         return checkout
     return _PACKAGE_DIR / "_data" / "notebooks"
+
+
+def cache_dir() -> Path:
+    """The user's cache folder for fitted models, embeddings and compiled dictionaries:
+    ``$XDG_CACHE_HOME/needs-analysis``, else ``~/.cache/needs-analysis``."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(root) / "needs-analysis"
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, where the system has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS and Windows have no affinity mask
+        return max(1, os.cpu_count() or 1)

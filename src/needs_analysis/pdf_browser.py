@@ -4,7 +4,7 @@ Starting the browser once for all pages instead of once per page saves its start
 (seconds on a busy machine) for every page. Playwright drives the Chromium found on
 PATH; it downloads nothing. Each page is printed exactly as ``chromium --headless
 --print-to-pdf --virtual-time-budget`` prints it (same paper, margins, tags; the same
-bytes once :func:`needs_analysis.pdf.make_reproducible` has run): the page loads, gets
+bytes once :func:`needs_analysis.pdf_files.make_reproducible` has run): the page loads, gets
 the same virtual time to finish drawing, then prints.
 """
 
@@ -14,6 +14,9 @@ import asyncio
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from needs_analysis.pdf_files import PdfError, make_reproducible
+from needs_analysis.plotly_library import plotly_script
 
 # The browser's own print margin when a page states none (its --print-to-pdf default).
 DEFAULT_MARGIN = "0.4in"
@@ -82,7 +85,7 @@ class _Tab:
     """One browser tab that prints pages one after another.
 
     A page that carries plotly.js (as every page with charts does, see
-    :func:`needs_analysis.notebooks.inline_plotly`) is written into the tab's document
+    :func:`needs_analysis.plotly_library.inline_plotly`) is written into the tab's document
     with the library already loaded there, instead of loading and starting the library
     again (most of a page's printing time). The library's own style sheets, which it adds
     to the document when it starts, are added at the same place instead, and what the
@@ -99,8 +102,6 @@ class _Tab:
 
     async def print(self, html: Path, timeout_s: float) -> Path:
         from playwright.async_api import Error
-
-        from needs_analysis.pdf import PdfError, make_reproducible
 
         pdf = html.with_suffix(".pdf")
         pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -170,8 +171,6 @@ _ADD_STYLES = (
 
 def _library_script() -> str:
     """plotly.js as the pages carry it inline."""
-    from needs_analysis.notebooks import plotly_script
-
     return plotly_script()
 
 

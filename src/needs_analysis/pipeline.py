@@ -64,7 +64,6 @@ def tokenize_answers(texts: Iterable[object], tokenizer: Tokenizer) -> dict[str,
 
 def classify_and_mask(
     responses: pd.DataFrame,
-    config: Config,
     model,
     words: dict[str, list[Token]],
     with_documents: bool = True,
@@ -76,7 +75,7 @@ def classify_and_mask(
     """
     from needs_analysis.classify import classify_responses
 
-    classified = classify_responses(responses, config, model=model, tokens=words)
+    classified = classify_responses(responses, model, tokens=words)
     masked = [
         mask_personal_data(text, tokens=words.get(normalize_text(text))) if has_text else ""
         for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
@@ -121,13 +120,13 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         frames.append(inputs.previous.responses)
     words = tokenize_answers(_answers(frames), tokenizer)
     say(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
-    responses, documents = classify_and_mask(inputs.survey.responses, config, model, words)
+    responses, documents = classify_and_mask(inputs.survey.responses, model, words)
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
         say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
         previous_responses, _ = classify_and_mask(
-            inputs.previous.responses, config, model, words, with_documents=False
+            inputs.previous.responses, model, words, with_documents=False
         )
     run = run_data(
         config,

@@ -30,7 +30,6 @@ A minimal pool file::
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ import pandas as pd
 from needs_analysis.config import Config, load_config, read_toml
 from needs_analysis.errors import ConfigError, NeedsAnalysisError
 from needs_analysis.io import IngestSummary
+from needs_analysis.paths import usable_cpus
 from needs_analysis.rejects import MaskedRejects
 
 ROWS_PER_PARTITION = 50_000
@@ -311,7 +311,7 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with client:
             yield client
         return
-    count = workers if workers is not None else os.cpu_count() or 1
+    count = workers if workers is not None else usable_cpus()
     if count < 1:
         raise NeedsAnalysisError("--workers には1以上の数を指定してください。")
     with (

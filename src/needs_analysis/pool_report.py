@@ -21,7 +21,7 @@ from needs_analysis.privacy import Disclosure
 from needs_analysis.rejects import write_rejects
 from needs_analysis.report.views import gap_display_table, percent
 from needs_analysis.significance import wilson_interval
-from needs_analysis.workbook import COUNT, RATE, Sheet, write_workbook
+from needs_analysis.xlsx_output import COUNT, RATE, Sheet, write_workbook
 
 PROCESSED = "処理済み"
 NOT_PROCESSED = "処理できず"

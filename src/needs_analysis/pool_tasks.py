@@ -22,7 +22,7 @@ from needs_analysis.io import IngestSummary
 if TYPE_CHECKING:
     from needs_analysis.classify import NeedClassifier
     from needs_analysis.config import Config
-    from needs_analysis.model_store import ModelSources
+    from needs_analysis.model_sources import ModelSources
     from needs_analysis.rejects import MaskedRejects
 
 # config path -> the key of the model its classifier is fitted from (the hashes of its
@@ -100,7 +100,8 @@ def worker_model(config_path: str, fast: bool) -> NeedClassifier:
     shared by every town whose labeled data, rules, taxonomy and user dictionary are the
     same."""
     from needs_analysis.config import load_config
-    from needs_analysis.model_store import ModelSources, model_cache_path
+    from needs_analysis.model_sources import ModelSources
+    from needs_analysis.model_store import model_cache_path
 
     if config_path not in _sources:
         config = load_config(config_path)
@@ -130,7 +131,7 @@ def build_classifier(config: Config, fast: bool) -> NeedClassifier:
 def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
     """Fit (or find in the cache) each distinct classifier once, on the client, so that the
     workers only load it. Returns the towns whose classifier cannot be built, with why."""
-    from needs_analysis.model_store import ModelSources
+    from needs_analysis.model_sources import ModelSources
 
     failed: dict[str, str] = {}
     built: dict[tuple[ModelSources, bool], str] = {}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from needs_analysis.classify import NeedClassifier, Prediction
-    from needs_analysis.tokenize import Token
+# Predicts a chunk of distinct normalised texts, given their tokens when known.
+PredictChunk = Callable[..., list[Any]]
 
 
 @contextmanager
@@ -29,30 +28,29 @@ def fewer_collections(threshold: int = 20_000) -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-_worker_model: NeedClassifier | None = None  # set in the parent, inherited by forks
+_worker_predict: PredictChunk | None = None  # set in the parent, inherited by forks
 
 
-def _predict_chunk_in_worker(
-    part: tuple[list[str], dict[str, Sequence[Token]] | None],
-) -> list[Prediction]:
-    assert _worker_model is not None
+def _predict_chunk_in_worker(part: tuple[list[str], dict[str, Sequence] | None]) -> list[Any]:
+    assert _worker_predict is not None
     texts, tokens = part
-    return _worker_model._predict_distinct(texts, tokens=tokens)
+    return _worker_predict(texts, tokens=tokens)
 
 
 def predict_in_processes(
-    model: NeedClassifier,
+    predict: PredictChunk,
     texts: list[str],
     workers: int,
-    tokens: Mapping[str, Sequence[Token]] | None = None,
-) -> list[Prediction]:
-    """Split the texts over forked worker processes that inherit the fitted model."""
-    global _worker_model
+    tokens: Mapping[str, Sequence] | None = None,
+) -> list[Any]:
+    """Split the texts over forked worker processes that inherit ``predict`` (a fitted
+    model's bound method) from the parent."""
+    global _worker_predict
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return model._predict_distinct(texts, tokens=tokens)
-    _worker_model = model
+        return predict(texts, tokens=tokens)
+    _worker_predict = predict
     size = -(-len(texts) // (workers * 4))  # a few chunks per worker to balance the load
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     parts = [
@@ -67,4 +65,4 @@ def predict_in_processes(
         with context.Pool(workers) as pool:
             return [p for part in pool.map(_predict_chunk_in_worker, parts) for p in part]
     finally:
-        _worker_model = None
+        _worker_predict = None

@@ -20,17 +20,18 @@ from needs_analysis.corrections import check_keys, read_review_sheet, save_corre
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.io import load_survey
 from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import ModelSources, get_classifier, model_cache_path, train
+from needs_analysis.model_sources import (
+    ADDED_PREFIX,
+    REPLACE_PREFIX,
+    ModelSources,
+    corrections_path,
+    town_labeled_dir,
+)
+from needs_analysis.model_store import get_classifier, model_cache_path, train
 from needs_analysis.privacy import escape_formula, mask_personal_data
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
-from needs_analysis.town_model import (
-    ADDED_PREFIX,
-    REPLACE_PREFIX,
-    corrections_path,
-    safe_stem,
-    town_labeled_dir,
-)
+from needs_analysis.town_model import safe_stem
 
 
 @dataclass(frozen=True)

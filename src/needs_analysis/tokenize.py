@@ -26,6 +26,7 @@ from pathlib import Path
 import fugashi
 import unidic_lite
 
+from needs_analysis import paths
 from needs_analysis.errors import InputError
 from needs_analysis.tokens import (  # noqa: F401  (re-exported: the tokenizer's words)
     CONTENT_POS_PREFIXES,
@@ -191,11 +192,6 @@ def _user_dictionary_rows(words: list[tuple[str, str, str]]) -> list[list[str]]:
     return rows
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
-    return Path(root) / "needs-analysis"
-
-
 def compile_user_dictionary(csv_path: Path | str, cache_dir: Path | None = None) -> Path:
     """Compile the editable CSV into a MeCab user dictionary, cached by content hash.
 
@@ -207,7 +203,7 @@ def compile_user_dictionary(csv_path: Path | str, cache_dir: Path | None = None)
     rows = _user_dictionary_rows(words)
     content = "\n".join(",".join(row) for row in rows)
     digest = hashlib.sha256(f"{dictionary_version()}\n{content}".encode()).hexdigest()[:16]
-    target_dir = cache_dir or _cache_dir()
+    target_dir = cache_dir or paths.cache_dir()
     target = target_dir / f"user-{digest}.dic"
     if target.is_file():
         return target

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +26,14 @@ import pandas as pd
 
 from needs_analysis.answer_features import ENCODER_WEIGHT
 from needs_analysis.classify import DEFAULT_THRESHOLD, NeedClassifier, Prediction
-from needs_analysis.config import Config
 from needs_analysis.errors import InputError
 from needs_analysis.io import read_table
 from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import ModelSources
+from needs_analysis.model_sources import ADDED_PREFIX, REPLACE_PREFIX, ModelSources
 from needs_analysis.normalize import normalize_text
 from needs_analysis.taxonomy import Taxonomy
 from needs_analysis.tokens import Token
 
-TOWN_LABELED_DIR = "labeled"
-CORRECTIONS_PREFIX = "corrections_"
-ADDED_PREFIX = "added_"
-REPLACE_PREFIX = "replace_"
 CORRECTION_EVIDENCE = "町の修正"
 KEY_COLUMN = "key"
 _KEY_LENGTH = 12
@@ -55,38 +49,6 @@ def text_key(text: str) -> str:
     """
     digest = hashlib.sha256(("needs-analysis\n" + normalize_text(text)).encode()).hexdigest()
     return digest[:_KEY_LENGTH]
-
-
-def town_labeled_dir(config: Config) -> Path:
-    """The folder next to the config where the town's labelled answers are kept."""
-    return config.path.parent / TOWN_LABELED_DIR
-
-
-def corrections_path(config: Config, fiscal_year: int) -> Path:
-    return town_labeled_dir(config) / f"{CORRECTIONS_PREFIX}{fiscal_year}.tsv"
-
-
-@dataclass(frozen=True)
-class TownFiles:
-    """The town's labelled files, by role."""
-
-    corrections: tuple[Path, ...] = ()
-    added: tuple[Path, ...] = ()
-    replace: tuple[Path, ...] = ()
-
-
-def town_files(config: Config | None) -> TownFiles:
-    """The town's corrections, added and replacing answers (none without a config)."""
-    if config is None:
-        return TownFiles()
-    folder = town_labeled_dir(config)
-    if not folder.is_dir() or (config.labeled_dir and config.labeled_dir == folder.resolve()):
-        return TownFiles()
-
-    def files(prefix: str) -> tuple[Path, ...]:
-        return tuple(sorted(p for p in folder.glob(f"{prefix}*.tsv") if p.is_file()))
-
-    return TownFiles(files(CORRECTIONS_PREFIX), files(ADDED_PREFIX), files(REPLACE_PREFIX))
 
 
 def correction_count(paths: Sequence[Path]) -> int:

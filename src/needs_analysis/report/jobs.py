@@ -14,8 +14,8 @@ from pathlib import Path
 
 from needs_analysis.config import Config
 from needs_analysis.outputs import record_run, safe_file_name
-from needs_analysis.report.excel import write_run_workbook
 from needs_analysis.report.rundata import RunData, save_run, year_tables
+from needs_analysis.workbook import write_run_workbook
 
 PLOTLY_JS = "plotly.min.js"
 # The run data's folder, relative to the report folder where the kernels run.
@@ -174,10 +174,3 @@ def _print_pages(pages: list[Path], workers: int | None) -> tuple[list[Path], st
 
     printed = write_pdfs(pages, workers=workers)
     return list(printed.pdfs), printed.note
-
-
-def plotly_js_source() -> Path:
-    """plotly.min.js as shipped inside the plotly package (no network needed)."""
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
