@@ -59,8 +59,8 @@ def chart_page(path: Path, values: list[int], paper: str = "portrait") -> Path:
     import plotly.graph_objects as go
 
     from needs_analysis.charts import figure_html
-    from needs_analysis.plotly_library import inline_plotly, plotly_script
     from needs_analysis.pages import page_style
+    from needs_analysis.plotly_library import inline_plotly, plotly_script
 
     figure = go.Figure(go.Bar(x=["移動", "配食", "見守り"], y=values))
     figure.update_layout(width=500, height=300, title="件数")

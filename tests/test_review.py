@@ -13,13 +13,12 @@ from openpyxl import load_workbook
 from needs_analysis.classify import Prediction
 from needs_analysis.cli import main
 from needs_analysis.config import load_config
-from needs_analysis.model_sources import ModelSources
+from needs_analysis.model_sources import ModelSources, town_labeled_dir
 from needs_analysis.model_store import get_classifier, model_cache_path
 from needs_analysis.normalize import normalize_text
 from needs_analysis.pages import model_note
 from needs_analysis.paths import labeled_data_dir
 from needs_analysis.review import CHECK_HEADER, KEY_HEADER, SHEET_NAME, uncertain_answers
-from needs_analysis.model_sources import town_labeled_dir
 from needs_analysis.town_model import margins, text_key
 
 # A small base set keeps each refit to seconds; the bundled files are the project's own.

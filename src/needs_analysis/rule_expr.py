@@ -30,9 +30,6 @@ class AnalyzedAnswer:
     # lemma → token indices where it stands outside a negation, for fast lookups
     free_positions: dict[str, list[int]] = field(default_factory=dict, compare=False)
 
-    def free_lemmas(self) -> set[str]:
-        return {lemma for lemma, neg in zip(self.lemmas, self.negated, strict=True) if not neg}
-
 
 @dataclass(frozen=True)
 class Term:

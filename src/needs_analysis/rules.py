@@ -144,11 +144,6 @@ class RuleSet:
             for label, positions in hits.items()
         }
 
-    def hit_lines(self, answer: AnalyzedAnswer) -> list[Rule]:
-        return [
-            rule for rule in self.candidate_rules(answer) if rule.expr.match(answer) is not None
-        ]
-
     # -- diagnostics --------------------------------------------------------------
 
     def diagnose(self, answers: Sequence[AnalyzedAnswer]) -> list[str]:

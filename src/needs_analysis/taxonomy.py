@@ -19,13 +19,6 @@ class Taxonomy:
     other: str = "その他"
     rollup: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def heading_of(self, label: str) -> str:
-        """The roll-up heading a label is shown under (the label itself without one)."""
-        for heading, members in self.rollup.items():
-            if label in members:
-                return heading
-        return label
-
 
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read a taxonomy file; ``None`` reads the default shipped with the package."""

@@ -73,7 +73,7 @@ def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None =
     jobs.append(
         NotebookJob(
             "03_tabulate_plan.ipynb",
-            dict(common),
+            {"data_dir": common["data_dir"]},
             "plan_table",
             f"{run.municipality} {run.year_label} 計画の表",
         )

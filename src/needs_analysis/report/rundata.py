@@ -81,11 +81,6 @@ class RunData:
     tables: YearTables | None = None
 
     @property
-    def settings(self) -> GapSettings:
-        """The gap settings (a run saved before they existed gets the defaults)."""
-        return self.__dict__.get("gap_settings") or GapSettings()
-
-    @property
     def disclosure(self) -> Disclosure:
         """The disclosure rule every table, chart and sentence of the run asks."""
         return Disclosure(self.min_count)
@@ -161,18 +156,15 @@ def save_run(run: RunData, directory: Path | str) -> Path:
     return path
 
 
-def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int = 0) -> RunData:
+def load_run(directory: Path | str = "") -> RunData:
     """The run saved in ``directory`` by ``needs-analysis run``.
 
-    A notebook never classifies: with no directory it stops and says how to prepare the
-    run (``config_path`` and ``fiscal_year`` only shape that message).
+    A notebook never classifies: with no directory it stops and says how to prepare the run.
     """
     if not directory:
-        config = f" --config {config_path}" if config_path else ""
-        year = f" --fiscal-year {fiscal_year}" if fiscal_year else ""
         raise NeedsAnalysisError(
             "集計済みのデータ（run.pkl）のフォルダが指定されていません。"
-            f"先に `needs-analysis run{config}{year}` を実行して、"
+            "先に `needs-analysis run --config 設定ファイル` を実行して、"
             "できた reports/<年度>/data フォルダを data_dir に指定してください。"
         )
     path = Path(directory) / RUN_FILE
@@ -200,7 +192,7 @@ def compute_year_tables(run: RunData) -> YearTables:
         run.taxonomy.labels,
         run.fiscal_year,
         run.areas,
-        run.settings,
+        run.gap_settings,
     )
     previous = None
     if run.previous_responses is not None and run.previous_fiscal_year is not None:
@@ -212,7 +204,7 @@ def compute_year_tables(run: RunData) -> YearTables:
             run.taxonomy.labels,
             run.previous_fiscal_year,
             run.areas,
-            run.settings,
+            run.gap_settings,
         )
     rule = run.disclosure
     change = year_over_year(

@@ -135,7 +135,7 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
         return HTML(f"<p>{escape(VERDICT_NO_DATA)}。</p>")
     if VERDICT_TOO_FEW in verdicts:
         return HTML(
-            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.settings.min_answers}人未満のため、"
+            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.gap_settings.min_answers}人未満のため、"
             "この圏域は統計の判定をしていません。「問題がない」という意味ではありません。</p>"
         )
     flagged = ranked_gaps(published)

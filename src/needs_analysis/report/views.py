@@ -39,14 +39,9 @@ def _short_float(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
-def suppressed(count: object, threshold: int) -> str:
-    """A count on its own as printed (「5未満」 under the threshold)."""
-    return Disclosure(threshold).label(count)
-
-
 def gap_rule_note(run: RunData) -> Markdown:
     """How a gap is flagged, in one paragraph, with the run's settings."""
-    settings = run.settings
+    settings = run.gap_settings
     return Markdown(
         "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
         f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
