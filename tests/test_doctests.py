@@ -12,6 +12,7 @@ MODULES = [
     "disclosure",
     "inventory",
     "normalize",
+    "outputs",
     "privacy",
     "significance",
     "tables",

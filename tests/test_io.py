@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from conftest import HEADER, ROWS, write_survey
 
-from needs_analysis.csv_output import write_csv
 from needs_analysis.errors import InputError
 from needs_analysis.io import (
     REJECT_BAD_SHAPE,
@@ -23,6 +22,7 @@ from needs_analysis.io import (
     load_survey,
     read_table,
 )
+from needs_analysis.outputs import write_csv
 
 
 def assert_accounted(data: SurveyData, rows_in_file: int) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy import (
     ADDRESS_MASK,
     EMAIL_MASK,
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
-    escape_formula,
     mask_personal_data,
     suppress_count,
 )

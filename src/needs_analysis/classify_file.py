@@ -17,9 +17,8 @@ import pandas as pd
 from needs_analysis.classify import RESULT_COLUMNS, classify_responses, names_beside_results
 from needs_analysis.columns import find_columns
 from needs_analysis.config import DEFAULT_SURVEY_COLUMNS, load_config
-from needs_analysis.csv_output import write_csv
 from needs_analysis.model_store import get_classifier
-from needs_analysis.outputs import output_file
+from needs_analysis.outputs import output_file, write_csv
 from needs_analysis.raw_table import RawTable, read_table, unique_headers
 
 # The names the classify command gives its result columns unless english_columns.

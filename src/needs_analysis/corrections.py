@@ -15,7 +15,7 @@ from pathlib import Path
 
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import escape_formula
+from needs_analysis.outputs import escape_formula
 from needs_analysis.review import (
     ACCEPTED_MARKS,
     CHECK_HEADER,

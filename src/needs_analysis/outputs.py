@@ -9,6 +9,8 @@
   the files an earlier run wrote there that this run did not (a renamed area's handout, a
   rejects file that no longer applies); files the user put there are never touched.
 * :func:`fix_zip_timestamps` makes an .xlsx byte-identical from run to run.
+* :func:`write_csv` writes a table for people who open it in Excel: UTF-8 with BOM, and
+  :func:`escape_formula` on every text cell so none runs as a formula.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
+
+import pandas as pd
 
 from needs_analysis.errors import NeedsAnalysisError
 
@@ -170,4 +174,34 @@ def fix_zip_timestamps(path: Path) -> Path:
             fixed.external_attr = info.external_attr
             target.writestr(fixed, data)
     os.replace(temporary, path)
+    return path
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
+
+    Numbers are left alone; only strings starting with = + - @ (or a tab or carriage
+    return, which some spreadsheet programs strip before reading the formula) change.
+
+    >>> escape_formula("=HYPERLINK(\\"x\\")"), escape_formula(-3)
+    ('\\'=HYPERLINK("x")', -3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write a table as UTF-8 with BOM (Excel opens it) with formula-safe text cells."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(escape_formula)
+    safe.columns = [escape_formula(str(column)) for column in safe.columns]
+    safe.to_csv(path, index=False, encoding="utf-8-sig")
     return path

@@ -236,23 +236,6 @@ def suppress_count(count: int, threshold: int) -> str:
     )
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
-
-    Numbers are left alone; only strings starting with = + - @ (or a tab or carriage
-    return, which some spreadsheet programs strip before reading the formula) change.
-
-    >>> escape_formula("=HYPERLINK(\\"x\\")"), escape_formula(-3)
-    ('\\'=HYPERLINK("x")', -3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def mask_table(frame, tokenizer: Tokenizer | None = None):
     """A copy of a table with every text cell masked (rejected rows, raw exports).
 

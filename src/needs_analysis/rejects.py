@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from needs_analysis.csv_output import write_csv
+from needs_analysis.outputs import write_csv
 from needs_analysis.privacy import mask_table
 
 if TYPE_CHECKING:

@@ -28,7 +28,8 @@ from needs_analysis.model_sources import (
     town_labeled_dir,
 )
 from needs_analysis.model_store import get_classifier, model_cache_path, train
-from needs_analysis.privacy import escape_formula, mask_personal_data
+from needs_analysis.outputs import escape_formula
+from needs_analysis.privacy import mask_personal_data
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 from needs_analysis.town_model import safe_stem

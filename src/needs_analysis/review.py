@@ -18,7 +18,8 @@ import pandas as pd
 from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import Config, format_fiscal_year
 from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import escape_formula, mask_personal_data
+from needs_analysis.outputs import escape_formula
+from needs_analysis.privacy import mask_personal_data
 from needs_analysis.taxonomy import Taxonomy
 from needs_analysis.tokenize import Tokenizer
 from needs_analysis.town_model import is_corrected, margins, text_key

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.outputs import FIXED_TIMESTAMP, fix_zip_timestamps
-from needs_analysis.privacy import escape_formula
+from needs_analysis.outputs import FIXED_TIMESTAMP, escape_formula, fix_zip_timestamps
 
 COUNT = "#,##0"
 RATE = "0.0%"
