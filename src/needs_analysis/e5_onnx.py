@@ -32,8 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.paths import package_file
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = package_file("")
 MODEL_FILE = "e5-small-ja.onnx"
 TOKENIZER_FILE = "e5-small-ja.tokenizer.npz"
 MODEL_SHA256 = "001e2805a49d612bf961de986a7b5b4963e0942310bcfc53697fa69a0e34a704"

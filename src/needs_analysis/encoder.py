@@ -164,7 +164,7 @@ class _closing:
 
 
 def shipped_path() -> Path:
-    return Path(__file__).resolve().parent / "data" / SHIPPED_FILE
+    return paths.package_file(SHIPPED_FILE)
 
 
 @lru_cache(maxsize=4)

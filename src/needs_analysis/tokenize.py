@@ -105,7 +105,7 @@ class Tokenizer:
 
 def _build_tagger(user_dic: str | None) -> fugashi.GenericTagger:
     # Our rc file (instead of a system-wide mecabrc) defines the output format "needs".
-    rcfile = Path(__file__).resolve().parent / "data" / "mecabrc"
+    rcfile = paths.package_file("mecabrc")
     args = f'-d "{unidic_lite.DICDIR}" -r "{rcfile}" -O needs'
     if user_dic:
         args += f' -u "{user_dic}"'
