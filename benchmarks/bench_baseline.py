@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from needs_analysis.evaluate import evaluate_model, format_report, score
-from needs_analysis.labeled import read_labeled
-from needs_analysis.model_store import get_classifier
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
-from needs_analysis.tokenize import Tokenizer
+from needs_analysis.classify.evaluate import evaluate_model, format_report, score
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.store import get_classifier
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.text.mecab import Tokenizer
+from needs_analysis.text.normalize import normalize_text
 
 DEFAULT_LABELED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_voices.tsv"
 

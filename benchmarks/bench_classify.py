@@ -27,8 +27,8 @@ from pathlib import Path
 
 import fugashi
 
-from needs_analysis.encoder import default_threads, load_engine
-from needs_analysis.model_store import get_classifier
+from needs_analysis.classify.encoder import default_threads, load_engine
+from needs_analysis.classify.store import get_classifier
 from needs_analysis.paths import bundled_data_dir
 
 

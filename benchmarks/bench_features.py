@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from needs_analysis.answer_features import build_pipeline
-from needs_analysis.classify import DEFAULT_THRESHOLD
-from needs_analysis.labeled import label_matrix, read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.classify.features import build_pipeline
+from needs_analysis.classify.labeled import label_matrix, read_labeled
+from needs_analysis.classify.model import DEFAULT_THRESHOLD
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.coding.taxonomy import load_taxonomy
 
 DEFAULT_HELD_OUT = (
     "voices_idou_gomi.tsv",

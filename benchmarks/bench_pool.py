@@ -74,11 +74,11 @@ def build_pool(root: Path, answers: int, towns: int, seed: int = 16) -> Path:
 
 def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
     """The same stages in this process: read, classify (no forking), gap tables."""
-    from needs_analysis.classify import classify_responses
-    from needs_analysis.config import load_config
-    from needs_analysis.io import load_survey
-    from needs_analysis.pool import load_pool, town_run
-    from needs_analysis.pool_tasks import _InProcess, build_classifier
+    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.config.load import load_config
+    from needs_analysis.ingest.survey import load_survey
+    from needs_analysis.pool.runner import load_pool, town_run
+    from needs_analysis.pool.tasks import _InProcess, build_classifier
     from needs_analysis.report.rundata import year_tables
 
     timings = dict.fromkeys(("read", "classify", "classify cpu", "tables"), 0.0)
@@ -114,7 +114,7 @@ def _cpu_seconds() -> float:
 
 def pooled(pool_path: Path, workers: int) -> tuple[dict[str, float], dict, dict[str, float]]:
     """``run_pool`` on a fresh LocalCluster; the timings include starting the cluster."""
-    from needs_analysis.pool import connect, load_pool, run_pool
+    from needs_analysis.pool.runner import connect, load_pool, run_pool
 
     started = time.perf_counter()
     with connect(workers=workers) as client:
@@ -133,8 +133,8 @@ def main() -> None:
     parser.add_argument("--towns", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    from needs_analysis.config import load_config
-    from needs_analysis.pool_tasks import build_classifier
+    from needs_analysis.config.load import load_config
+    from needs_analysis.pool.tasks import build_classifier
 
     build_classifier(load_config(None), fast=True)  # fit (or load) once, outside the timings
     with tempfile.TemporaryDirectory(prefix="bench-pool-") as scratch:

@@ -224,7 +224,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "from needs_analysis.model_store import get_classifier; get_classifier()",
+                "from needs_analysis.classify.store import get_classifier; get_classifier()",
             ],
             check=True,
         )

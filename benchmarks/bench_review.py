@@ -20,14 +20,14 @@ import time
 
 import pandas as pd
 
-from needs_analysis.classify import NeedClassifier
-from needs_analysis.config import DEFAULT_CORRECTIONS_WEIGHT
-from needs_analysis.evaluate import evaluate_model
-from needs_analysis.labeled import read_labeled
-from needs_analysis.normalize import normalize_text
+from needs_analysis.classify.evaluate import evaluate_model
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.model import NeedClassifier
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.load import DEFAULT_CORRECTIONS_WEIGHT
 from needs_analysis.paths import labeled_data_dir, package_file
-from needs_analysis.review import uncertain_answers
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.review.sheet import uncertain_answers
+from needs_analysis.text.normalize import normalize_text
 
 
 def split(prefix: str, seed: int):

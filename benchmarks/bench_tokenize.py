@@ -19,8 +19,8 @@ import fugashi
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _texts import survey_like_texts  # noqa: E402
 
-from needs_analysis.normalize import normalize_text  # noqa: E402
-from needs_analysis.tokenize import Tokenizer  # noqa: E402
+from needs_analysis.text.mecab import Tokenizer  # noqa: E402
+from needs_analysis.text.normalize import normalize_text  # noqa: E402
 
 
 def _rate(function, texts: list[str]) -> float:

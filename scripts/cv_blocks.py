@@ -19,12 +19,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import KFold
 
-from needs_analysis.answer_features import build_pipeline
-from needs_analysis.evaluate import score
-from needs_analysis.head import LabelHead
-from needs_analysis.labeled import label_matrix, read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.classify.evaluate import score
+from needs_analysis.classify.features import build_pipeline
+from needs_analysis.classify.head import LabelHead
+from needs_analysis.classify.labeled import label_matrix, read_labeled
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.coding.taxonomy import load_taxonomy
 
 
 def main() -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from needs_analysis.encoder import write_shipped
-from needs_analysis.labeled import read_labeled
-from needs_analysis.normalize import normalize_text
+from needs_analysis.classify.encoder import write_shipped
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.paths import package_file
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

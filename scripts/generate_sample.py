@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from needs_analysis.config import Config, load_config
-from needs_analysis.gaps import analyse_gaps
-from needs_analysis.io import load_resources, load_survey
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.load import Config, load_config
+from needs_analysis.gaps.table import analyse_gaps
+from needs_analysis.ingest.survey import load_resources, load_survey
+from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"

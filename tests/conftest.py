@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from needs_analysis.config import Config, load_config
+from needs_analysis.config.load import Config, load_config
 
 # Models and user dictionaries are cached per test session, never in the user's own cache;
 # subprocesses started by tests inherit this.
@@ -106,7 +106,7 @@ def write_survey(
 @pytest.fixture(scope="session")
 def classifier():
     """The default classifier, fitted once per session on the bundled labeled answers."""
-    from needs_analysis.model_store import get_classifier
+    from needs_analysis.classify.store import get_classifier
 
     return get_classifier()
 
@@ -114,7 +114,7 @@ def classifier():
 @pytest.fixture(scope="session")
 def fast_classifier():
     """The default classifier without the sentence encoder, fitted once per session."""
-    from needs_analysis.model_store import get_classifier
+    from needs_analysis.classify.store import get_classifier
 
     return get_classifier(fast=True)
 
@@ -123,7 +123,7 @@ def fast_classifier():
 def run_main(capsys):
     """Run the command line in this process; the result reads like a finished subprocess
     (``returncode``, ``stdout``, ``stderr``) and loads models from the session's cache."""
-    from needs_analysis.cli import main
+    from needs_analysis.cli.command import main
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         capsys.readouterr()

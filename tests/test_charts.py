@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import plotly.graph_objects as go
 
-from needs_analysis import charts, pages
+from needs_analysis.report import charts, pages
 
 AREAS = ["北", "中", "南"]
 LABELS = ["移動支援", "居場所", "ゴミ出し"]

@@ -11,14 +11,14 @@ import pytest
 from conftest import ROWS, TOWN_CONFIG, write_survey
 from sklearn.base import clone
 
-from needs_analysis.classify import NeedClassifier, classify_responses
-from needs_analysis.config import Config
+from needs_analysis.classify.labeled import parse_labels, read_labeled
+from needs_analysis.classify.model import NeedClassifier, classify_responses
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.classify.store import get_classifier, model_cache_path, train
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.load import Config
 from needs_analysis.errors import InputError
-from needs_analysis.labeled import parse_labels, read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.model_store import get_classifier, model_cache_path, train
 from needs_analysis.paths import package_file
-from needs_analysis.taxonomy import load_taxonomy
 
 # Every edge case decided in the labeling guide, plus the spellings it asks us to read.
 GUIDE_CASES = [

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROWS, write_survey
 
 from needs_analysis import __version__
-from needs_analysis.cli import main
+from needs_analysis.cli.command import main
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -85,7 +85,7 @@ def test_unknown_option_is_status_2():
 
 
 def test_run_options_for_pdf_and_keywords():
-    from needs_analysis.cli import _comma_list, build_parser
+    from needs_analysis.cli.command import _comma_list, build_parser
 
     args = build_parser().parse_args(
         ["run", "--no-pdf", "--kwic", "送迎、ゴミ", "--category", "配食"]

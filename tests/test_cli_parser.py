@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from needs_analysis.cli import build_parser, main
-from needs_analysis.cli_parser import japanese_error
+from needs_analysis.cli.command import build_parser, main
+from needs_analysis.cli.parser import japanese_error
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import TOWN_CONFIG
 
-from needs_analysis.config import format_fiscal_year, load_config
+from needs_analysis.config.load import format_fiscal_year, load_config
 from needs_analysis.errors import ConfigError
 
 

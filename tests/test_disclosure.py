@@ -14,11 +14,8 @@ import math
 import pandas as pd
 import pytest
 
-from needs_analysis import charts
-from needs_analysis.charts import area_against_municipality, rate_heatmap
-from needs_analysis.gaps import analyse_gaps
-from needs_analysis.plan import plan_table
-from needs_analysis.privacy import (
+from needs_analysis.gaps.table import analyse_gaps
+from needs_analysis.privacy.masking import (
     COMPLEMENT,
     COMPLEMENT_LABEL,
     COUNT_DERIVED,
@@ -29,6 +26,9 @@ from needs_analysis.privacy import (
     protect_gaps,
     suppress_count,
 )
+from needs_analysis.report import charts
+from needs_analysis.report.charts import area_against_municipality, rate_heatmap
+from needs_analysis.report.plan import plan_table
 from needs_analysis.report.views import area_rate_table, gap_display_table
 
 THRESHOLD = 5

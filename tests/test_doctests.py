@@ -8,16 +8,16 @@ import importlib
 import pytest
 
 MODULES = [
-    "config",
-    "disclosure",
-    "inventory",
-    "normalize",
+    "config.load",
+    "privacy.disclosure",
+    "ingest.inventory",
+    "text.normalize",
     "outputs",
-    "privacy",
-    "significance",
-    "tables",
-    "tokenize",
-    "tokens",
+    "privacy.masking",
+    "gaps.significance",
+    "frames",
+    "text.mecab",
+    "text.tokens",
 ]
 
 

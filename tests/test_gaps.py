@@ -9,9 +9,23 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from needs_analysis.config import GapSettings, load_config
+from needs_analysis.config.load import GapSettings, load_config
 from needs_analysis.errors import InputError, NeedsAnalysisError
-from needs_analysis.gaps import (
+from needs_analysis.gaps.significance import (
+    NOTE_NO_ANSWERS,
+    TEST_EXACT,
+    TEST_RESIDUAL,
+    adjusted_residual,
+    wilson_interval,
+)
+from needs_analysis.gaps.supply import (
+    NOTE_NO_POPULATION,
+    NOTE_NO_RESOURCES,
+    NOTE_ZERO_POPULATION,
+    active_resources,
+    supply_density,
+)
+from needs_analysis.gaps.table import (
     CHANGE_CLOSED,
     CHANGE_KEPT,
     CHANGE_NEW,
@@ -23,21 +37,7 @@ from needs_analysis.gaps import (
     ranked_gaps,
     year_over_year,
 )
-from needs_analysis.io import load_resources
-from needs_analysis.significance import (
-    NOTE_NO_ANSWERS,
-    TEST_EXACT,
-    TEST_RESIDUAL,
-    adjusted_residual,
-    wilson_interval,
-)
-from needs_analysis.supply import (
-    NOTE_NO_POPULATION,
-    NOTE_NO_RESOURCES,
-    NOTE_ZERO_POPULATION,
-    active_resources,
-    supply_density,
-)
+from needs_analysis.ingest.survey import load_resources
 
 LABELS = ("移動支援", "ゴミ出し")
 MAPPING = {"移動支援": ("移動支援",), "ゴミ出し支援": ("ゴミ出し",), "買い物送迎": ("移動支援",)}

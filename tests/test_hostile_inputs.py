@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from needs_analysis.cli import main
+from needs_analysis.cli.command import main
 from needs_analysis.errors import InputError
-from needs_analysis.io import read_table
+from needs_analysis.ingest.survey import read_table
 
 
 def _rows(count: int, text: str = "バスが少ない") -> list[list[str]]:

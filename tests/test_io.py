@@ -12,7 +12,7 @@ import pytest
 from conftest import HEADER, ROWS, write_survey
 
 from needs_analysis.errors import InputError
-from needs_analysis.io import (
+from needs_analysis.ingest.survey import (
     REJECT_BAD_SHAPE,
     REJECT_BLANK,
     REJECT_DUPLICATE_ID,
@@ -265,8 +265,8 @@ def test_resource_years_and_frequencies_in_japanese_forms(town_dir):
     text = (town_dir / "config.toml").read_text(encoding="utf-8")
     text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"ｻﾛﾝ" = ["居場所"]\n'
     (town_dir / "config.toml").write_text(text, encoding="utf-8")
-    from needs_analysis.config import load_config
-    from needs_analysis.io import load_resources
+    from needs_analysis.config.load import load_config
+    from needs_analysis.ingest.survey import load_resources
 
     data = load_resources(load_config(town_dir / "config.toml"))
     assert data.resources["started"].tolist() == [2024, 2019, 2019]
@@ -277,7 +277,7 @@ def test_resource_years_and_frequencies_in_japanese_forms(town_dir):
 
 def test_reading_input_does_not_load_the_tokenizer():
     # A fresh interpreter: the test session itself has long since imported MeCab.
-    code = "import sys, needs_analysis.io; print(sorted(m for m in sys.modules if 'fugashi' in m))"
+    code = "import sys, needs_analysis.ingest.survey; print(sorted(m for m in sys.modules if 'fugashi' in m))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -289,8 +289,8 @@ def test_a_short_resource_row_is_rejected_for_its_shape(town_dir):
     text = (town_dir / "config.toml").read_text(encoding="utf-8")
     text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"サロン" = ["居場所"]\n'
     (town_dir / "config.toml").write_text(text, encoding="utf-8")
-    from needs_analysis.config import load_config
-    from needs_analysis.io import load_resources
+    from needs_analysis.config.load import load_config
+    from needs_analysis.ingest.survey import load_resources
 
     data = load_resources(load_config(town_dir / "config.toml"))
     assert data.resources["name"].tolist() == ["A"]

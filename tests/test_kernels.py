@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from needs_analysis import kernels
-from needs_analysis.notebooks import NotebookError, NotebookJob, default_workers, execute
+from needs_analysis.publish import kernels
+from needs_analysis.publish.notebooks import NotebookError, NotebookJob, default_workers, execute
 
 PARAMETERS = "label = ''"
 

@@ -8,10 +8,10 @@ from collections import defaultdict
 import pandas as pd
 import pytest
 
-from needs_analysis.labeled import read_labeled
-from needs_analysis.model_sources import ModelSources
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.sources import ModelSources
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.text.normalize import normalize_text
 
 # The labeling guide's own example sentences. They check the classifier from outside its
 # training data, so no labeled answer may repeat one, even inside a longer answer.

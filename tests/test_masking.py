@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from needs_analysis.normalize import normalize_text
-from needs_analysis.privacy import mask_personal_data, without_quasi_identifiers
-from needs_analysis.tokenize import Tokenizer
+from needs_analysis.privacy.masking import mask_personal_data, without_quasi_identifiers
+from needs_analysis.text.mecab import Tokenizer
+from needs_analysis.text.normalize import normalize_text
 
 MASKED = [
     # Phone numbers: kanji digits, +81, full-width digits and spaces, brackets.

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from needs_analysis.normalize import normalize_text
+from needs_analysis.text.normalize import normalize_text
 
 CASES = [
     ("ｺﾞﾐ", "ゴミ"),

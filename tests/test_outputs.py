@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import ROWS, write_survey
 
-from needs_analysis.cli import main
+from needs_analysis.cli.command import main
 from needs_analysis.outputs import (
     FIXED_TIMESTAMP,
     MANIFEST,
@@ -20,8 +20,8 @@ from needs_analysis.outputs import (
     record_run,
     safe_file_name,
 )
-from needs_analysis.report.jobs import notebook_jobs
-from needs_analysis.xlsx_output import Sheet, write_workbook
+from needs_analysis.publish.xlsx import Sheet, write_workbook
+from needs_analysis.run.jobs import notebook_jobs
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from needs_analysis import pdf
+from needs_analysis.publish import pdf
 
 A4 = (595, 842)
 
@@ -55,7 +55,7 @@ def test_pages_print_on_the_paper_they_state(tmp_path):
 
 @pytest.mark.slow
 def test_a_one_sheet_page_a_little_too_long_still_prints_on_one_sheet(tmp_path):
-    from needs_analysis.pages import page_style
+    from needs_analysis.report.pages import page_style
 
     if pdf.find_browser() is None:
         pytest.skip(pdf.INSTALL_HINT)

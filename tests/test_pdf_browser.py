@@ -7,7 +7,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from needs_analysis import pdf, pdf_browser
+from needs_analysis.publish import pdf, pdf_browser
 
 pytestmark = pytest.mark.slow
 
@@ -58,9 +58,9 @@ def chart_page(path: Path, values: list[int], paper: str = "portrait") -> Path:
     """A page with a chart drawn as the report pages draw theirs (plotly.js inline)."""
     import plotly.graph_objects as go
 
-    from needs_analysis.charts import figure_html
-    from needs_analysis.pages import page_style
-    from needs_analysis.plotly_library import inline_plotly, plotly_script
+    from needs_analysis.publish.plotly_js import inline_plotly, plotly_script
+    from needs_analysis.report.charts import figure_html
+    from needs_analysis.report.pages import page_style
 
     figure = go.Figure(go.Bar(x=["移動", "配食", "見守り"], y=values))
     figure.update_layout(width=500, height=300, title="件数")

@@ -11,16 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis import inventory, io
-from needs_analysis.classify import classify_responses
-from needs_analysis.config import load_config
+from needs_analysis.classify.model import classify_responses
+from needs_analysis.classify.store import get_classifier
+from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.model_store import get_classifier
-from needs_analysis.normalize import normalize_text
+from needs_analysis.ingest import inventory, survey
 from needs_analysis.paths import sample_config_path
-from needs_analysis.report import jobs, sections
+from needs_analysis.report import sections
 from needs_analysis.report.rundata import compute_year_tables, load_run
-from needs_analysis.tokenize import Tokenizer
+from needs_analysis.run import jobs
+from needs_analysis.text.mecab import Tokenizer
+from needs_analysis.text.normalize import normalize_text
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +38,14 @@ def counted_run(tmp_path_factory):
     year = config.fiscal_year
     get_classifier(config)  # fitted (or loaded) before counting: fitting tokenises examples
     surveys = [
-        io.load_survey(config, year),
-        io.load_survey(config, config.previous_fiscal_year(year)),
+        survey.load_survey(config, year),
+        survey.load_survey(config, config.previous_fiscal_year(year)),
     ]
-    resources = io.load_resources(config)
+    resources = survey.load_resources(config)
     answers = {
         normalize_text(text)
-        for survey in surveys
-        for text in survey.responses["text"].tolist()
+        for data in surveys
+        for text in data.responses["text"].tolist()
         if normalize_text(text)
     }
     reject_cells = _text_cells(surveys[0].rejects) + _text_cells(resources.rejects)
@@ -56,7 +57,7 @@ def counted_run(tmp_path_factory):
 
     reads: Counter[Path] = Counter()
     tokenised: list[str] = []
-    read_table, tokenize = io.read_table, Tokenizer.tokenize
+    read_table, tokenize = survey.read_table, Tokenizer.tokenize
 
     def counting_read(path, *args, **kwargs):
         reads[Path(path).resolve()] += 1
@@ -67,8 +68,8 @@ def counted_run(tmp_path_factory):
         return tokenize(self, text)
 
     with pytest.MonkeyPatch.context() as patch:
-        # The survey is read through io, the resource inventory through inventory.
-        patch.setattr(io, "read_table", counting_read)
+        # The survey is read through ingest.survey, the resource inventory through ingest.inventory.
+        patch.setattr(survey, "read_table", counting_read)
         patch.setattr(inventory, "read_table", counting_read)
         patch.setattr(Tokenizer, "tokenize", counting_tokenize)
         patch.setattr(jobs, "_execute_notebooks", lambda *args, **kwargs: [])
@@ -130,7 +131,7 @@ def test_saved_run_keeps_rejects_documents_and_year_tables(counted_run):
 
 def test_documents_hold_only_masked_text(counted_run):
     run = counted_run["run"]
-    raw = io.load_survey(counted_run["config"], run.fiscal_year).responses["text"]
+    raw = survey.load_survey(counted_run["config"], run.fiscal_year).responses["text"]
     changed = [
         (normalize_text(text), masked)
         for text, masked in zip(raw, run.documents["text"], strict=True)
@@ -149,7 +150,7 @@ def test_documents_hold_only_masked_text(counted_run):
 def test_given_tokens_classify_as_tokenising_does(counted_run):
     config = counted_run["config"]
     model = get_classifier(config)
-    responses = io.load_survey(config, config.fiscal_year).responses.head(200)
+    responses = survey.load_survey(config, config.fiscal_year).responses.head(200)
     words = {
         normalize_text(text): model.tokenizer.tokenize(normalize_text(text))
         for text in responses["text"]
@@ -172,17 +173,22 @@ DISPLAY_MODULES = (
     "needs_analysis.report.rundata",
     "needs_analysis.report.views",
     "needs_analysis.report.sections",
-    "needs_analysis.pages",
-    "needs_analysis.charts",
-    "needs_analysis.charts_text",
-    "needs_analysis.explore",
+    "needs_analysis.report.pages",
+    "needs_analysis.report.charts",
+    "needs_analysis.report.charts_text",
+    "needs_analysis.report.explore",
     "needs_analysis.textstats",
 )
 
 
 @pytest.mark.parametrize("module", DISPLAY_MODULES)
 def test_display_modules_load_no_classifier_tokenizer_or_encoder(module):
-    heavy = ("sklearn", "fugashi", "needs_analysis.classify", "needs_analysis.encoder")
+    heavy = (
+        "sklearn",
+        "fugashi",
+        "needs_analysis.classify.model",
+        "needs_analysis.classify.encoder",
+    )
     code = f"import sys, {module}; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -192,7 +198,12 @@ def test_display_modules_load_no_classifier_tokenizer_or_encoder(module):
 
 def test_loading_the_saved_run_needs_no_tagger_or_classifier(counted_run):
     folder = counted_run["result"].out_dir / "data"
-    heavy = ("sklearn", "fugashi", "needs_analysis.classify", "needs_analysis.encoder")
+    heavy = (
+        "sklearn",
+        "fugashi",
+        "needs_analysis.classify.model",
+        "needs_analysis.classify.encoder",
+    )
     code = (
         "import sys; from needs_analysis.report.rundata import load_run; "
         f"run = load_run({str(folder)!r}); assert len(run.documents) > 0; "

@@ -7,8 +7,9 @@ import doctest
 import pandas as pd
 import pytest
 
-from needs_analysis import plan
-from needs_analysis.plan import (
+from needs_analysis.privacy.masking import NAME_MASK, PHONE_MASK
+from needs_analysis.report import plan
+from needs_analysis.report.plan import (
     NOTE_NONE,
     NOTE_SUPPRESSED,
     bigrams,
@@ -19,7 +20,6 @@ from needs_analysis.plan import (
     plan_table,
     plan_table_for_display,
 )
-from needs_analysis.privacy import NAME_MASK, PHONE_MASK
 
 LABELS = ("移動支援", "居場所", "ゴミ出し", "見守り", "買い物支援")
 ROLLUP = {"移動支援等": ("移動支援", "買い物支援"), "居場所づくり": ("居場所",)}

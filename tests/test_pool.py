@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis.cli import main
-from needs_analysis.config import load_config
+from needs_analysis.cli.command import main
+from needs_analysis.config.load import load_config
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import sample_config_path
-from needs_analysis.pipeline import prepare_run
-from needs_analysis.pool import load_pool, run_pool
-from needs_analysis.pool_report import accounting_table, gaps_side_by_side, town_rates
+from needs_analysis.pool.overview import accounting_table, gaps_side_by_side, town_rates
+from needs_analysis.pool.runner import load_pool, run_pool
 from needs_analysis.report.rundata import year_tables
+from needs_analysis.run.pipeline import prepare_run
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_every_row_is_accounted_for_and_pool_totals_are_sums(pooled):
 
 
 def test_classifier_is_loaded_once_per_worker_process(pooled, client, towns):
-    from needs_analysis import pool_tasks
+    from needs_analysis.pool import tasks as pool_tasks
 
     # Both towns use the bundled labeled data, rules and taxonomy and the same user
     # dictionary (a copy of the file): one model per worker, loaded there (the client never
@@ -203,7 +203,7 @@ def test_lost_worker_is_retried_without_double_counting(pool_file, pooled, clien
 
 
 def test_fast_flag_reaches_the_classifier():
-    from needs_analysis.pool_tasks import build_classifier
+    from needs_analysis.pool.tasks import build_classifier
 
     config = load_config(sample_config_path())
     assert build_classifier(config, fast=True).fast

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from needs_analysis.outputs import escape_formula
-from needs_analysis.privacy import (
+from needs_analysis.privacy.masking import (
     ADDRESS_MASK,
     EMAIL_MASK,
     NAME_MASK,

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from conftest import write_survey
 
-from needs_analysis.config import load_config
-from needs_analysis.privacy import mask_personal_data
-from needs_analysis.rejects import mask_rejects, rejects_file_name
+from needs_analysis.config.load import load_config
+from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name
+from needs_analysis.privacy.masking import mask_personal_data
 
 NAME = "ポチ丸"
 REJECTED_TEXT = f"{NAME}さんにゴミ出しを頼んでいる"
@@ -79,8 +79,8 @@ def test_check_masks_a_user_dictionary_name_in_the_rejects(named_town, run_main,
 
 @pytest.mark.slow
 def test_run_masks_a_user_dictionary_name_in_the_rejects(named_town, tmp_path, monkeypatch):
-    from needs_analysis.report import jobs
     from needs_analysis.report.rundata import load_run
+    from needs_analysis.run import jobs
 
     monkeypatch.setattr(jobs, "_execute_notebooks", lambda *args, **kwargs: [])
     result = jobs.run_reports(load_config(named_town), out=tmp_path / "out", pdf=False)
@@ -91,8 +91,8 @@ def test_run_masks_a_user_dictionary_name_in_the_rejects(named_town, tmp_path, m
 
 
 def test_a_pool_worker_masks_a_user_dictionary_name_in_the_rejects(named_town):
-    from needs_analysis.pool import _Town
-    from needs_analysis.pool_tasks import read_town
+    from needs_analysis.pool.runner import _Town
+    from needs_analysis.pool.tasks import read_town
 
     read = read_town(_Town("テスト町", str(named_town), 2025))
     assert read.error == ""
@@ -101,7 +101,7 @@ def test_a_pool_worker_masks_a_user_dictionary_name_in_the_rejects(named_town):
 
 
 def test_no_rejected_rows_give_no_rejects_file():
-    from needs_analysis.tokenize import Tokenizer
+    from needs_analysis.text.mecab import Tokenizer
 
     assert mask_rejects(pd.DataFrame({"text": []}), "survey.csv", Tokenizer()) is None
     assert rejects_file_name(Path("x/survey_r7.xlsx")) == "survey_r7_rejects.csv"

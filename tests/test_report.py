@@ -12,14 +12,15 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from needs_analysis import cli, textstats
-from needs_analysis.config import load_config
-from needs_analysis.gaps import ranked_gaps
-from needs_analysis.notebooks import NotebookError, NotebookJob, execute
-from needs_analysis.plan import plan_table
-from needs_analysis.privacy import protect_gaps
-from needs_analysis.report.jobs import run_reports
+from needs_analysis import textstats
+from needs_analysis.cli import command
+from needs_analysis.config.load import load_config
+from needs_analysis.gaps.table import ranked_gaps
+from needs_analysis.privacy.masking import protect_gaps
+from needs_analysis.publish.notebooks import NotebookError, NotebookJob, execute
+from needs_analysis.report.plan import plan_table
 from needs_analysis.report.rundata import load_run, year_tables
+from needs_analysis.run.jobs import run_reports
 
 pytestmark = pytest.mark.slow
 
@@ -345,8 +346,8 @@ def test_run_exits_1_when_a_notebook_fails(monkeypatch, capsys):
             "ノートブック 02_brief_area.ipynb のセル 3 でエラーが起きました: KeyError: '北'"
         )
 
-    monkeypatch.setattr("needs_analysis.report.jobs.run_reports", failing)
-    assert cli.main(["run"]) == 1
+    monkeypatch.setattr("needs_analysis.run.jobs.run_reports", failing)
+    assert command.main(["run"]) == 1
     assert "KeyError" in capsys.readouterr().err
 
 
@@ -367,7 +368,7 @@ def pdf_pages(path: Path) -> list[tuple[int, int]]:
 
 
 def test_sample_pdfs_have_the_promised_pages(sample_run):
-    from needs_analysis.pdf import find_browser
+    from needs_analysis.publish.pdf import find_browser
 
     if find_browser() is None:
         pytest.skip("no Chromium on PATH")

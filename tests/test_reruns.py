@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from needs_analysis.config import load_config
+from needs_analysis.config.load import load_config
 from needs_analysis.outputs import MANIFEST
-from needs_analysis.pdf import find_browser
-from needs_analysis.report.jobs import run_reports
+from needs_analysis.publish.pdf import find_browser
+from needs_analysis.run.jobs import run_reports
 
 # PDFs are compared too where a browser prints them.
 COMPARED = {".html", ".ipynb", ".csv", ".xlsx"} | ({".pdf"} if find_browser() else set())

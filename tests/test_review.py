@@ -10,16 +10,16 @@ import pytest
 from conftest import write_survey
 from openpyxl import load_workbook
 
-from needs_analysis.classify import Prediction
-from needs_analysis.cli import main
-from needs_analysis.config import load_config
-from needs_analysis.model_sources import ModelSources, town_labeled_dir
-from needs_analysis.model_store import get_classifier, model_cache_path
-from needs_analysis.normalize import normalize_text
-from needs_analysis.pages import model_note
+from needs_analysis.classify.model import Prediction
+from needs_analysis.classify.sources import ModelSources, town_labeled_dir
+from needs_analysis.classify.store import get_classifier, model_cache_path
+from needs_analysis.classify.town_model import margins, text_key
+from needs_analysis.cli.command import main
+from needs_analysis.config.load import load_config
 from needs_analysis.paths import labeled_data_dir
-from needs_analysis.review import CHECK_HEADER, KEY_HEADER, SHEET_NAME, uncertain_answers
-from needs_analysis.town_model import margins, text_key
+from needs_analysis.report.pages import model_note
+from needs_analysis.review.sheet import CHECK_HEADER, KEY_HEADER, SHEET_NAME, uncertain_answers
+from needs_analysis.text.normalize import normalize_text
 
 # A small base set keeps each refit to seconds; the bundled files are the project's own.
 BASE_FILES = (
@@ -303,7 +303,7 @@ def test_uncertain_answers_one_per_text_spread_over_areas():
 
 @pytest.mark.slow
 def test_town_model_on_the_fast_path_keeps_the_corrections(town):
-    from needs_analysis.town_model import CORRECTION_EVIDENCE, TownClassifier
+    from needs_analysis.classify.town_model import CORRECTION_EVIDENCE, TownClassifier
 
     config = load_config(town / "config.toml")
     folder = town_labeled_dir(config)

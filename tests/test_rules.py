@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from needs_analysis.normalize import normalize_text
+from needs_analysis.coding.rules import RuleSyntaxError, load_rules
 from needs_analysis.paths import package_file
-from needs_analysis.rules import RuleSyntaxError, load_rules
+from needs_analysis.text.normalize import normalize_text
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis.config import Config, load_config
-from needs_analysis.gaps import analyse_gaps
-from needs_analysis.io import load_resources, load_survey, read_table
-from needs_analysis.normalize import normalize_text
-from needs_analysis.taxonomy import load_taxonomy
+from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.load import Config, load_config
+from needs_analysis.gaps.table import analyse_gaps
+from needs_analysis.ingest.survey import load_resources, load_survey, read_table
+from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -143,8 +143,8 @@ def test_generator_reproduces_the_committed_files(tmp_path, surveys, config):
 @pytest.fixture(scope="module")
 def gap_tables(config: Config, surveys: dict) -> dict[int, pd.DataFrame]:
     """The real pipeline: classify each year's answers, then the gap analysis."""
-    from needs_analysis.classify import classify_responses
-    from needs_analysis.model_store import get_classifier
+    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.store import get_classifier
 
     labels = load_taxonomy(config.taxonomy_path).labels
     resources = load_resources(config).resources

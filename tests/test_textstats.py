@@ -11,13 +11,13 @@ import pytest
 from scipy import stats
 
 from needs_analysis import textstats
-from needs_analysis.charts_text import (
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.report.charts_text import (
     characteristic_bars,
     cooccurrence_figure,
     network_figure,
     word_bars,
 )
-from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.textstats import (
     build_documents,
     category_crosstab,

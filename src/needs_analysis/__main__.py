@@ -1,5 +1,5 @@
 """Allow ``python -m needs_analysis``."""
 
-from needs_analysis.cli import main
+from needs_analysis.cli.command import main
 
 raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The saved run: what the notebooks read, how it is saved and loaded, and its year tables.
 
-:func:`needs_analysis.pipeline.prepare_run` computes a :class:`RunData` once per run;
+:func:`needs_analysis.run.pipeline.prepare_run` computes a :class:`RunData` once per run;
 :func:`save_run` writes it beside the reports and every notebook reads it back with
 :func:`load_run`. Nothing here classifies, tokenises or reads a survey: a notebook that
 finds no saved run says how to make one.
@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis import __version__
-from needs_analysis.config import GapSettings, format_fiscal_year
+from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
+from needs_analysis.config.load import GapSettings, format_fiscal_year
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.gaps import analyse_gaps, year_over_year
-from needs_analysis.privacy import Disclosure, protect_gaps
-from needs_analysis.taxonomy import Taxonomy, load_taxonomy
+from needs_analysis.gaps.table import analyse_gaps, year_over_year
+from needs_analysis.privacy.masking import Disclosure, protect_gaps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from needs_analysis.config import Config
-    from needs_analysis.io import IngestSummary, ResourceData
-    from needs_analysis.rejects import MaskedRejects
+    from needs_analysis.config.load import Config
+    from needs_analysis.ingest.rejects import MaskedRejects
+    from needs_analysis.ingest.survey import IngestSummary, ResourceData
 
 RUN_FILE = "run.pkl"
 
@@ -37,7 +37,7 @@ class YearTables:
     """The gap tables of the run's year, of the previous year, and the change between them.
 
     ``gaps`` and ``previous_gaps`` hold every figure; ``change`` is computed from the tables
-    as published (:func:`needs_analysis.privacy.protect_gaps`), so no change is shown for a
+    as published (:func:`needs_analysis.privacy.masking.protect_gaps`), so no change is shown for a
     cell whose figures are hidden in either year.
     """
 

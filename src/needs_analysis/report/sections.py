@@ -7,18 +7,18 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from needs_analysis.gaps import (
+from needs_analysis.gaps.table import (
     VERDICT_GAP,
     VERDICT_NO_DATA,
     VERDICT_TOO_FEW,
     ranked_gaps,
 )
-from needs_analysis.plan import choose_examples, plan_table, plan_table_for_display
-from needs_analysis.privacy import (
+from needs_analysis.privacy.masking import (
     SHOWN,
     people,
     protect_gaps,
 )
+from needs_analysis.report.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.report.rundata import (
     RunData,
 )

@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from needs_analysis.gaps import (
+from needs_analysis.gaps.provision import format_density
+from needs_analysis.gaps.table import (
     VERDICT_GAP,
     VERDICT_NO_DATA,
     VERDICT_TOO_FEW,
     ranked_gaps,
     supply_short,
 )
-from needs_analysis.privacy import (
+from needs_analysis.privacy.masking import (
     Disclosure,
     protect_gaps,
 )
-from needs_analysis.provision import format_density
 from needs_analysis.report.rundata import (
     RunData,
 )

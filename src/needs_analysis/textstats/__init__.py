@@ -17,7 +17,7 @@ DataFrames without changing it:
 
 Words are UniDic lemmas mapped through the synonym table of the coding rules (ゴミ, ごみ and
 塵 count as one word, shown as ゴミ), restricted to content parts of speech and with stop
-words removed, exactly as :func:`needs_analysis.tokenize.content_tokens` filters them.
+words removed, exactly as :func:`needs_analysis.text.mecab.content_tokens` filters them.
 
 Privacy: the text is masked (names, phone numbers, addresses …) *before* it is tokenised,
 so no name can become a "word" and every context shown is cut from the masked text. The

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
-from needs_analysis.privacy import (
+from needs_analysis.privacy.masking import (
     ADDRESS_MASK,
     EMAIL_MASK,
     NAME_MASK,
@@ -130,5 +130,5 @@ if TYPE_CHECKING:
 
 SortOrder = Literal["order", "left", "right"]
 # Keys of DataFrame.attrs where build_documents records its rules file and user dictionary.
-ATTRS_RULES = "needs_analysis.rules"
+ATTRS_RULES = "needs_analysis.coding.rules"
 ATTRS_USER_DICTIONARY = "needs_analysis.user_dictionary"

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config import Config
-from needs_analysis.normalize import normalize_text
+from needs_analysis.config.load import Config
+from needs_analysis.frames import label_set, require_columns
 from needs_analysis.paths import package_file
-from needs_analysis.privacy import (
+from needs_analysis.privacy.masking import (
     mask_personal_data,
 )
-from needs_analysis.tables import label_set, require_columns
-from needs_analysis.tokens import (
+from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import (
     CONTENT_POS_PREFIXES,
     DEFAULT_STOPWORDS,
     Token,
@@ -28,8 +28,8 @@ from needs_analysis.tokens import (
 )
 
 if TYPE_CHECKING:
-    from needs_analysis.rules import RuleSet
-    from needs_analysis.tokenize import Tokenizer
+    from needs_analysis.coding.rules import RuleSet
+    from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.textstats.common import (
     _MASK_PATTERN,
     _MASKS,
@@ -196,11 +196,11 @@ def _resolve_rules(
     if path is None and config is not None:
         path = config.rules_path
     if tokenizer is None and config is not None and config.user_dictionary is not None:
-        from needs_analysis.tokenize import Tokenizer
+        from needs_analysis.text.mecab import Tokenizer
 
         tokenizer = Tokenizer(config.user_dictionary)
     if tokenizer is not None:
-        from needs_analysis.rules import load_rules
+        from needs_analysis.coding.rules import load_rules
 
         return load_rules(path or package_file("rules.txt"), tokenizer)
     return _bundled_rules(str(path or package_file("rules.txt")))
@@ -213,8 +213,8 @@ def _bundled_rules(path: str, user_dictionary: str = "") -> RuleSet:
 
 @lru_cache(maxsize=4)
 def _cached_rules(path: str, user_dictionary: str, modified: int) -> RuleSet:
-    from needs_analysis.rules import load_rules
-    from needs_analysis.tokenize import Tokenizer
+    from needs_analysis.coding.rules import load_rules
+    from needs_analysis.text.mecab import Tokenizer
 
     tokenizer = Tokenizer(user_dictionary) if user_dictionary else None
     return load_rules(path, tokenizer)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from needs_analysis.normalize import normalize_text
-from needs_analysis.tables import require_columns
-from needs_analysis.tokens import (
+from needs_analysis.frames import require_columns
+from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import (
     Token,
 )
 
 if TYPE_CHECKING:
-    from needs_analysis.rules import RuleSet
+    from needs_analysis.coding.rules import RuleSet
 from needs_analysis.textstats.common import (
     _FUNCTION_POS,
     HIGHLIGHT_CLOSE,

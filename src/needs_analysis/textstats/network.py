@@ -303,7 +303,7 @@ def _adjusted_residuals(
 ) -> np.ndarray:
     """Adjusted standardised residual of every cell (rows: words present; columns: groups).
 
-    The same formula as :func:`needs_analysis.gaps.adjusted_residual`, for arrays; NaN
+    The same formula as :func:`needs_analysis.gaps.table.adjusted_residual`, for arrays; NaN
     where a margin is empty or full.
     """
     expected = np.outer(row_totals, column_totals) / total

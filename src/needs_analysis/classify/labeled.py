@@ -1,0 +1,87 @@
+"""Labeled answers: the files the classifier learns from and is evaluated on.
+
+A file (TSV or CSV) has a text column and a label column; labels are separated by ``|``,
+and その他 (or an empty cell) means no need category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from needs_analysis.coding.taxonomy import Taxonomy
+from needs_analysis.errors import InputError
+from needs_analysis.ingest.survey import read_table
+from needs_analysis.text.normalize import normalize_text
+
+LABEL_SEPARATOR = "|"
+
+
+def parse_labels(value: str, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
+    """``移動支援|買い物支援`` → a tuple in taxonomy order; その他 (or empty) → ()."""
+    parts = [normalize_text(part) for part in str(value).split(LABEL_SEPARATOR)]
+    parts = [part for part in parts if part]
+    unknown = [p for p in parts if p not in taxonomy.labels and p != taxonomy.other]
+    if unknown:
+        raise InputError(where, f"分類「{'、'.join(unknown)}」は分類表にありません。")
+    if taxonomy.other in parts and len(parts) > 1:
+        raise InputError(where, f"「{taxonomy.other}」はほかの分類と一緒に付けられません。")
+    return tuple(label for label in taxonomy.labels if label in parts)
+
+
+def read_labeled(
+    source: Path | str,
+    taxonomy: Taxonomy,
+    text_column: str = "text",
+    label_column: str = "categories",
+) -> pd.DataFrame:
+    """Labeled answers from a file or every ``.tsv``/``.csv`` in a folder.
+
+    Returns columns ``text`` and ``labels`` (a tuple; empty for その他) and ``source``.
+    """
+    source = Path(source)
+    files = (
+        sorted(source.glob("*.tsv")) + sorted(source.glob("*.csv")) if source.is_dir() else [source]
+    )
+    if not files:
+        raise InputError(source, "ラベル付きの回答（.tsv / .csv）がありません。")
+    frames = []
+    for path in files:
+        table = read_table(path)
+        header = [normalize_text(h) for h in table.header]
+        missing = [c for c in (text_column, label_column) if c not in header]
+        if missing:
+            raise InputError(
+                path,
+                f"この列が見つかりません（見出し: {'、'.join(table.header)}）。",
+                row=1,
+                column=missing[0],
+            )
+        text_at, label_at = header.index(text_column), header.index(label_column)
+        records = []
+        for row in table.rows:
+            if row.problem is not None:
+                raise InputError(path, row.problem, row=row.source_row)
+            where = f"{path} の{row.source_row}行目"
+            records.append(
+                {
+                    "text": row.cells[text_at],
+                    "labels": parse_labels(row.cells[label_at], taxonomy, where),
+                    "source": f"{path.name}:{row.source_row}",
+                }
+            )
+        frames.append(pd.DataFrame(records, columns=["text", "labels", "source"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def label_matrix(label_sets: Iterable[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
+    """0/1 indicator matrix, one column per label in order."""
+    label_sets = list(label_sets)
+    matrix = np.zeros((len(label_sets), len(labels)), dtype=np.int64)
+    for row, chosen in enumerate(label_sets):
+        for column, label in enumerate(labels):
+            matrix[row, column] = label in chosen
+    return matrix

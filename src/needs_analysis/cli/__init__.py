@@ -1,0 +1,1 @@
+"""The ``needs-analysis`` command: parse, call one package function, print."""

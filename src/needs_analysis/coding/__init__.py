@@ -1,0 +1,1 @@
+"""The categories and the coding rules: the taxonomy, the rules file, its conditions and matching."""

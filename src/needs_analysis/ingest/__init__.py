@@ -1,0 +1,1 @@
+"""Reading the input files once: every row accepted or rejected with its reason."""

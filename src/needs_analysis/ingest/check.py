@@ -1,0 +1,98 @@
+"""Checking a town's input files before a run: every row counted, rejected rows written out.
+
+``needs-analysis check`` reads the year's survey (or another survey file with that year's
+column mapping) and, for the year's own survey, the resource inventory. Each file's rejected
+rows are written as a CSV with the answers masked, so the coordinator can fix the export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from needs_analysis.config.load import load_config
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name, write_rejects
+from needs_analysis.ingest.survey import IngestSummary, load_resources, load_survey
+from needs_analysis.outputs import output_file
+from needs_analysis.text.mecab import Tokenizer
+
+SURVEY = "調査ファイル"
+RESOURCES = "資源一覧"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One input file after the check: what it is, its counts, where its rejects went."""
+
+    kind: str  # SURVEY or RESOURCES
+    fiscal_year: int
+    summary: IngestSummary
+    rejects_path: Path | None  # None when no row was rejected
+
+
+def check_inputs(
+    config_path: Path | None,
+    fiscal_year: int | None = None,
+    *,
+    survey: Path | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    rejects: Path | None = None,
+    on_file: Callable[[CheckedFile], None] = lambda checked: None,
+) -> list[CheckedFile]:
+    """Read and count the survey (and, for the year's own survey, the resources).
+
+    ``on_file`` is called with each file as soon as it is checked, before the next one is
+    read. Where the rejected rows go is checked before a file is read.
+    """
+    if survey is not None and config_path is None:
+        raise NeedsAnalysisError(
+            f"{survey} を検査するには、その町の圏域表がある設定ファイルを --config で"
+            "指定してください（省略すると同梱のサンプル町の圏域で検査してしまいます）。"
+        )
+    config = load_config(config_path)
+    year = fiscal_year or config.fiscal_year
+    target = rejects_target(rejects, year, Path(survey or config.survey(year).path))
+    data = load_survey(config, fiscal_year, path=survey, encoding=encoding, sheet=sheet)
+    tokenizer = Tokenizer(config.user_dictionary)
+    checked = [_checked(SURVEY, data.fiscal_year, data.summary, data.rejects, target, tokenizer)]
+    on_file(checked[-1])
+    if survey is None and config.resources is not None:
+        resources = load_resources(config)
+        target = rejects_target(None, year, resources.summary.path)
+        summary = resources.summary
+        checked.append(_checked(RESOURCES, year, summary, resources.rejects, target, tokenizer))
+        on_file(checked[-1])
+    return checked
+
+
+def rejects_target(option: Path | None, year: int, source: Path) -> Path:
+    """Where a file's rejected rows go, checked before the file is read."""
+    name = rejects_file_name(source)
+    if option is None:
+        return output_file(
+            Path("reports") / str(year) / "rejects" / name,
+            "除外した行の書き出し先",
+            create_folder=True,
+        )
+    if option.is_dir():
+        option = option / name
+    return output_file(option, "--rejects")
+
+
+def _checked(
+    kind: str,
+    year: int,
+    summary: IngestSummary,
+    rejects: pd.DataFrame,
+    target: Path,
+    tokenizer: Tokenizer,
+) -> CheckedFile:
+    masked = mask_rejects(rejects, summary.path, tokenizer)
+    if masked is None:
+        return CheckedFile(kind, year, summary, None)
+    return CheckedFile(kind, year, summary, write_rejects(masked, target))

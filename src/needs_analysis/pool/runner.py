@@ -1,0 +1,326 @@
+"""Many towns' surveys together on dask.distributed: read, classify, then each town's gaps.
+
+A pool file (TOML) lists the member towns' configs, each unchanged. Every town's survey is
+read on a worker with :func:`~needs_analysis.ingest.survey.load_survey`, split into one or more
+partitions of one ``dask.dataframe`` (the town is a column), and classified partition by
+partition with :func:`~needs_analysis.classify.model.classify_responses`. The classifier is built
+once per worker process from the town's config (from the model cache that the client fills
+beforehand), so no model and no tagger travels between processes. Each town's gap table is
+then computed on the client with :func:`~needs_analysis.report.rundata.year_tables`, the function a
+single-town run uses, so a town's tables are the same in the pool as on its own.
+
+A town that cannot be read is reported with its reason and the others complete. A worker
+lost mid-run is recovered by the scheduler, which recomputes that worker's partitions; the
+result holds every partition exactly once, so nothing is counted twice.
+
+A minimal pool file::
+
+    [pool]
+    name = "〇〇県 生活支援ニーズ"
+    fiscal_year = 2025          # optional: otherwise each town's own default year
+
+    [[towns]]
+    config = "towns/a/config.toml"
+
+    [[towns]]
+    config = "towns/b/config.toml"
+    fiscal_year = 2022          # optional, per town
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from needs_analysis.config.load import Config, load_config, read_toml
+from needs_analysis.errors import ConfigError, NeedsAnalysisError
+from needs_analysis.ingest.rejects import MaskedRejects
+from needs_analysis.ingest.survey import IngestSummary
+from needs_analysis.paths import usable_cpus
+
+ROWS_PER_PARTITION = 50_000
+PARTITION_COLUMNS = ["town", "area", "text"]
+CLASSIFIED_COLUMNS = ["town", "area", "has_text", "categories"]
+
+
+# --------------------------------------------------------------------------- the pool file
+
+
+@dataclass(frozen=True)
+class Member:
+    """One town of the pool: its config file and the fiscal year to analyse."""
+
+    config_path: Path
+    fiscal_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A validated pool file. Build it with :func:`load_pool`."""
+
+    path: Path
+    name: str
+    members: tuple[Member, ...]
+
+
+def load_pool(path: Path | str) -> Pool:
+    """Read and check a pool file; town configs are read later, one by one."""
+    path = Path(path).resolve()
+    raw = read_toml(path)
+    unknown = sorted(set(raw) - {"pool", "towns"})
+    if unknown:
+        raise ConfigError(path, "知らないキーです（使えるのは pool・towns）。", key=unknown[0])
+    header = raw.get("pool", {})
+    if not isinstance(header, dict):
+        raise ConfigError(path, "表（[pool]）で書いてください。", key="pool")
+    name = header.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(path, "名前を文字列で書いてください。", key="pool.name")
+    default_year = _year(path, header.get("fiscal_year"), "pool.fiscal_year")
+    towns = raw.get("towns")
+    if not isinstance(towns, list) or not towns:
+        raise ConfigError(path, "[[towns]] に町の設定ファイルを1つ以上書いてください。", "towns")
+    members = []
+    for number, town in enumerate(towns, start=1):
+        key = f"towns[{number}]"
+        if not isinstance(town, dict) or not isinstance(town.get("config"), str):
+            raise ConfigError(path, "config に町の設定ファイルのパスを書いてください。", key)
+        year = _year(path, town.get("fiscal_year"), f"{key}.fiscal_year") or default_year
+        members.append(Member((path.parent / town["config"]).resolve(), year))
+    if len({member.config_path for member in members}) != len(members):
+        raise ConfigError(path, "同じ設定ファイルが2回書かれています。", "towns")
+    return Pool(path, name.strip(), tuple(members))
+
+
+def _year(path: Path, value: object, key: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1900 < value < 2200:
+        raise ConfigError(path, "年度は西暦の整数で書いてください（例: 2025）。", key)
+    return value
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class TownResult:
+    """One town's outcome: its tables, or why it was not processed."""
+
+    town: str
+    config_path: Path
+    fiscal_year: int | None
+    min_count: int
+    error: str = ""
+    summary: IngestSummary | None = None
+    rejects: MaskedRejects | None = None
+    classified_rows: int = 0
+    gaps: pd.DataFrame | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def processed(self) -> bool:
+        return not self.error
+
+
+@dataclass
+class PoolResult:
+    """Every town of the pool, in the pool file's order, and the partition count."""
+
+    pool: Pool
+    towns: list[TownResult]
+    partitions: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class _Town:
+    """What a worker needs to read one town: small and picklable."""
+
+    name: str
+    config_path: str
+    fiscal_year: int
+
+
+def run_pool(
+    pool: Pool,
+    client,
+    fast: bool = False,
+    rows_per_partition: int = ROWS_PER_PARTITION,
+    show_progress: bool = False,
+    say: Callable[[str], None] = lambda message: None,
+) -> PoolResult:
+    """Read, classify and analyse every town of ``pool`` on the cluster behind ``client``."""
+    import time
+
+    from needs_analysis.pool.tasks import prepare_models
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    results, towns = _load_configs(pool)
+    say(f"町の設定を読みました（{len(towns)}町、処理できない町 {len(results) - len(towns)}）")
+    models = prepare_models({name: config for name, (config, _) in towns.items()}, fast)
+    for name, reason in models.items():
+        results[name].error = reason
+        del towns[name]
+    timings["設定と分類モデル"] = time.perf_counter() - started
+    if not towns:
+        raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
+    say(f"調査を読み込んでいます（{len(towns)}町）")
+    classified, partitions = _read_and_classify(
+        client, results, towns, fast, rows_per_partition, show_progress, say
+    )
+    timings["読み込みと分類"] = time.perf_counter() - started - sum(timings.values())
+    say("町ごとの困りごとと不足の候補を計算しています")
+    by_town = dict(iter(classified.groupby("town", sort=False)))
+    for result in results.values():
+        if result.processed:
+            try:
+                rows = by_town.get(result.town, classified.iloc[:0])
+                _town_tables(result, towns[result.town][0], rows)
+            except NeedsAnalysisError as error:  # e.g. the town's resource list
+                result.error, result.gaps = str(error), None
+    timings["集計"] = time.perf_counter() - started - sum(timings.values())
+    return PoolResult(pool, list(results.values()), partitions, timings)
+
+
+def _load_configs(pool: Pool) -> tuple[dict[str, TownResult], dict[str, tuple[Config, int]]]:
+    """Each member's config; a broken config makes that town "not processed"."""
+    results: dict[str, TownResult] = {}
+    towns: dict[str, tuple[Config, int]] = {}
+    for member in pool.members:
+        try:
+            config = load_config(member.config_path)
+            year = member.fiscal_year or config.fiscal_year
+            config.survey(year)
+        except NeedsAnalysisError as error:
+            name = member.config_path.parent.name or str(member.config_path)
+            results[name] = TownResult(name, member.config_path, member.fiscal_year, 0, str(error))
+            continue
+        name = config.municipality
+        if name in results:
+            raise ConfigError(pool.path, f"町「{name}」が2回あります。", "towns")
+        results[name] = TownResult(name, member.config_path, year, config.min_count)
+        towns[name] = (config, year)
+    return results, towns
+
+
+def _reasons(results: dict[str, TownResult]) -> str:
+    return "".join(f"\n  {r.town}: {r.error}" for r in results.values() if r.error)
+
+
+def _read_and_classify(client, results, towns, fast, rows_per_partition, show_progress, say):
+    """Read every town on the workers, build one dask.dataframe and classify it.
+
+    Returns the classified rows (town, area, has_text, categories) and the partition count.
+    """
+    import dask
+    import dask.dataframe as dd
+    from distributed import progress
+
+    from needs_analysis.pool.tasks import classify_partition, read_town, town_partition
+
+    specs = [_Town(name, str(config.path), year) for name, (config, year) in towns.items()]
+    reads = client.map(read_town, specs, key=[f"read-{s.name}" for s in specs])
+    outcomes = client.gather(client.map(_outcome, reads, key=[f"outcome-{s.name}" for s in specs]))
+    parts = []
+    for spec, read, (error, summary, rejects) in zip(specs, reads, outcomes, strict=True):
+        result = results[spec.name]
+        if error:
+            result.error = error
+            continue
+        result.summary, result.rejects = summary, rejects
+        count = max(1, math.ceil(summary.accepted / rows_per_partition))
+        parts += [
+            client.submit(town_partition, read, k, count, key=f"part-{spec.name}-{k}")
+            for k in range(count)
+        ]
+    if not parts:
+        raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
+    configs = {s.name: s.config_path for s in specs}
+    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in PARTITION_COLUMNS})
+    classified_meta = pd.DataFrame(
+        {c: pd.Series(dtype=bool if c == "has_text" else object) for c in CLASSIFIED_COLUMNS}
+    )
+    with dask.config.set({"dataframe.convert-string": False}):
+        frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
+        classified = frame.map_partitions(classify_partition, configs, fast, meta=classified_meta)
+        say(f"回答を分類しています（{len(parts)}区画）")
+        future = client.compute(classified)
+        if show_progress:
+            progress(future)
+        table = future.result()
+    for read in reads:
+        read.release()
+    return table.reset_index(drop=True), len(parts)
+
+
+def _outcome(read) -> tuple[str, IngestSummary | None, MaskedRejects | None]:
+    """The small part of a town's read that the client needs: error, counts, masked rejects."""
+    return read.error, read.summary, read.rejects
+
+
+def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None:
+    """The town's gap table from its classified rows, computed as a single-town run does."""
+    from needs_analysis.report.rundata import year_tables
+
+    result.classified_rows = len(rows)
+    if result.summary is not None and result.classified_rows != result.summary.accepted:
+        raise AssertionError("classified rows differ from accepted rows")  # a bug
+    run = town_run(config, result.fiscal_year, rows.drop(columns="town"), result.summary)
+    result.gaps = year_tables(run).gaps
+    result.labels = run.taxonomy.labels
+
+
+def town_run(config: Config, year: int, responses: pd.DataFrame, summary: IngestSummary):
+    """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
+    elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
+    from needs_analysis.ingest.survey import load_resources
+    from needs_analysis.report.rundata import run_data
+
+    resources = load_resources(config) if config.resources is not None else None
+    return run_data(config, year, responses.reset_index(drop=True), summary, resources)
+
+
+# --------------------------------------------------------------------------- the cluster
+
+
+@contextmanager
+def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator:
+    """A ``distributed.Client``: to the scheduler at ``scheduler``, or to a LocalCluster of
+    ``workers`` single-threaded worker processes (default: one per core), closed on exit."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise NeedsAnalysisError(
+                f"スケジューラ {scheduler} に接続できません（{error}）。アドレスを確認してください。"
+            ) from None
+        with client:
+            yield client
+        return
+    count = workers if workers is not None else usable_cpus()
+    if count < 1:
+        raise NeedsAnalysisError("--workers には1以上の数を指定してください。")
+    with (
+        LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

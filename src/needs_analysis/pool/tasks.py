@@ -1,0 +1,161 @@
+"""What runs on a Dask worker for the pool: read a town, cut it, classify a partition.
+
+Every task takes small picklable arguments (paths, names, numbers) and builds what it needs
+in its own process. The classifier of a config is loaded once per worker process and kept
+in a module-level cache: a fitted model is large, and its tokenizer holds a MeCab tagger
+that cannot be pickled, so neither is ever sent between processes.
+
+A worker process is daemonic and may not start processes of its own, so a partition is
+classified in the worker's process (the cluster supplies the parallelism).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.ingest.survey import IngestSummary
+
+if TYPE_CHECKING:
+    from needs_analysis.classify.model import NeedClassifier
+    from needs_analysis.classify.sources import ModelSources
+    from needs_analysis.config.load import Config
+    from needs_analysis.ingest.rejects import MaskedRejects
+
+# config path -> the key of the model its classifier is fitted from (the hashes of its
+# labeled data, rules, taxonomy and user dictionary) and whether the config asks for the
+# fast path; towns whose files have the same contents share one model.
+_sources: dict[str, tuple[str, bool]] = {}
+_models: dict[tuple[str, bool], NeedClassifier] = {}
+
+
+@dataclass
+class TownRead:
+    """A town's accepted rows (town, area, text), its counts and masked rejects, or why not."""
+
+    error: str = ""
+    responses: pd.DataFrame | None = None
+    summary: IngestSummary | None = None
+    rejects: MaskedRejects | None = None
+
+
+def read_town(town) -> TownRead:
+    """Read and check one town's survey on a worker; a broken file becomes ``error``.
+
+    Only the columns the pool needs are kept (no respondent ID or attributes travel), and
+    the rejected rows are masked here with the town's tokenizer (its user dictionary), so
+    no raw answer reaches the client.
+    """
+    from needs_analysis.config.load import load_config
+    from needs_analysis.ingest.rejects import mask_rejects
+    from needs_analysis.ingest.survey import load_survey
+    from needs_analysis.text.mecab import Tokenizer
+
+    try:
+        config = load_config(town.config_path)
+        survey = load_survey(config, town.fiscal_year)
+    except NeedsAnalysisError as error:
+        return TownRead(error=str(error))
+    except Exception as error:  # an unreadable file that the reader did not expect
+        return TownRead(error=f"調査ファイルを読めませんでした（{type(error).__name__}）。")
+    responses = survey.responses[["area", "text"]].astype(object)
+    responses.insert(0, "town", town.name)
+    rejects = mask_rejects(survey.rejects, survey.summary.path, Tokenizer(config.user_dictionary))
+    return TownRead(responses=responses, summary=survey.summary, rejects=rejects)
+
+
+def town_partition(read: TownRead, number: int, count: int) -> pd.DataFrame:
+    """Part ``number`` of ``count`` of a town's rows, in file order."""
+    assert read.responses is not None
+    size = -(-len(read.responses) // count)
+    return read.responses.iloc[number * size : (number + 1) * size].reset_index(drop=True)
+
+
+def classify_partition(
+    partition: pd.DataFrame, configs: dict[str, str], fast: bool
+) -> pd.DataFrame:
+    """Classify a partition with each town's own classifier, as a single-town run does."""
+    from needs_analysis.classify.model import classify_responses
+
+    pieces = []
+    for town, rows in partition.groupby("town", sort=False):
+        model = _InProcess(worker_model(configs[town], fast))
+        classified = classify_responses(rows, model=model)
+        pieces.append(classified[["town", "area", "has_text", "categories"]])
+    if not pieces:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=bool if c == "has_text" else object)
+                for c in ("town", "area", "has_text", "categories")
+            }
+        )
+    return pd.concat(pieces)
+
+
+def worker_model(config_path: str, fast: bool) -> NeedClassifier:
+    """The classifier of a config, loaded once per process (from the model cache) and
+    shared by every town whose labeled data, rules, taxonomy and user dictionary are the
+    same."""
+    from needs_analysis.classify.sources import ModelSources
+    from needs_analysis.classify.store import model_cache_path
+    from needs_analysis.config.load import load_config
+
+    if config_path not in _sources:
+        config = load_config(config_path)
+        fingerprint = ModelSources.from_config(config).fingerprint()
+        _sources[config_path] = (model_cache_path(fingerprint).name, config.classifier_fast)
+    model_key, config_fast = _sources[config_path]
+    key = (model_key, fast or config_fast)
+    if key not in _models:
+        _models[key] = build_classifier(load_config(config_path), fast)
+    return _models[key]
+
+
+def uses_fast_path(config: Config, fast: bool) -> bool:
+    """The pool's ``--fast`` puts every town on the fast path; a town's own config
+    (``[classifier] fast``) can ask for it too."""
+    return fast or config.classifier_fast
+
+
+def build_classifier(config: Config, fast: bool) -> NeedClassifier:
+    """The classifier a single-town run builds for this config; with ``fast``, the fast
+    path (rules and bag of words, no sentence encoder)."""
+    from needs_analysis.classify.store import get_classifier
+
+    return get_classifier(config, fast=uses_fast_path(config, fast))
+
+
+def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
+    """Fit (or find in the cache) each distinct classifier once, on the client, so that the
+    workers only load it. Returns the towns whose classifier cannot be built, with why."""
+    from needs_analysis.classify.sources import ModelSources
+
+    failed: dict[str, str] = {}
+    built: dict[tuple[ModelSources, bool], str] = {}
+    for town, config in configs.items():
+        key = (ModelSources.from_config(config), uses_fast_path(config, fast))
+        if key not in built:
+            try:
+                build_classifier(config, fast)
+                built[key] = ""
+            except NeedsAnalysisError as error:
+                built[key] = str(error)
+        if built[key]:
+            failed[town] = built[key]
+    return failed
+
+
+class _InProcess:
+    """A classifier that predicts in the calling process (a Dask worker cannot fork)."""
+
+    def __init__(self, model: NeedClassifier):
+        self._model = model
+
+    def predict(self, texts, workers: int | None = None, explain: bool = False):
+        return self._model.predict(texts, workers=1, explain=explain)
+
+    def __getattr__(self, name: str):
+        return getattr(self._model, name)

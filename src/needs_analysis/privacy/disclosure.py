@@ -1,0 +1,240 @@
+"""Whether, and how, a count of respondents may be published: small counts and their
+complements, for one group of counts or a whole gap table.
+
+:mod:`needs_analysis.privacy.masking` re-exports these names beside the masking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+SHOWN = "shown"
+SMALL = "small"  # under the threshold: reads 「5未満」
+COMPLEMENT = "complement"  # hidden so that a small cell cannot be found by subtraction
+COMPLEMENT_LABEL = "非表示"
+
+# Columns of a gap table that are computed from a cell's count or from its area's n; a
+# hidden count or n takes all of them with it.
+COUNT_DERIVED = (
+    "rate",
+    "ci_low",
+    "ci_high",
+    "rest_count",
+    "rest_rate",
+    "expected_min",
+    "residual",
+    "p_value",
+    "q_value",
+    "need_ratio",
+    "score",
+)
+N_DERIVED = ("rest_n",)
+MUNICIPAL_DERIVED = ("municipal_rate",)
+
+
+class Disclosure:
+    """The one rule for whether, and how, a count of respondents may be published.
+
+    A count from 1 to ``threshold`` − 1 is *small* and reads 「5未満」; nothing computed from
+    it is published. Counts that add up to a published total (the 圏域 of one category add up
+    to the 町全体 count) are protected together: where a small count could be recovered by
+    subtraction, further counts of the group are hidden too (*complement*, 「非表示」): the
+    smallest count of at least the threshold that protects on its own (ties: the first in
+    the order given; counts marked as a last resort after all others), else the smallest
+    and the search goes on, until every small count has at least two values that agree with
+    everything published.
+
+    >>> rule = Disclosure(5)
+    >>> rule.label(3), rule.label(0), rule.label(1234)
+    ('5未満', '0', '1,234')
+    >>> rule.statuses([3, 40, 12, 0])
+    ['small', 'shown', 'complement', 'shown']
+    """
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = int(threshold)
+
+    def __repr__(self) -> str:
+        return f"Disclosure({self.threshold})"
+
+    @property
+    def small_label(self) -> str:
+        """「5未満」 for a threshold of 5."""
+        return f"{self.threshold}未満"
+
+    def is_small(self, count: object) -> bool:
+        """True for a count from 1 to threshold − 1 (0 and missing counts are not small)."""
+        try:
+            value = int(count)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return False
+        return 0 < value < self.threshold
+
+    def label(self, count: object, status: str | None = None) -> str:
+        """The count as printed: 「5未満」, 「非表示」, 「—」 for none, or the number."""
+        if count is None or (isinstance(count, float) and math.isnan(count)):
+            return "—"
+        if status is None:
+            status = SMALL if self.is_small(count) else SHOWN
+        if status == SMALL:
+            return self.small_label
+        if status == COMPLEMENT:
+            return COMPLEMENT_LABEL
+        return f"{int(count):,}"  # type: ignore[call-overload]
+
+    def sentence(self) -> str:
+        """The rule in one sentence for a handout, with the configured threshold."""
+        return (
+            f"人数が{self.threshold}人未満のところは「{self.small_label}」とし、"
+            "割合などそこから計算できる数字は出していません。"
+            f"引き算で分かってしまうところも「{COMPLEMENT_LABEL}」にしています。"
+        )
+
+    def statuses(
+        self,
+        counts: Sequence[int],
+        total_published: bool | None = None,
+        last_resort: Sequence[bool] | None = None,
+    ) -> list[str]:
+        """Small / complement / shown for counts whose total is published.
+
+        ``total_published`` defaults to "the total is not itself small". Counts marked in
+        ``last_resort`` (a flagged gap, say) are taken as complements only when no other
+        count protects.
+        """
+        values = [int(count) for count in counts]
+        status = [SMALL if self.is_small(value) else SHOWN for value in values]
+        if total_published is None:
+            total_published = not self.is_small(sum(values))
+        if not total_published or self.threshold <= 2:
+            return status  # under a threshold of 2 the label itself says 1: nothing to protect
+        avoid = list(last_resort) if last_resort is not None else [False] * len(values)
+        candidates = sorted(
+            (bool(avoid[index]), value, index)
+            for index, value in enumerate(values)
+            if value >= self.threshold
+        )
+        while candidates and self._recoverable(values, status):
+            # The first candidate that protects on its own, else the smallest and go on.
+            chosen = next(
+                (c for c in candidates if not self._recoverable(values, _with(status, c[2]))),
+                candidates[0],
+            )
+            candidates.remove(chosen)
+            status[chosen[2]] = COMPLEMENT
+        return status
+
+    def _recoverable(self, values: list[int], status: list[str]) -> bool:
+        """Whether some small count is the only value that fits the group's total."""
+        hidden = [i for i, s in enumerate(status) if s != SHOWN]
+        total = sum(values[i] for i in hidden)
+        for i in hidden:
+            if status[i] != SMALL:
+                continue
+            others = [status[j] for j in hidden if j != i]
+            reachable = _reachable_sums(others, total, self.threshold)
+            fits = [v for v in range(1, self.threshold) if total - v >= 0 and reachable[total - v]]
+            if len(fits) < 2:
+                return True
+        return False
+
+    def protect(self, frame, count: str, within: Sequence[str], last_resort: str | None = None):
+        """The status of every row's ``count``, protected group by group (``within``).
+
+        Returns a Series of statuses aligned with ``frame``; rows keep their order, so the
+        choice of complement cells is the same on every run. Rows whose ``last_resort``
+        column is true are hidden as complements only when nothing else protects.
+        """
+        import pandas as pd
+
+        result = pd.Series(SHOWN, index=frame.index, dtype=object)
+        for _, group in frame.groupby(list(within), sort=False):
+            counts = group[count].fillna(0).astype(int).tolist()
+            avoid = group[last_resort].fillna(False).astype(bool).tolist() if last_resort else None
+            result.loc[group.index] = self.statuses(counts, last_resort=avoid)
+        return result
+
+
+def _with(status: list[str], index: int) -> list[str]:
+    changed = list(status)
+    changed[index] = COMPLEMENT
+    return changed
+
+
+def _reachable_sums(statuses: Sequence[str], total: int, threshold: int) -> list[bool]:
+    """reachable[s]: the hidden counts with these statuses can add up to s (0 ≤ s ≤ total).
+
+    A small count is 1 … threshold − 1; a complement is 0 or at least the threshold.
+    """
+    reachable = [False] * (total + 1)
+    reachable[0] = True
+    for status in statuses:
+        allowed = range(1, threshold) if status == SMALL else None
+        new = [False] * (total + 1)
+        prefix = 0  # number of reachable sums up to s - threshold, for complements
+        for s in range(total + 1):
+            if allowed is not None:
+                new[s] = any(reachable[s - v] for v in allowed if s - v >= 0)
+            else:
+                if s - threshold >= 0 and reachable[s - threshold]:
+                    prefix += 1
+                new[s] = reachable[s] or prefix > 0
+        reachable = new
+    return reachable
+
+
+def people(disclosure: Disclosure, count: object, status: str | None = None) -> str:
+    """A number of people as printed: 「12人」, but 「5未満」 and 「非表示」 without 人.
+
+    >>> people(Disclosure(5), 12), people(Disclosure(5), 3)
+    ('12人', '5未満')
+    """
+    label = disclosure.label(count, status)
+    if label in (disclosure.small_label, COMPLEMENT_LABEL, "—"):
+        return label
+    return f"{label}人"
+
+
+def protect_gaps(gaps, disclosure: Disclosure):
+    """A copy of a gap table as it may be published, with the status and label of each count.
+
+    Adds ``count_status`` / ``count_label`` (the 圏域 of a category add up to the 町全体
+    count), ``n_status`` / ``n_label`` and ``respondents_status`` / ``respondents_label``
+    (the 圏域 add up to the 町全体 figures) and ``shown`` (the cell's figures may be
+    published). Where a count or the area's n is hidden, every column computed from it
+    (:data:`COUNT_DERIVED`) is emptied; the municipal rate of a category whose 町全体 count
+    is small is emptied too.
+    """
+    result = gaps.copy()
+    areas = result.drop_duplicates("area")
+    for column in ("n", "respondents"):
+        if column not in result.columns:
+            continue
+        by_area = dict(
+            zip(areas["area"], disclosure.statuses(areas[column].fillna(0)), strict=True)
+        )
+        result[f"{column}_status"] = result["area"].map(by_area)
+        result[f"{column}_label"] = [
+            disclosure.label(value, status)
+            for value, status in zip(result[column], result[f"{column}_status"], strict=True)
+        ]
+    flagged = "flag" if "flag" in result.columns else None
+    result["count_status"] = disclosure.protect(result, "count", ["category"], flagged)
+    result["count_label"] = [
+        disclosure.label(value, status)
+        for value, status in zip(result["count"], result["count_status"], strict=True)
+    ]
+    n_hidden = result["n_status"] != SHOWN if "n_status" in result.columns else False
+    result["shown"] = (result["count_status"] == SHOWN) & ~n_hidden
+    for column in COUNT_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(result["shown"])
+    for column in N_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(~n_hidden)
+    if "municipal_count" in result.columns:
+        small_total = result["municipal_count"].map(disclosure.is_small)
+        for column in MUNICIPAL_DERIVED:
+            result[column] = result[column].where(~small_total)
+    return result

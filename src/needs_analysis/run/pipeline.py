@@ -1,0 +1,149 @@
+"""The run pipeline, in one direction: each input read once, each answer tokenised once.
+
+    read (survey, previous survey, resources) → normalise → tokenise (distinct answers,
+    the town's user dictionary) → mask → classify → documents, rejects, gap tables
+    → :class:`~needs_analysis.report.rundata.RunData`
+
+The classifier, the masking and the word views all take the one tokenisation; the
+rejected rows are masked here and kept with the run, and the gap tables are computed here,
+so that the notebooks only read the saved run. The unmasked answers stay in memory: the
+run data holds only masked text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from needs_analysis.config.load import Config, format_fiscal_year
+from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
+from needs_analysis.ingest.survey import ResourceData, SurveyData, load_resources, load_survey
+from needs_analysis.privacy.masking import mask_personal_data
+from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
+from needs_analysis.text.mecab import Token, Tokenizer
+from needs_analysis.text.normalize import normalize_text
+from needs_analysis.textstats import build_documents
+
+# A column that carries each masked answer into the documents frame for a moment.
+_MASKED = "_masked"
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The input files of one run, each read once."""
+
+    survey: SurveyData
+    previous: SurveyData | None
+    resources: ResourceData | None
+
+
+def read_inputs(config: Config, year: int, progress=None) -> RunInputs:
+    """The survey of the year, the previous year's survey (if configured) and the resources."""
+    say = progress or (lambda message: None)
+    say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
+    survey = load_survey(config, year)
+    for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
+        say(f"注意: {note}")
+    previous_year = config.previous_fiscal_year(year)
+    previous = load_survey(config, previous_year) if previous_year is not None else None
+    resources = load_resources(config) if config.resources is not None else None
+    return RunInputs(survey, previous, resources)
+
+
+def tokenize_answers(texts: Iterable[object], tokenizer: Tokenizer) -> dict[str, list[Token]]:
+    """The tokens of each distinct normalised answer, each answer tokenised once."""
+    words: dict[str, list[Token]] = {}
+    for text in texts:
+        normalized = normalize_text(text)
+        if normalized and normalized not in words:
+            words[normalized] = tokenizer.tokenize(normalized)
+    return words
+
+
+def classify_and_mask(
+    responses: pd.DataFrame,
+    model,
+    words: dict[str, list[Token]],
+    with_documents: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The classified responses with the answer masked, and (``with_documents``) their
+    documents frame for the word views.
+
+    The raw answer never leaves this function: only the masked text is kept.
+    """
+    from needs_analysis.classify.model import classify_responses
+
+    classified = classify_responses(responses, model, tokens=words)
+    masked = [
+        mask_personal_data(text, tokens=words.get(normalize_text(text))) if has_text else ""
+        for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
+    ]
+    documents = None
+    if with_documents:
+        documents = build_documents(
+            classified.assign(**{_MASKED: masked}),
+            rules=model.rules,
+            tokenizer=model.tokenizer,
+            tokens=words,
+            masked_column=_MASKED,
+        )
+    classified["text"] = masked
+    return classified, documents
+
+
+def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> list[MaskedRejects]:
+    """The rejected rows of the year's survey and of the resources: IDs and row numbers
+    kept, every text cell masked with the town's tokenizer."""
+    masked = [
+        mask_rejects(data.rejects, data.summary.path, tokenizer)
+        for data in (inputs.survey, inputs.resources)
+        if data is not None
+    ]
+    return [rejects for rejects in masked if rejects is not None]
+
+
+def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -> RunData:
+    """Read, tokenise, mask and classify one fiscal year (and the year before, if
+    configured), with its rejects and gap tables: everything the notebooks read."""
+    from needs_analysis.classify.store import get_classifier
+
+    say = progress or (lambda message: None)
+    year = config.fiscal_year if fiscal_year is None else fiscal_year
+    inputs = read_inputs(config, year, say)
+    say("分類モデルを準備しています")
+    model = get_classifier(config)
+    tokenizer = model.tokenizer  # the town's user dictionary, as the model was fitted with
+    frames = [inputs.survey.responses]
+    if inputs.previous is not None:
+        frames.append(inputs.previous.responses)
+    words = tokenize_answers(_answers(frames), tokenizer)
+    say(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
+    responses, documents = classify_and_mask(inputs.survey.responses, model, words)
+    previous_responses = None
+    if inputs.previous is not None:
+        previous_year = config.previous_fiscal_year(year)
+        say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
+        previous_responses, _ = classify_and_mask(
+            inputs.previous.responses, model, words, with_documents=False
+        )
+    run = run_data(
+        config,
+        year,
+        responses,
+        inputs.survey.summary,
+        inputs.resources,
+        previous_responses=previous_responses,
+        previous_summary=inputs.previous.summary if inputs.previous is not None else None,
+        model_metadata=model.metadata,
+    )
+    run.documents = documents
+    run.rejects = masked_rejects(inputs, tokenizer)
+    run.tables = compute_year_tables(run)
+    return run
+
+
+def _answers(frames: Sequence[pd.DataFrame]) -> Iterable[object]:
+    for frame in frames:
+        yield from frame["text"].tolist()
