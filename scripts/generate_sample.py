@@ -35,9 +35,11 @@ import pandas as pd
 from openpyxl import Workbook
 
 from needs_analysis.coding.taxonomy import load_taxonomy
-from needs_analysis.config.load import Config, load_config
+from needs_analysis.config.load import load_config
+from needs_analysis.config.types import Config
 from needs_analysis.gaps.table import analyse_gaps
-from needs_analysis.ingest.survey import load_resources, load_survey
+from needs_analysis.ingest.inventory import load_resources
+from needs_analysis.ingest.survey import load_survey
 from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from needs_analysis.classify.model import NeedClassifier, classify_responses
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
 from needs_analysis.coding.taxonomy import load_taxonomy
-from needs_analysis.config.load import Config
+from needs_analysis.config.types import Config
 from needs_analysis.errors import InputError
 from needs_analysis.paths import package_file
 

@@ -85,7 +85,8 @@ def test_unknown_option_is_status_2():
 
 
 def test_run_options_for_pdf_and_keywords():
-    from needs_analysis.cli.command import _comma_list, build_parser
+    from needs_analysis.cli.command import _comma_list
+    from needs_analysis.cli.options import build_parser
 
     args = build_parser().parse_args(
         ["run", "--no-pdf", "--kwic", "送迎、ゴミ", "--category", "配食"]

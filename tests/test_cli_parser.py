@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from needs_analysis.cli.command import build_parser, main
+from needs_analysis.cli.command import main
+from needs_analysis.cli.options import build_parser
 from needs_analysis.cli.parser import japanese_error
 
 

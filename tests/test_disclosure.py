@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from needs_analysis.gaps.table import analyse_gaps
-from needs_analysis.privacy.masking import (
+from needs_analysis.privacy.disclosure import (
     COMPLEMENT,
     COMPLEMENT_LABEL,
     COUNT_DERIVED,
@@ -24,8 +24,8 @@ from needs_analysis.privacy.masking import (
     Disclosure,
     people,
     protect_gaps,
-    suppress_count,
 )
+from needs_analysis.privacy.masking import suppress_count
 from needs_analysis.report import charts
 from needs_analysis.report.charts import area_against_municipality, rate_heatmap
 from needs_analysis.report.plan import plan_table

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from needs_analysis.config.load import GapSettings, load_config
+from needs_analysis.config.load import load_config
+from needs_analysis.config.types import GapSettings
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.gaps.significance import (
     NOTE_NO_ANSWERS,
@@ -37,7 +38,7 @@ from needs_analysis.gaps.table import (
     ranked_gaps,
     year_over_year,
 )
-from needs_analysis.ingest.survey import load_resources
+from needs_analysis.ingest.inventory import load_resources
 
 LABELS = ("移動支援", "ゴミ出し")
 MAPPING = {"移動支援": ("移動支援",), "ゴミ出し支援": ("ゴミ出し",), "買い物送迎": ("移動支援",)}

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from needs_analysis.cli.command import main
 from needs_analysis.errors import InputError
-from needs_analysis.ingest.survey import read_table
+from needs_analysis.ingest.raw_table import read_table
 
 
 def _rows(count: int, text: str = "バスが少ない") -> list[list[str]]:

@@ -12,16 +12,9 @@ import pytest
 from conftest import HEADER, ROWS, write_survey
 
 from needs_analysis.errors import InputError
-from needs_analysis.ingest.survey import (
-    REJECT_BAD_SHAPE,
-    REJECT_BLANK,
-    REJECT_DUPLICATE_ID,
-    REJECT_NO_AREA,
-    REJECT_UNKNOWN_AREA,
-    SurveyData,
-    load_survey,
-    read_table,
-)
+from needs_analysis.ingest.intake import REJECT_DUPLICATE_ID, REJECT_NO_AREA, REJECT_UNKNOWN_AREA
+from needs_analysis.ingest.raw_table import REJECT_BAD_SHAPE, REJECT_BLANK, read_table
+from needs_analysis.ingest.survey import SurveyData, load_survey
 from needs_analysis.outputs import write_csv
 
 
@@ -266,7 +259,7 @@ def test_resource_years_and_frequencies_in_japanese_forms(town_dir):
     text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"ｻﾛﾝ" = ["居場所"]\n'
     (town_dir / "config.toml").write_text(text, encoding="utf-8")
     from needs_analysis.config.load import load_config
-    from needs_analysis.ingest.survey import load_resources
+    from needs_analysis.ingest.inventory import load_resources
 
     data = load_resources(load_config(town_dir / "config.toml"))
     assert data.resources["started"].tolist() == [2024, 2019, 2019]
@@ -290,7 +283,7 @@ def test_a_short_resource_row_is_rejected_for_its_shape(town_dir):
     text += '\n[resources]\npath = "resources.csv"\n[resource_categories]\n"サロン" = ["居場所"]\n'
     (town_dir / "config.toml").write_text(text, encoding="utf-8")
     from needs_analysis.config.load import load_config
-    from needs_analysis.ingest.survey import load_resources
+    from needs_analysis.ingest.inventory import load_resources
 
     data = load_resources(load_config(town_dir / "config.toml"))
     assert data.resources["name"].tolist() == ["A"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from needs_analysis.coding.rules import RuleSyntaxError, load_rules
+from needs_analysis.coding.rule_parser import RuleSyntaxError
+from needs_analysis.coding.rules import load_rules
 from needs_analysis.paths import package_file
 from needs_analysis.text.normalize import normalize_text
 

@@ -17,9 +17,12 @@ import pandas as pd
 import pytest
 
 from needs_analysis.coding.taxonomy import load_taxonomy
-from needs_analysis.config.load import Config, load_config
+from needs_analysis.config.load import load_config
+from needs_analysis.config.types import Config
 from needs_analysis.gaps.table import analyse_gaps
-from needs_analysis.ingest.survey import load_resources, load_survey, read_table
+from needs_analysis.ingest.inventory import load_resources
+from needs_analysis.ingest.raw_table import read_table
+from needs_analysis.ingest.survey import load_survey
 from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]

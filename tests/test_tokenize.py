@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from needs_analysis.errors import InputError
-from needs_analysis.text.mecab import Tokenizer, compile_user_dictionary, content_tokens
+from needs_analysis.text.mecab import Tokenizer, compile_user_dictionary
 from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import content_tokens
 
 
 @pytest.fixture(scope="module")

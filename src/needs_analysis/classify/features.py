@@ -20,10 +20,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from needs_analysis.classify.head import EncoderFeatures, LabelHead
-from needs_analysis.coding.rules import AnalyzedAnswer, load_rules
+from needs_analysis.coding.rule_expr import AnalyzedAnswer
+from needs_analysis.coding.rules import load_rules
 from needs_analysis.paths import package_file
-from needs_analysis.text.mecab import Token, Tokenizer
+from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import Token
 
 RULE_WEIGHT = 0.1
 ENCODER_WEIGHT = 2.0

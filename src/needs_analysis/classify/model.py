@@ -38,8 +38,9 @@ from needs_analysis.coding.rules import RuleSet
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.paths import usable_cpus
-from needs_analysis.text.mecab import Token, Tokenizer
+from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import Token
 
 DEFAULT_THRESHOLD = 0.5
 # Words tried for removal when explaining a label the sentence embedding decided.

@@ -30,7 +30,7 @@ from needs_analysis.classify.model import DEFAULT_THRESHOLD, NeedClassifier, Pre
 from needs_analysis.classify.sources import ADDED_PREFIX, REPLACE_PREFIX, ModelSources
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.errors import InputError
-from needs_analysis.ingest.survey import read_table
+from needs_analysis.ingest.raw_table import read_table
 from needs_analysis.text.normalize import normalize_text
 from needs_analysis.text.tokens import Token
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
-from needs_analysis.text.mecab import Token
+from needs_analysis.text.tokens import Token
 
 SEQ_MAX_GAP = 2
 

@@ -31,11 +31,9 @@ from needs_analysis.coding.rule_parser import (
     read_sections,
 )
 from needs_analysis.errors import ConfigError
-from needs_analysis.text.mecab import Token, Tokenizer
+from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
-
-# The names callers use the rules with, wherever they are defined.
-__all__ = ["AnalyzedAnswer", "Rule", "RuleSet", "RuleSyntaxError", "load_rules"]
+from needs_analysis.text.tokens import Token
 
 # Where a negation's reach stops: sentence ends and contrastive conjunctions (〜が、〜けど).
 _CONTRAST_PARTICLES = frozenset({"が", "けれど", "けれども", "けど", "のに", "ものの", "が、"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from needs_analysis.config.load import read_toml
+from needs_analysis.config.values import read_toml
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import package_file
 

@@ -28,8 +28,6 @@ from needs_analysis.config.types import (
     DEFAULT_MIN_COUNT,
     DEFAULT_RESOURCE_COLUMNS,
     DEFAULT_SURVEY_COLUMNS,
-    REQUIRED_RESOURCE_FIELDS,
-    REQUIRED_SURVEY_FIELDS,
     Area,
     Config,
     GapSettings,
@@ -49,25 +47,6 @@ from needs_analysis.config.values import (
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import package_file, sample_config_path
 from needs_analysis.text.normalize import normalize_text
-
-# The names callers describe a run with, wherever they are defined.
-__all__ = [
-    "DEFAULT_CORRECTIONS_WEIGHT",
-    "DEFAULT_MIN_COUNT",
-    "DEFAULT_RESOURCE_COLUMNS",
-    "DEFAULT_SURVEY_COLUMNS",
-    "REQUIRED_RESOURCE_FIELDS",
-    "REQUIRED_SURVEY_FIELDS",
-    "Area",
-    "Config",
-    "GapSettings",
-    "ReportOptions",
-    "ResourceSource",
-    "SurveySource",
-    "format_fiscal_year",
-    "load_config",
-    "read_toml",
-]
 
 _TOP_LEVEL_KEYS = {
     "municipality",

@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.load import GapSettings
+from needs_analysis.config.types import GapSettings
 from needs_analysis.frames import area_order, join_notes, label_set, require_columns, with_has_text
 from needs_analysis.gaps.provision import UNIT_COUNT, format_density, format_provision
 from needs_analysis.gaps.significance import benjamini_hochberg, compare_with_rest, wilson_interval

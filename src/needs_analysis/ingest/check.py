@@ -15,8 +15,10 @@ import pandas as pd
 
 from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.ingest.intake import IngestSummary
+from needs_analysis.ingest.inventory import load_resources
 from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name, write_rejects
-from needs_analysis.ingest.survey import IngestSummary, load_resources, load_survey
+from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import output_file
 from needs_analysis.text.mecab import Tokenizer
 

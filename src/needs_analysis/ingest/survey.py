@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.config.load import REQUIRED_SURVEY_FIELDS, Config, SurveySource
+from needs_analysis.config.types import REQUIRED_SURVEY_FIELDS, Config, SurveySource
 from needs_analysis.errors import InputError
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.intake import (
@@ -30,42 +30,12 @@ from needs_analysis.ingest.intake import (
     row_values,
     summarise,
 )
-from needs_analysis.ingest.inventory import (
-    ResourceData,
-    fiscal_year_of,
-    load_resources,
-    times_per_month,
-)
 from needs_analysis.ingest.raw_table import (
-    REJECT_BAD_SHAPE,
-    REJECT_BLANK,
     RawRow,
     RawTable,
     read_table,
 )
 from needs_analysis.text.normalize import normalize_text
-
-# The names callers read input with, wherever they are defined.
-__all__ = [
-    "REJECT_BAD_SHAPE",
-    "REJECT_BLANK",
-    "REJECT_DUPLICATE_ID",
-    "REJECT_NO_AREA",
-    "REJECT_NO_ID",
-    "REJECT_UNKNOWN_AREA",
-    "SURVEY_OUTPUT_COLUMNS",
-    "IngestSummary",
-    "RawRow",
-    "RawTable",
-    "ResourceData",
-    "SurveyData",
-    "fiscal_year_of",
-    "find_columns",
-    "load_resources",
-    "load_survey",
-    "read_table",
-    "times_per_month",
-]
 
 SURVEY_OUTPUT_COLUMNS = (
     "respondent_id",

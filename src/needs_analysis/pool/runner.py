@@ -37,10 +37,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.config.load import Config, load_config, read_toml
+from needs_analysis.config.load import load_config
+from needs_analysis.config.types import Config
+from needs_analysis.config.values import read_toml
 from needs_analysis.errors import ConfigError, NeedsAnalysisError
+from needs_analysis.ingest.intake import IngestSummary
 from needs_analysis.ingest.rejects import MaskedRejects
-from needs_analysis.ingest.survey import IngestSummary
 from needs_analysis.paths import usable_cpus
 
 ROWS_PER_PARTITION = 50_000
@@ -283,7 +285,7 @@ def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None
 def town_run(config: Config, year: int, responses: pd.DataFrame, summary: IngestSummary):
     """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
     elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
-    from needs_analysis.ingest.survey import load_resources
+    from needs_analysis.ingest.inventory import load_resources
     from needs_analysis.report.rundata import run_data
 
     resources = load_resources(config) if config.resources is not None else None

@@ -10,17 +10,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from needs_analysis.privacy.disclosure import (  # noqa: F401  (re-exported: the disclosure rule)
-    COMPLEMENT,
-    COMPLEMENT_LABEL,
-    COUNT_DERIVED,
-    MUNICIPAL_DERIVED,
-    N_DERIVED,
-    SHOWN,
-    SMALL,
+from needs_analysis.privacy.disclosure import (
     Disclosure,
-    people,
-    protect_gaps,
 )
 from needs_analysis.text.tokens import Token, place_tokens
 

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML
 
-from needs_analysis.privacy.masking import SHOWN, Disclosure, people, protect_gaps
+from needs_analysis.privacy.disclosure import SHOWN, Disclosure, people, protect_gaps
 
 # Proportional Japanese fonts first: a fixed-width Gothic prints digits too wide.
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', IPAexGothic, IPAPGothic, 'Yu Gothic', 'Hiragino Sans', Meiryo, sans-serif"

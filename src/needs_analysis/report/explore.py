@@ -16,7 +16,8 @@ import pandas as pd
 from IPython.display import HTML
 
 from needs_analysis import textstats
-from needs_analysis.privacy.masking import Disclosure, without_quasi_identifiers
+from needs_analysis.privacy.disclosure import Disclosure
+from needs_analysis.privacy.masking import without_quasi_identifiers
 
 # How many keywords the page shows when none are configured.
 DEFAULT_KEYWORDS = 3

@@ -14,7 +14,7 @@ from typing import Literal
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from needs_analysis.privacy.masking import SHOWN, Disclosure, people, protect_gaps
+from needs_analysis.privacy.disclosure import SHOWN, Disclosure, people, protect_gaps
 from needs_analysis.report.charts import (
     FONT,
     change_dumbbell,

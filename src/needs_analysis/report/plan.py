@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.frames import label_set, require_columns, with_has_text
+from needs_analysis.privacy.disclosure import Disclosure
 from needs_analysis.privacy.masking import (
     ADDRESS_MASK,
     EMAIL_MASK,
     NAME_MASK,
     PHONE_MASK,
     POSTAL_MASK,
-    Disclosure,
     mask_personal_data,
 )
 from needs_analysis.text.normalize import normalize_text

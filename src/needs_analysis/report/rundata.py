@@ -17,17 +17,19 @@ import pandas as pd
 
 from needs_analysis import __version__
 from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
-from needs_analysis.config.load import GapSettings, format_fiscal_year
+from needs_analysis.config.load import format_fiscal_year
+from needs_analysis.config.types import GapSettings
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps.table import analyse_gaps, year_over_year
-from needs_analysis.privacy.masking import Disclosure, protect_gaps
+from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from needs_analysis.config.load import Config
+    from needs_analysis.config.types import Config
+    from needs_analysis.ingest.intake import IngestSummary
+    from needs_analysis.ingest.inventory import ResourceData
     from needs_analysis.ingest.rejects import MaskedRejects
-    from needs_analysis.ingest.survey import IngestSummary, ResourceData
 
 RUN_FILE = "run.pkl"
 

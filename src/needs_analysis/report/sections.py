@@ -13,11 +13,7 @@ from needs_analysis.gaps.table import (
     VERDICT_TOO_FEW,
     ranked_gaps,
 )
-from needs_analysis.privacy.masking import (
-    SHOWN,
-    people,
-    protect_gaps,
-)
+from needs_analysis.privacy.disclosure import SHOWN, people, protect_gaps
 from needs_analysis.report.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.report.rundata import (
     RunData,

@@ -13,10 +13,7 @@ from needs_analysis.gaps.table import (
     ranked_gaps,
     supply_short,
 )
-from needs_analysis.privacy.masking import (
-    Disclosure,
-    protect_gaps,
-)
+from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 from needs_analysis.report.rundata import (
     RunData,
 )

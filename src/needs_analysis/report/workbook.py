@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.gaps.provision import UNIT_NAME
-from needs_analysis.privacy.masking import SHOWN, Disclosure, protect_gaps
+from needs_analysis.privacy.disclosure import SHOWN, Disclosure, protect_gaps
 from needs_analysis.publish.xlsx import COUNT, DECIMAL, P_VALUE, RATE, YEAR, Sheet, write_workbook
 from needs_analysis.report.pages import model_note
 from needs_analysis.report.plan import plan_table

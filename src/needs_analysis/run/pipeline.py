@@ -17,13 +17,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from needs_analysis.config.load import Config, format_fiscal_year
+from needs_analysis.config.load import format_fiscal_year
+from needs_analysis.config.types import Config
+from needs_analysis.ingest.inventory import ResourceData, load_resources
 from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
-from needs_analysis.ingest.survey import ResourceData, SurveyData, load_resources, load_survey
+from needs_analysis.ingest.survey import SurveyData, load_survey
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
-from needs_analysis.text.mecab import Token, Tokenizer
+from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
+from needs_analysis.text.tokens import Token
 from needs_analysis.textstats import build_documents
 
 # A column that carries each masked answer into the documents frame for a moment.

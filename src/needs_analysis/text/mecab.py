@@ -28,11 +28,8 @@ import unidic_lite
 
 from needs_analysis import paths
 from needs_analysis.errors import InputError
-from needs_analysis.text.tokens import (  # noqa: F401  (re-exported: the tokenizer's words)
-    CONTENT_POS_PREFIXES,
-    DEFAULT_STOPWORDS,
+from needs_analysis.text.tokens import (
     Token,
-    content_tokens,
 )
 
 # UniDic writes the source word after loan-word lemmas ("バス-bus", "タクシー-taxi").

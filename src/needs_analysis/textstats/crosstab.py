@@ -9,16 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.load import DEFAULT_MIN_COUNT
+from needs_analysis.config.types import DEFAULT_MIN_COUNT
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.gaps.significance import adjusted_residual
-from needs_analysis.privacy.masking import (
-    COMPLEMENT,
-    COMPLEMENT_LABEL,
-    SHOWN,
-    Disclosure,
-    suppress_count,
-)
+from needs_analysis.privacy.disclosure import COMPLEMENT, COMPLEMENT_LABEL, SHOWN, Disclosure
+from needs_analysis.privacy.masking import suppress_count
 
 if TYPE_CHECKING:
     pass

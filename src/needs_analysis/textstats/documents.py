@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.load import Config
+from needs_analysis.config.types import Config
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.paths import package_file
 from needs_analysis.privacy.masking import (
