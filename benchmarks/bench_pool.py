@@ -77,7 +77,8 @@ def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.Data
     from needs_analysis.classify.model import classify_responses
     from needs_analysis.config.load import load_config
     from needs_analysis.ingest.survey import load_survey
-    from needs_analysis.pool.runner import load_pool, town_run
+    from needs_analysis.pool.members import load_pool
+    from needs_analysis.pool.runner import town_run
     from needs_analysis.pool.tasks import _InProcess, build_classifier
     from needs_analysis.report.rundata import year_tables
 
@@ -114,7 +115,8 @@ def _cpu_seconds() -> float:
 
 def pooled(pool_path: Path, workers: int) -> tuple[dict[str, float], dict, dict[str, float]]:
     """``run_pool`` on a fresh LocalCluster; the timings include starting the cluster."""
-    from needs_analysis.pool.runner import connect, load_pool, run_pool
+    from needs_analysis.pool.members import load_pool
+    from needs_analysis.pool.runner import connect, run_pool
 
     started = time.perf_counter()
     with connect(workers=workers) as client:

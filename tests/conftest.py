@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from needs_analysis.config.load import load_config
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 
 # Models and user dictionaries are cached per test session, never in the user's own cache;
 # subprocesses started by tests inherit this.

@@ -16,7 +16,7 @@ from needs_analysis.classify.model import NeedClassifier, classify_responses
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
 from needs_analysis.coding.taxonomy import load_taxonomy
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.errors import InputError
 from needs_analysis.paths import package_file
 
@@ -103,6 +103,23 @@ def test_cache_is_keyed_by_the_sources(classifier):
     assert get_classifier().metadata == classifier.metadata
     changed = dict(fingerprint, rules_sha256="0" * 16)
     assert model_cache_path(changed) != model_cache_path(fingerprint)
+
+
+def test_a_model_cached_by_an_older_layout_is_refitted(fast_classifier, monkeypatch, tmp_path):
+    # A model pickled before the modules moved names classes that no longer exist there;
+    # loading it fails and get_classifier fits the model again instead of stopping.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = model_cache_path(ModelSources.from_config().fingerprint(), fast=True)
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"cneeds_analysis.answer_features\nAnalyzer\n.")
+    fitted = []
+    monkeypatch.setattr(
+        "needs_analysis.classify.store.train",
+        lambda sources, fast: fitted.append(fast) or fast_classifier,
+    )
+    assert get_classifier(fast=True) is fast_classifier
+    assert fitted == [True]
+    assert cache.stat().st_size > 100  # the refitted model replaced the stale file
 
 
 def test_broken_model_file_is_a_clear_error(tmp_path):

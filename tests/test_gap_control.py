@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from needs_analysis.config.types import GapSettings
+from needs_analysis.config.settings import GapSettings
 from needs_analysis.gaps.provision import NOTE_COUNT_FALLBACK, category_units, note_default
 from needs_analysis.gaps.significance import benjamini_hochberg
 from needs_analysis.gaps.supply import supply_density

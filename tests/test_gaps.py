@@ -10,8 +10,17 @@ import pytest
 from scipy import stats
 
 from needs_analysis.config.load import load_config
-from needs_analysis.config.types import GapSettings
+from needs_analysis.config.settings import GapSettings
 from needs_analysis.errors import InputError, NeedsAnalysisError
+from needs_analysis.gaps.change import (
+    CHANGE_CLOSED,
+    CHANGE_KEPT,
+    CHANGE_NEW,
+    CHANGE_NONE,
+    NOTE_NO_PREVIOUS,
+    ranked_gaps,
+    year_over_year,
+)
 from needs_analysis.gaps.significance import (
     NOTE_NO_ANSWERS,
     TEST_EXACT,
@@ -26,18 +35,7 @@ from needs_analysis.gaps.supply import (
     active_resources,
     supply_density,
 )
-from needs_analysis.gaps.table import (
-    CHANGE_CLOSED,
-    CHANGE_KEPT,
-    CHANGE_NEW,
-    CHANGE_NONE,
-    NOTE_NO_PREVIOUS,
-    analyse_gaps,
-    gap_table,
-    need_rates,
-    ranked_gaps,
-    year_over_year,
-)
+from needs_analysis.gaps.table import analyse_gaps, gap_table, need_rates
 from needs_analysis.ingest.inventory import load_resources
 
 LABELS = ("移動支援", "ゴミ出し")

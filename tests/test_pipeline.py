@@ -41,7 +41,7 @@ def counted_run(tmp_path_factory):
         survey.load_survey(config, year),
         survey.load_survey(config, config.previous_fiscal_year(year)),
     ]
-    resources = survey.load_resources(config)
+    resources = inventory.load_resources(config)
     answers = {
         normalize_text(text)
         for data in surveys
@@ -213,3 +213,24 @@ def test_loading_the_saved_run_needs_no_tagger_or_classifier(counted_run):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_a_run_saved_by_another_version_asks_for_a_new_run(tmp_path):
+    # A run from before the modules moved names classes that no longer exist there.
+    (tmp_path / "run.pkl").write_bytes(b"cneeds_analysis.io\nIngestSummary\n.")
+    with pytest.raises(NeedsAnalysisError, match="もう一度実行"):
+        load_run(tmp_path)
+    (tmp_path / "run.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(NeedsAnalysisError, match="もう一度実行"):
+        load_run(tmp_path)
+
+
+def test_a_run_saved_by_an_older_version_of_the_same_classes_is_refused(counted_run, tmp_path):
+    import dataclasses
+
+    from needs_analysis.report.rundata import save_run
+
+    old = dataclasses.replace(counted_run["run"], package_version="0.2.0")
+    save_run(old, tmp_path)
+    with pytest.raises(NeedsAnalysisError, match="別の版"):
+        load_run(tmp_path)

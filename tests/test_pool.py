@@ -23,8 +23,9 @@ from needs_analysis.cli.command import main
 from needs_analysis.config.load import load_config
 from needs_analysis.errors import ConfigError
 from needs_analysis.paths import sample_config_path
+from needs_analysis.pool.members import load_pool
 from needs_analysis.pool.overview import accounting_table, gaps_side_by_side, town_rates
-from needs_analysis.pool.runner import load_pool, run_pool
+from needs_analysis.pool.runner import run_pool
 from needs_analysis.report.rundata import year_tables
 from needs_analysis.run.pipeline import prepare_run
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from needs_analysis import textstats
 from needs_analysis.cli import command
 from needs_analysis.config.load import load_config
-from needs_analysis.gaps.table import ranked_gaps
+from needs_analysis.gaps.change import ranked_gaps
 from needs_analysis.privacy.disclosure import protect_gaps
 from needs_analysis.publish.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.report.plan import plan_table

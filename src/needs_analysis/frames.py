@@ -74,3 +74,16 @@ def join_notes(*notes: object) -> str:
         if isinstance(note, str):
             parts.extend(part for part in note.split("。") if part and part not in parts)
     return "".join(f"{part}。" for part in parts)
+
+
+def sort_like(merged: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the area order, then the category order, of the source tables."""
+    areas = list(dict.fromkeys(a for source in sources for a in source["area"]))
+    categories = list(dict.fromkeys(c for source in sources for c in source["category"]))
+    keys = pd.DataFrame(
+        {
+            "area": merged["area"].map({a: i for i, a in enumerate(areas)}),
+            "category": merged["category"].map({c: i for i, c in enumerate(categories)}),
+        }
+    )
+    return merged.loc[keys.sort_values(["area", "category"], kind="stable").index]

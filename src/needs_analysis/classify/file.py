@@ -17,7 +17,7 @@ import pandas as pd
 from needs_analysis.classify.model import RESULT_COLUMNS, classify_responses, names_beside_results
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.config.load import load_config
-from needs_analysis.config.types import DEFAULT_SURVEY_COLUMNS
+from needs_analysis.config.settings import DEFAULT_SURVEY_COLUMNS
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.raw_table import RawTable, read_table, unique_headers
 from needs_analysis.outputs import output_file, write_csv

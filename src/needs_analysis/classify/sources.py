@@ -17,7 +17,7 @@ from pathlib import Path
 from needs_analysis import __version__
 from needs_analysis.classify.encoder import encoder_version
 from needs_analysis.classify.features import ENCODER_WEIGHT, RULE_WEIGHT
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.text.mecab import Tokenizer
 

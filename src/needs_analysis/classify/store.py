@@ -16,7 +16,7 @@ from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.town_model import fit_town_model
 from needs_analysis.coding.taxonomy import load_taxonomy
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.errors import InputError
 from needs_analysis.paths import cache_dir
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from needs_analysis.config.types import (
+from needs_analysis.config.settings import (
     DEFAULT_CORRECTIONS_WEIGHT,
     DEFAULT_MIN_COUNT,
     DEFAULT_RESOURCE_COLUMNS,

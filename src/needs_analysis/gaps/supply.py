@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from needs_analysis.config.types import GapSettings
+from needs_analysis.config.settings import GapSettings
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.frames import area_order, join_notes, require_columns
 from needs_analysis.gaps.provision import (

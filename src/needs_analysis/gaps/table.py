@@ -19,7 +19,7 @@ Supply (per 圏域 × category)
 
 The statistics of one cell are in :mod:`needs_analysis.gaps.significance`, the supply table in
 :mod:`needs_analysis.gaps.supply`; this module joins them into the gap table of a year and
-compares it with the previous year's.
+the ranking and the change since the previous year are in :mod:`needs_analysis.gaps.change`.
 
 Gap
     need significantly high after that control AND provision below ``supply_margin`` of
@@ -35,27 +35,26 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.types import GapSettings
-from needs_analysis.frames import area_order, join_notes, label_set, require_columns, with_has_text
+from needs_analysis.config.settings import GapSettings
+from needs_analysis.frames import (
+    area_order,
+    join_notes,
+    label_set,
+    require_columns,
+    sort_like,
+    with_has_text,
+)
 from needs_analysis.gaps.provision import UNIT_COUNT, format_density, format_provision
 from needs_analysis.gaps.significance import benjamini_hochberg, compare_with_rest, wilson_interval
 from needs_analysis.gaps.supply import supply_density
 
 NOTE_NO_SURVEY_AREA = "調査にこの圏域の回答者がいません"
-NOTE_NO_PREVIOUS = "前年度の結果がありません"
-NOTE_NEW_AREA = "前年度はこの圏域の結果がありません"
-NOTE_GONE_AREA = "今年度はこの圏域の結果がありません"
 NOTE_TOO_FEW = "回答が少ないため、検定していません"
 
 VERDICT_GAP = "不足の候補"
 VERDICT_TOO_FEW = "判断できない（回答が少ない）"
 VERDICT_NO_DATA = "この圏域は回答がないため判断できません"
 VERDICT_NONE = ""
-
-CHANGE_NEW = "新たに該当"
-CHANGE_CLOSED = "解消"
-CHANGE_KEPT = "継続"
-CHANGE_NONE = "該当なし"
 
 NEED_COLUMNS = [
     "area",
@@ -179,7 +178,7 @@ def gap_table(
     require_columns(need, ["area", "category", "above", "note"], "需要の表")
     require_columns(supply, ["area", "category", "resources", "per_1000", "note"], "資源の表")
     merged = need.merge(supply, on=["area", "category"], how="outer", suffixes=("", "_supply"))
-    merged = _sort_like(merged, need, supply)
+    merged = sort_like(merged, need, supply)
     merged["above"] = merged["above"].fillna(False).astype(bool)
     for column in ("resources", "respondents", "n", "count"):
         merged[column] = merged[column].fillna(0).astype(int)
@@ -302,103 +301,3 @@ def analyse_gaps(
         resources, populations, resource_categories, labels, fiscal_year, order, settings
     )
     return gap_table(need, supply, settings).assign(fiscal_year=fiscal_year)
-
-
-def ranked_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
-    """The flagged rows of a gap table, best-ranked first."""
-    require_columns(gaps, ["flag", "rank"], "ギャップの表")
-    return gaps[gaps["flag"]].sort_values("rank").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- change
-
-
-CHANGE_COLUMNS = [
-    "area",
-    "category",
-    "n",
-    "n_previous",
-    "rate",
-    "rate_previous",
-    "rate_change",
-    "resources",
-    "resources_previous",
-    "resources_change",
-    "per_1000",
-    "per_1000_previous",
-    "flag",
-    "flag_previous",
-    "flag_change",
-    "note",
-]
-
-
-def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Rates, supply and flags of this fiscal year against the previous year's gap table.
-
-    ``rate_change`` is in proportion units (0.05 = 5 points). Without a previous table
-    the previous columns are empty and the note says so.
-    """
-    keep = ["area", "category", "n", "rate", "resources", "per_1000", "flag"]
-    require_columns(current, keep, "今年度のギャップの表")
-    now = current[keep].copy()
-    if previous is None:
-        before = pd.DataFrame(columns=keep)
-    else:
-        require_columns(previous, keep, "前年度のギャップの表")
-        before = previous[keep].copy()
-    merged = now.merge(
-        before, on=["area", "category"], how="outer", suffixes=("", "_previous"), indicator=True
-    )
-    merged["rate_change"] = merged["rate"].astype(float) - merged["rate_previous"].astype(float)
-    merged["resources_change"] = merged["resources"].astype(float) - merged[
-        "resources_previous"
-    ].astype(float)
-    merged["flag_change"] = [
-        _flag_change(flag, flag_previous)
-        for flag, flag_previous in zip(merged["flag"], merged["flag_previous"], strict=True)
-    ]
-    if previous is None:
-        merged["note"] = NOTE_NO_PREVIOUS + "。"
-    else:
-        merged["note"] = (
-            merged["_merge"]
-            .map(
-                {"left_only": NOTE_NEW_AREA + "。", "right_only": NOTE_GONE_AREA + "。", "both": ""}
-            )
-            .astype(str)
-        )
-    merged = _sort_like(merged, now, before)
-    for column in ("n", "n_previous", "resources", "resources_previous"):
-        merged[column] = pd.to_numeric(merged[column]).astype("Int64")
-    for column in ("flag", "flag_previous"):
-        merged[column] = merged[column].astype("boolean")
-    return merged[CHANGE_COLUMNS].reset_index(drop=True)
-
-
-def _flag_change(flag: object, flag_previous: object) -> str:
-    now, before = _is_true(flag), _is_true(flag_previous)
-    if now and before:
-        return CHANGE_KEPT
-    if now:
-        return CHANGE_NEW
-    if before:
-        return CHANGE_CLOSED
-    return CHANGE_NONE
-
-
-def _is_true(value: object) -> bool:
-    return isinstance(value, (bool, np.bool_)) and bool(value)
-
-
-def _sort_like(merged: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
-    """Rows in the area order, then the category order, of the source tables."""
-    areas = list(dict.fromkeys(a for source in sources for a in source["area"]))
-    categories = list(dict.fromkeys(c for source in sources for c in source["category"]))
-    keys = pd.DataFrame(
-        {
-            "area": merged["area"].map({a: i for i, a in enumerate(areas)}),
-            "category": merged["category"].map({c: i for i, c in enumerate(categories)}),
-        }
-    )
-    return merged.loc[keys.sort_values(["area", "category"], kind="stable").index]

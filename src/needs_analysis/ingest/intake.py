@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.config.types import Area
+from needs_analysis.config.settings import Area
 from needs_analysis.ingest.raw_table import REJECT_BAD_SHAPE, RawRow, RawTable, unique_headers
 from needs_analysis.text.normalize import normalize_text
 

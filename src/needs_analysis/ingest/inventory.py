@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from needs_analysis.config.types import REQUIRED_RESOURCE_FIELDS, Config, ResourceSource
+from needs_analysis.config.settings import REQUIRED_RESOURCE_FIELDS, Config, ResourceSource
 from needs_analysis.errors import InputError
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.intake import (

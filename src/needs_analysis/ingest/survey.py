@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.config.types import REQUIRED_SURVEY_FIELDS, Config, SurveySource
+from needs_analysis.config.settings import REQUIRED_SURVEY_FIELDS, Config, SurveySource
 from needs_analysis.errors import InputError
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.intake import (

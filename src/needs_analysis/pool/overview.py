@@ -18,7 +18,8 @@ import pandas as pd
 from needs_analysis.gaps.significance import wilson_interval
 from needs_analysis.ingest.rejects import write_rejects
 from needs_analysis.outputs import safe_file_name
-from needs_analysis.pool.runner import PoolResult, TownResult, connect, load_pool, run_pool
+from needs_analysis.pool.members import load_pool
+from needs_analysis.pool.runner import PoolResult, TownResult, connect, run_pool
 from needs_analysis.privacy.disclosure import Disclosure
 from needs_analysis.publish.xlsx import COUNT, RATE, Sheet, write_workbook
 from needs_analysis.report.views import gap_display_table, percent

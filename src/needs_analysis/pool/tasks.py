@@ -22,7 +22,7 @@ from needs_analysis.ingest.intake import IngestSummary
 if TYPE_CHECKING:
     from needs_analysis.classify.model import NeedClassifier
     from needs_analysis.classify.sources import ModelSources
-    from needs_analysis.config.types import Config
+    from needs_analysis.config.settings import Config
     from needs_analysis.ingest.rejects import MaskedRejects
 
 # config path -> the key of the model its classifier is fitted from (the hashes of its

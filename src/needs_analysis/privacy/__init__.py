@@ -1,1 +1,18 @@
-"""What may be shown: masking personal data in answers, and the small-count disclosure rule."""
+"""What may be shown: personal data masked in answers, and the small-count disclosure rule.
+
+- :mod:`~needs_analysis.privacy.masking` — names, phone numbers, addresses … in answers;
+- :mod:`~needs_analysis.privacy.disclosure` — which counts are published, hidden or
+  hidden as a complement, and how a hidden count is printed.
+"""
+
+from needs_analysis.privacy.disclosure import Disclosure, people, protect_gaps
+from needs_analysis.privacy.masking import mask_personal_data, mask_table, without_quasi_identifiers
+
+__all__ = [
+    "Disclosure",
+    "mask_personal_data",
+    "mask_table",
+    "people",
+    "protect_gaps",
+    "without_quasi_identifiers",
+]

@@ -1,13 +1,27 @@
-"""The year's reports: the saved run the notebooks read, their tables, the whole run.
+"""The year's reports: the saved run the notebooks read, and what they show.
 
-- :mod:`~needs_analysis.report.rundata` — :class:`RunData` and :class:`YearTables`, saving
-  and loading the run (what every notebook reads first);
-- :mod:`~needs_analysis.report.views` — the tables and notes the notebooks show;
-- :mod:`~needs_analysis.report.sections` — sentences, council questions, gap sections, the plan table;
-- :mod:`~needs_analysis.report.excel` — the run's workbook and its data log;
-- :mod:`~needs_analysis.run.jobs` — ``needs-analysis run``: notebooks, pages, PDFs.
+- :mod:`~needs_analysis.report.rundata` — :class:`RunData`, saving and loading the run
+  (what every notebook reads first) and its year tables;
+- :mod:`~needs_analysis.report.views`, :mod:`~needs_analysis.report.sections`,
+  :mod:`~needs_analysis.report.pages` — the tables, sentences and page blocks;
+- :mod:`~needs_analysis.report.charts`, :mod:`~needs_analysis.report.charts_text` — figures;
+- :mod:`~needs_analysis.report.explore` — the exploration page's blocks;
+- :mod:`~needs_analysis.report.plan` — the plan table;
+- :mod:`~needs_analysis.report.workbook` — the run's workbook sheets.
 
-The run itself is computed by :func:`needs_analysis.run.pipeline.prepare_run`. Import names
-from the module that defines them: a notebook that imports one display module then loads
-no classifier or tokenizer.
+None of them loads the classifier, scikit-learn or MeCab.
 """
+
+from needs_analysis.report.plan import plan_table
+from needs_analysis.report.rundata import RunData, YearTables, load_run, save_run, year_tables
+from needs_analysis.report.workbook import write_run_workbook
+
+__all__ = [
+    "RunData",
+    "YearTables",
+    "load_run",
+    "plan_table",
+    "save_run",
+    "write_run_workbook",
+    "year_tables",
+]

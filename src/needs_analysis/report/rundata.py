@@ -18,15 +18,16 @@ import pandas as pd
 from needs_analysis import __version__
 from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import format_fiscal_year
-from needs_analysis.config.types import GapSettings
+from needs_analysis.config.settings import GapSettings
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.gaps.table import analyse_gaps, year_over_year
+from needs_analysis.gaps.change import year_over_year
+from needs_analysis.gaps.table import analyse_gaps
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from needs_analysis.config.types import Config
+    from needs_analysis.config.settings import Config
     from needs_analysis.ingest.intake import IngestSummary
     from needs_analysis.ingest.inventory import ResourceData
     from needs_analysis.ingest.rejects import MaskedRejects
@@ -162,6 +163,8 @@ def load_run(directory: Path | str = "") -> RunData:
     """The run saved in ``directory`` by ``needs-analysis run``.
 
     A notebook never classifies: with no directory it stops and says how to prepare the run.
+    A run saved by another version of the package is not read (its classes may have moved or
+    changed): the message says to run it again.
     """
     if not directory:
         raise NeedsAnalysisError(
@@ -174,8 +177,18 @@ def load_run(directory: Path | str = "") -> RunData:
         raise NeedsAnalysisError(
             f"{path} がありません。先に `needs-analysis run` を実行してください。"
         )
-    with path.open("rb") as handle:
-        return pickle.load(handle)
+    stale = NeedsAnalysisError(
+        f"{path} は別の版の needs-analysis で作られたため読めません。"
+        "`needs-analysis run` をもう一度実行して作り直してください。"
+    )
+    try:
+        with path.open("rb") as handle:
+            run = pickle.load(handle)
+    except (ImportError, AttributeError, TypeError, EOFError, pickle.UnpicklingError):
+        raise stale from None  # a class moved or changed since the run was saved
+    if not isinstance(run, RunData) or run.package_version != __version__:
+        raise stale
+    return run
 
 
 def year_tables(run: RunData) -> YearTables:

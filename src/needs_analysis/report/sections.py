@@ -7,12 +7,8 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from needs_analysis.gaps.table import (
-    VERDICT_GAP,
-    VERDICT_NO_DATA,
-    VERDICT_TOO_FEW,
-    ranked_gaps,
-)
+from needs_analysis.gaps.change import ranked_gaps
+from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW
 from needs_analysis.privacy.disclosure import SHOWN, people, protect_gaps
 from needs_analysis.report.plan import choose_examples, plan_table, plan_table_for_display
 from needs_analysis.report.rundata import (

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML, Markdown
 
+from needs_analysis.gaps.change import ranked_gaps
 from needs_analysis.gaps.provision import format_density
-from needs_analysis.gaps.table import (
-    VERDICT_GAP,
-    VERDICT_NO_DATA,
-    VERDICT_TOO_FEW,
-    ranked_gaps,
-    supply_short,
-)
+from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW, supply_short
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 from needs_analysis.report.rundata import (
     RunData,

@@ -27,7 +27,7 @@ from needs_analysis.classify.store import get_classifier, model_cache_path, trai
 from needs_analysis.classify.town_model import safe_stem
 from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import escape_formula

@@ -19,7 +19,7 @@ from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.town_model import is_corrected, margins, text_key
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.config.load import format_fiscal_year
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.mecab import Tokenizer

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.outputs import record_run, safe_file_name
 from needs_analysis.report.rundata import RunData, save_run, year_tables
 from needs_analysis.report.workbook import write_run_workbook

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from needs_analysis.config.load import format_fiscal_year
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.ingest.inventory import ResourceData, load_resources
 from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
 from needs_analysis.ingest.survey import SurveyData, load_survey

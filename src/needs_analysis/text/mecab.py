@@ -22,15 +22,20 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-
-import fugashi
-import unidic_lite
+from typing import TYPE_CHECKING
 
 from needs_analysis import paths
 from needs_analysis.errors import InputError
 from needs_analysis.text.tokens import (
     Token,
 )
+
+if TYPE_CHECKING:
+    import fugashi
+
+# fugashi and unidic-lite are imported where a tagger or the dictionary is needed, not at
+# module level: the text package (normalising, tokens) is read by display modules that must
+# not load MeCab.
 
 # UniDic writes the source word after loan-word lemmas ("バス-bus", "タクシー-taxi").
 _LOANWORD_GLOSS = re.compile(r"-[A-Za-z][A-Za-z ]*$")
@@ -49,9 +54,15 @@ USER_WORD_KINDS: dict[str, str] = {
 _USER_WORD_COST = -3000
 
 
+def _dictionary_dir() -> str:
+    import unidic_lite
+
+    return unidic_lite.DICDIR
+
+
 def dictionary_version() -> str:
     """The system dictionary the tokens come from, for model and cache keys."""
-    unidic = (Path(unidic_lite.DICDIR) / "version").read_text(encoding="utf-8").strip()
+    unidic = (Path(_dictionary_dir()) / "version").read_text(encoding="utf-8").strip()
     return f"unidic-lite {version('unidic-lite')} (UniDic {unidic})"
 
 
@@ -102,8 +113,10 @@ class Tokenizer:
 
 def _build_tagger(user_dic: str | None) -> fugashi.GenericTagger:
     # Our rc file (instead of a system-wide mecabrc) defines the output format "needs".
+    import fugashi
+
     rcfile = paths.package_file("mecabrc")
-    args = f'-d "{unidic_lite.DICDIR}" -r "{rcfile}" -O needs'
+    args = f'-d "{_dictionary_dir()}" -r "{rcfile}" -O needs'
     if user_dic:
         args += f' -u "{user_dic}"'
     return fugashi.GenericTagger(args)
@@ -126,7 +139,7 @@ def _tokens_from_output(parsed: str) -> list[Token]:
 @lru_cache(maxsize=1)
 def _context_ids() -> dict[str, tuple[int, int]]:
     """Map each USER_WORD_KINDS class to its (left, right) id in unidic-lite."""
-    dicdir = Path(unidic_lite.DICDIR)
+    dicdir = Path(_dictionary_dir())
 
     def ids(file_name: str) -> dict[str, int]:
         table: dict[str, int] = {}
@@ -210,7 +223,7 @@ def compile_user_dictionary(csv_path: Path | str, cache_dir: Path | None = None)
         output = Path(work) / "user.dic"
         with source.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows(rows)
-        dicdir = unidic_lite.DICDIR
+        dicdir = _dictionary_dir()
         if " " in dicdir:
             dicdir_copy = Path(work) / "dicdir"
             shutil.copytree(dicdir, dicdir_copy)

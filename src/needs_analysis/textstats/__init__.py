@@ -25,12 +25,14 @@ words inside a mask (電話 and 番号 of 【電話番号】) are not counted.
 
 The package's modules: :mod:`~needs_analysis.textstats.documents` (the documents frame),
 :mod:`~needs_analysis.textstats.frequencies` (frequencies, KWIC, why an answer got its
-category), :mod:`~needs_analysis.textstats.network` (co-occurrence, characteristic words),
+category), :mod:`~needs_analysis.textstats.network` (co-occurrence, word leanings),
+:mod:`~needs_analysis.textstats.characteristic` (characteristic words),
 :mod:`~needs_analysis.textstats.crosstab` (categories by attribute, display helpers) and
 :mod:`~needs_analysis.textstats.common` (shared constants). Everything public is
 re-exported here.
 """
 
+from needs_analysis.textstats.characteristic import characteristic_words, log_likelihood_ratio
 from needs_analysis.textstats.common import (
     ASSOCIATION_ALPHA,
     ASSOCIATION_THRESHOLD,
@@ -67,10 +69,8 @@ from needs_analysis.textstats.frequencies import (
 )
 from needs_analysis.textstats.network import (
     Network,
-    characteristic_words,
     cooccurrence_network,
     jaccard_matrix,
-    log_likelihood_ratio,
     word_leanings,
 )
 

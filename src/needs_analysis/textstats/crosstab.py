@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.types import DEFAULT_MIN_COUNT
+from needs_analysis.config.settings import DEFAULT_MIN_COUNT
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.gaps.significance import adjusted_residual
 from needs_analysis.privacy.disclosure import COMPLEMENT, COMPLEMENT_LABEL, SHOWN, Disclosure

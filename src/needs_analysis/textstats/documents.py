@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from needs_analysis.config.types import Config
+from needs_analysis.config.settings import Config
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.paths import package_file
 from needs_analysis.privacy.masking import (
@@ -61,7 +61,7 @@ def build_documents(
 ) -> pd.DataFrame:
     """One row per respondent with the masked answer and its words, tokenised once.
 
-    ``responses`` is a survey frame (``io.load_survey``), classified or not. The synonym
+    ``responses`` is a survey frame (``ingest.load_survey``), classified or not. The synonym
     table comes from ``rules`` (a RuleSet or a rules file), else from the config's rules,
     else from the bundled ``rules.txt``; the tokenizer uses the config's user dictionary.
     ``tokens`` (normalised answer → its tokens) and ``masked_column`` (a column holding
@@ -87,15 +87,8 @@ def build_documents(
     stop = _stopwords(rule_set, stopwords, extra_stopwords)
 
     masked = responses[masked_column].tolist() if masked_column else None
-    rows = _analysed_rows(
-        responses[text_column].tolist(),
-        masked,
-        tokens or {},
-        rule_set,
-        tokenizer,
-        stop,
-        pos_prefixes,
-    )
+    texts = responses[text_column].tolist()
+    rows = _analysed_rows(texts, masked, tokens or {}, rule_set, tokenizer, stop, pos_prefixes)
     carried = [column for column in CARRIED_COLUMNS if column in responses.columns]
     documents = responses[carried].reset_index(drop=True)
     analysed = pd.DataFrame(
