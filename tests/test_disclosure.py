@@ -25,7 +25,6 @@ from needs_analysis.privacy.disclosure import (
     people,
     protect_gaps,
 )
-from needs_analysis.privacy.masking import suppress_count
 from needs_analysis.report import charts
 from needs_analysis.report.charts import area_against_municipality, rate_heatmap
 from needs_analysis.report.plan import plan_table
@@ -84,7 +83,7 @@ def test_labels_and_people():
     assert [rule.label(c) for c in (0, 1, 4, 5, 1234)] == ["0", "5未満", "5未満", "5", "1,234"]
     assert people(rule, 3) == "5未満" and people(rule, 12) == "12人"
     assert people(rule, 12, COMPLEMENT) == COMPLEMENT_LABEL
-    assert suppress_count(3, 10) == "10未満" and suppress_count(30, 10) == "30"
+    assert Disclosure(10).label(3) == "10未満" and Disclosure(10).label(3000) == "3,000"
     assert "5人未満" in rule.sentence() and "「5未満」" in rule.sentence()
     assert "「8未満」" in Disclosure(8).sentence()
 

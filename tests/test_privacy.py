@@ -12,7 +12,6 @@ from needs_analysis.privacy.masking import (
     PHONE_MASK,
     POSTAL_MASK,
     mask_personal_data,
-    suppress_count,
 )
 
 MASKED = [
@@ -62,13 +61,6 @@ def test_planted_marker_is_fully_masked():
 
 def test_empty_text():
     assert mask_personal_data("") == ""
-
-
-@pytest.mark.parametrize(
-    ("count", "expected"), [(0, "0"), (1, "5未満"), (4, "5未満"), (5, "5"), (120, "120")]
-)
-def test_suppress_count(count, expected):
-    assert suppress_count(count, 5) == expected
 
 
 @pytest.mark.parametrize(

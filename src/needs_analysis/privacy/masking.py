@@ -10,9 +10,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from needs_analysis.privacy.disclosure import (
-    Disclosure,
-)
 from needs_analysis.text.tokens import Token, place_tokens
 
 if TYPE_CHECKING:  # the tagger is loaded only when a text has to be tokenised here
@@ -214,17 +211,6 @@ QUASI_IDENTIFIERS = ("respondent_id", "age_group", "sex", "household")
 def without_quasi_identifiers(frame):
     """A copy of a table of answers without the respondent's ID and attributes."""
     return frame.drop(columns=[c for c in QUASI_IDENTIFIERS if c in frame.columns])
-
-
-def suppress_count(count: int, threshold: int) -> str:
-    """A count as shown in handouts: below the threshold it reads 「5未満」.
-
-    >>> suppress_count(3, 5), suppress_count(12, 5)
-    ('5未満', '12')
-    """
-    return (
-        Disclosure(threshold).label(count) if Disclosure(threshold).is_small(count) else str(count)
-    )
 
 
 def mask_table(frame, tokenizer: Tokenizer | None = None):

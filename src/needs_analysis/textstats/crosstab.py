@@ -13,7 +13,6 @@ from needs_analysis.config.settings import DEFAULT_MIN_COUNT
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.gaps.significance import adjusted_residual
 from needs_analysis.privacy.disclosure import COMPLEMENT, COMPLEMENT_LABEL, SHOWN, Disclosure
-from needs_analysis.privacy.masking import suppress_count
 
 if TYPE_CHECKING:
     pass
@@ -108,9 +107,9 @@ def _dimension_cells(
                     "level": level,
                     "category": label,
                     "n": n,
-                    "n_label": suppress_count(n, min_count),
+                    "n_label": small_rule.label(n),
                     "count": pd.NA if small else count,
-                    "count_label": suppress_count(count, min_count),
+                    "count_label": small_rule.label(count),
                     "rate": math.nan if small or n == 0 else count / n,
                     "residual": math.nan if small else residual,
                     "suppressed": small,
