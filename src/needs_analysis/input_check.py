@@ -19,6 +19,7 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.io import IngestSummary, load_resources, load_survey
 from needs_analysis.outputs import output_file
 from needs_analysis.privacy import mask_table
+from needs_analysis.privacy_places import town_place_names
 from needs_analysis.tokenize import Tokenizer
 
 SURVEY = "調査ファイル"
@@ -59,7 +60,7 @@ def check_inputs(
     year = fiscal_year or config.fiscal_year
     target = rejects_target(rejects, year, Path(survey or config.survey(year).path))
     data = load_survey(config, fiscal_year, path=survey, encoding=encoding, sheet=sheet)
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = Tokenizer(config.user_dictionary, town_place_names(config))
     checked = [_checked(SURVEY, data.fiscal_year, data.summary, data.rejects, target, tokenizer)]
     on_file(checked[-1])
     if survey is None and config.resources is not None:

@@ -21,6 +21,7 @@ from needs_analysis.config import Config, format_fiscal_year
 from needs_analysis.io import ResourceData, SurveyData, load_resources, load_survey
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import mask_personal_data, mask_table
+from needs_analysis.privacy_places import town_place_names
 from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
 from needs_analysis.textstats import build_documents
 from needs_analysis.tokenize import Token, Tokenizer
@@ -67,9 +68,11 @@ def classify_and_mask(
     model,
     words: dict[str, list[Token]],
     with_documents: bool = True,
+    places: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The classified responses with the answer masked, and (``with_documents``) their
-    documents frame for the word views.
+    documents frame for the word views. ``places``: the town's own names, which masking
+    keeps (:func:`~needs_analysis.privacy_places.town_place_names`).
 
     The raw answer never leaves this function: only the masked text is kept.
     """
@@ -77,7 +80,11 @@ def classify_and_mask(
 
     classified = classify_responses(responses, config, model=model, tokens=words)
     masked = [
-        mask_personal_data(text, tokens=words.get(normalize_text(text))) if has_text else ""
+        mask_personal_data(
+            text, model.tokenizer, tokens=words.get(normalize_text(text)), places=places
+        )
+        if has_text
+        else ""
         for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
     ]
     documents = None
@@ -93,14 +100,16 @@ def classify_and_mask(
     return classified, documents
 
 
-def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> dict[str, pd.DataFrame]:
+def masked_rejects(
+    inputs: RunInputs, tokenizer: Tokenizer, places: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
     """The rejected rows of the year's survey and of the resources, by rejects file name:
-    IDs and row numbers kept, every text cell masked."""
+    IDs and row numbers kept, every text cell masked (the town's ``places`` kept)."""
     rejects = {}
     for data in (inputs.survey, inputs.resources):
         if data is not None and not data.rejects.empty:
             name = f"{data.summary.path.stem}_rejects.csv"
-            rejects[name] = mask_table(data.rejects, tokenizer)
+            rejects[name] = mask_table(data.rejects, tokenizer, places=places)
     return rejects
 
 
@@ -119,14 +128,17 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
     if inputs.previous is not None:
         frames.append(inputs.previous.responses)
     words = tokenize_answers(_answers(frames), tokenizer)
+    places = town_place_names(config, inputs.resources)
     say(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
-    responses, documents = classify_and_mask(inputs.survey.responses, config, model, words)
+    responses, documents = classify_and_mask(
+        inputs.survey.responses, config, model, words, places=places
+    )
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
         say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
         previous_responses, _ = classify_and_mask(
-            inputs.previous.responses, config, model, words, with_documents=False
+            inputs.previous.responses, config, model, words, with_documents=False, places=places
         )
     run = run_data(
         config,
@@ -139,7 +151,7 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         model_metadata=model.metadata,
     )
     run.documents = documents
-    run.rejects = masked_rejects(inputs, tokenizer)
+    run.rejects = masked_rejects(inputs, tokenizer, places)
     run.tables = compute_year_tables(run)
     return run
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool import PoolResult, TownResult, connect, load_pool, run_pool
 from needs_analysis.privacy import Disclosure
@@ -153,10 +154,23 @@ def write_overview(result: PoolResult, out_dir: Path | str) -> list[Path]:
     for town in result.towns:
         if town.rejects is not None and len(town.rejects):
             written = write_rejects(
-                town.rejects, out_dir / "rejects" / f"{safe_file_name(town.town)}_rejects.csv"
+                town.rejects,
+                out_dir / "rejects" / f"{safe_file_name(town.town)}_rejects.csv",
+                places=_town_places(town),
             )
             files += [written] if written else []
     return files
+
+
+def _town_places(town: TownResult) -> tuple[str, ...]:
+    """The town's own names, kept when its (already masked) rejects are masked again."""
+    from needs_analysis.config import load_config
+    from needs_analysis.privacy_places import town_place_names
+
+    try:
+        return town_place_names(load_config(town.config_path))
+    except NeedsAnalysisError:
+        return ()
 
 
 # Number formats of the overview's numeric columns (the rest are text).

@@ -50,6 +50,7 @@ def read_town(town) -> TownRead:
     from needs_analysis.config import load_config
     from needs_analysis.io import load_survey
     from needs_analysis.privacy import mask_table
+    from needs_analysis.privacy_places import town_place_names
 
     try:
         config = load_config(town.config_path)
@@ -60,7 +61,8 @@ def read_town(town) -> TownRead:
         return TownRead(error=f"調査ファイルを読めませんでした（{type(error).__name__}）。")
     responses = survey.responses[["area", "text"]].astype(object)
     responses.insert(0, "town", town.name)
-    rejects = mask_table(survey.rejects) if len(survey.rejects) else survey.rejects
+    places = town_place_names(config)
+    rejects = mask_table(survey.rejects, places=places) if len(survey.rejects) else survey.rejects
     return TownRead(responses=responses, summary=survey.summary, rejects=rejects)
 
 

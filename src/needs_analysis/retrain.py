@@ -22,6 +22,7 @@ from needs_analysis.io import load_survey
 from needs_analysis.labeled import read_labeled
 from needs_analysis.model_store import ModelSources, get_classifier, model_cache_path, train
 from needs_analysis.privacy import escape_formula, mask_personal_data
+from needs_analysis.privacy_places import town_place_names
 from needs_analysis.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.tokenize import Tokenizer
 from needs_analysis.town_model import (
@@ -93,7 +94,7 @@ def apply_corrections(
         raise NeedsAnalysisError(
             f"{sheet_path}: ○ のついた行がありません（何も反映していません）。"
         )
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = Tokenizer(config.user_dictionary, town_place_names(config))
     masked = {c.key: mask_personal_data(originals[c.key], tokenizer) for c in sheet.corrections}
     before = _classified(get_classifier(config), survey.responses, taxonomy)
     target = corrections_path(config, year)
@@ -117,7 +118,7 @@ def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> 
     )
     prefix = REPLACE_PREFIX if replace_bundled else ADDED_PREFIX
     target = town_labeled_dir(config) / f"{prefix}{safe_stem(source)}.tsv"
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = Tokenizer(config.user_dictionary, town_place_names(config))
     frame = pd.DataFrame(
         {
             "text": [

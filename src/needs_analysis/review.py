@@ -19,6 +19,7 @@ from needs_analysis.classify import NeedClassifier
 from needs_analysis.config import Config, format_fiscal_year
 from needs_analysis.normalize import normalize_text
 from needs_analysis.privacy import escape_formula, mask_personal_data
+from needs_analysis.privacy_places import town_place_names
 from needs_analysis.taxonomy import Taxonomy
 from needs_analysis.tokenize import Tokenizer
 from needs_analysis.town_model import is_corrected, margins, text_key
@@ -222,7 +223,8 @@ def write_review(
     responses = survey.responses[["area", "text"]].copy()
     responses["prediction"] = model.predict(responses["text"].fillna("").tolist())
     picked = uncertain_answers(responses, model, n)
-    rows = review_rows(picked, taxonomy, Tokenizer(config.user_dictionary))
+    tokenizer = Tokenizer(config.user_dictionary, town_place_names(config))
+    rows = review_rows(picked, taxonomy, tokenizer)
     path = Path(out_dir) / str(year) / f"review_{year}.xlsx"
     write_review_sheet(path, rows, taxonomy, config.municipality, year)
     distinct = responses["text"].map(normalize_text)

@@ -183,13 +183,14 @@ def load_run(directory: Path | str = "", config_path: str = "", fiscal_year: int
         return pickle.load(handle)
 
 
-def write_rejects(rejects: pd.DataFrame, path: Path) -> Path | None:
-    """Rejected rows with their reasons and row numbers, every text cell masked."""
+def write_rejects(rejects: pd.DataFrame, path: Path, places=None) -> Path | None:
+    """Rejected rows with their reasons and row numbers, every text cell masked (the town's
+    ``places`` kept, :func:`~needs_analysis.privacy.mask_personal_data`)."""
     from needs_analysis.csv_output import write_csv
 
     if rejects.empty:
         return None
-    return write_csv(mask_table(rejects), path)
+    return write_csv(mask_table(rejects, places=places), path)
 
 
 def year_tables(run: RunData) -> YearTables:
