@@ -25,6 +25,7 @@ PERSON_POS = "名詞-固有名詞-人名"
 _GIVEN_NAME_POS = "名詞-固有名詞-人名-名"
 # Endings of given names that UniDic splits off an unknown name (ミツ + 子, 健 + 太郎).
 _NAME_ENDINGS = frozenset("子 郎 太郎 男 夫 雄 美 江 代 枝 恵 造 蔵 衛".split())
+_AZA = frozenset("字 大字 小字".split())
 HONORIFICS = frozenset("さん さま 様 君 くん ちゃん 氏 先生 殿".split())
 # Honorifics that count whatever the tagger made of them (くん read as 汲む); the others
 # only as a suffix (さん as the number 三 is not one).
@@ -74,6 +75,9 @@ def name_ranges(
 def tagged_names(spans: Sequence[Span]) -> list[bool]:
     """Which tokens the tagger marks as (part of) a personal name."""
     names = [pos.startswith(PERSON_POS) for _, _, _, pos in spans]
+    for i in range(1, len(spans)):  # 字川向, 大字上野: a 字 name is a place
+        if spans[i - 1][2] in _AZA and spans[i - 1][1] == spans[i][0]:
+            names[i] = False
     for i in range(1, len(spans)):
         touching = spans[i][0] == spans[i - 1][1]
         if names[i - 1] and touching and spans[i][2] in _NAME_ENDINGS:
@@ -136,8 +140,10 @@ def _candidate_start(spans: Sequence[Span], j: int) -> int | None:
     word before the honorific is a role, a relation, an organisation or no noun."""
     _, _, surface, pos = spans[j]
     before = spans[j - 1] if j > 0 and spans[j - 1][1] == spans[j][0] else None
-    if pos.startswith(PERSON_POS) or pos.startswith(("接頭辞", "名詞-固有名詞-一般")):
-        return None  # a name the tagger found; お・ご; an organisation (ヤクルトさん)
+    if pos.startswith(PERSON_POS):
+        return j  # a name the tagger found (also after 字, where it is read as a place)
+    if pos.startswith(("接頭辞", "名詞-固有名詞-一般")):
+        return None  # お・ご; an organisation (ヤクルトさん)
     if pos.startswith("接尾辞"):  # パン屋さん, 看護師さん; but 𡈽屋さん is a name
         unknown = before is not None and _is_kanji_noun(before) and not _known(before[2])
         return _extend(spans, j - 1) if unknown else None

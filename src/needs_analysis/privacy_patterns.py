@@ -35,6 +35,8 @@ _D = r"[0-9〇零一二三四五六七八九]"
 _N = r"[0-9〇零一二三四五六七八九十百千]"
 # Dashes between digit groups (after NFKC: hyphen, dashes, minus, the long-vowel mark).
 _DASH = r"[\-‐‑‒–—―−ーｰ]"
+# What may not stand right before or after a number that is matched whole.
+_NOT_BESIDE = rf"[0-9〇零一二三四五六七八九十百千{_DASH[1:-1]}]"
 # Anything people put between the groups of a phone or postal number.
 _SEP = rf"(?:{_DASH}|[\s.・･/()（）]|の)"
 _KANA = r"[ぁ-ゖ]"
@@ -59,7 +61,7 @@ _ACCOUNT = re.compile(
 # The individual number (マイナンバー): 12 digits, unbroken or 4-4-4.
 _MY_NUMBER_LABEL = re.compile(
     rf"(?:マイナンバー|個人番号)(?:カード)?(?:の番号)?\s*(?:は|が|:|=)?\s*"
-    rf"(?P<id>{_D}(?:{_SEP}{{0,2}}{_D}){{11}})(?!{_D})"
+    rf"(?P<id>{_D}(?:{_SEP}{{0,3}}{_D}){{11}})(?!{_D})"
 )
 _MY_NUMBER = re.compile(rf"(?<!{_D})(?:{_D}{{12}}|{_D}{{4}}([\s\-]){_D}{{4}}\1{_D}{{4}})(?!{_D})")
 # Dates of birth: a full date with a birth word after it or a birth label before it; a
@@ -89,18 +91,21 @@ _PLATE = re.compile(
     rf"|(?:[一-鿿]{{1,4}}|つくば|いわき)\s*[0-9]{{3}}\s*{_KANA}\s*[0-9]{{4}}(?![0-9])"
 )
 _ROOM = re.compile(rf"{_N}{{1,5}}(?:{_DASH}{_N}{{1,4}})?\s*号室")
+# A later group of a street number: up to three digits, or a number read in kanji (百二十).
+_G3 = rf"(?:{_D}{{1,3}}|{_N}*[十百千]{_N}*)"
 # Street numbers: 1丁目2番3号, 二丁目3-4, 十二番地の三, 12番5号, 3-5-2.
 _GO = rf"(?:\s*(?:の|{_DASH})?\s*{_N}+\s*号?)?"
 _ADDRESS = re.compile(
     rf"{_N}+\s*丁目(?:\s*{_N}+\s*(?:番地?|{_DASH}|の){_GO}(?:\s*{_DASH}\s*{_N}+)?)?"
     rf"|{_N}+\s*番地{_GO}"
     rf"|{_N}+\s*番\s*{_N}+\s*号"
-    rf"|(?<![0-9{_DASH[1:-1]}])(?!(?:19|20)[0-9]{{2}}{_DASH})"
-    rf"{_N}{{1,4}}{_DASH}{_N}{{1,4}}{_DASH}{_N}{{1,4}}(?![0-9{_DASH[1:-1]}])"
+    rf"|(?<!{_NOT_BESIDE})(?!(?:19|20)[0-9]{{2}}{_DASH})"
+    rf"{_N}{{1,4}}{_DASH}{_G3}{_DASH}{_G3}(?!{_NOT_BESIDE})"
 )
 # 番地-号 after a place: a word ending in 町・丁・字・村… or one of the town's own names.
 _AFTER_PLACE = rf"\s*(?P<id>{_N}{{1,5}}(?:{_DASH}|の){_N}{{1,4}}(?:(?:{_DASH}|の){_N}{{1,4}})?)(?![0-9])(?!\s*[回人件日時分秒歳年月か個本枚台度%円名代割倍])"
-_PLACE_WORD = r"(?:大?字[一-鿿ヶケ]{1,6}|[一-鿿ヶケ]{0,6}(?:町|丁|村|区|郡|郷|条|通り?))"
+_PLACE_CHAR = r"(?:(?![〇零一二三四五六七八九十百千])[一-鿿ヶケ])"
+_PLACE_WORD = rf"(?:大?字{_PLACE_CHAR}{{1,6}}|{_PLACE_CHAR}{{0,6}}(?:町|丁|村|区|郡|郷|条|通り?))"
 
 
 @lru_cache(maxsize=16)
