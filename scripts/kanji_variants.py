@@ -39,7 +39,7 @@ HEADER = """\
 # kZVariant, kSpoofingVariant, kCompatibilityVariant, kSemanticVariant, kJis0, kJoyoKanji,
 # kJinmeiyoKanji. This file is a modified extract of Unicode Data Files.
 # © 1991-2022 Unicode, Inc. Distributed under the Unicode License (https://www.unicode.org/license.txt);
-# see the README's section on masking for the licence text's notice.
+# the licence text is in kanji_variants.LICENSE beside this file.
 """
 
 
@@ -134,9 +134,17 @@ def unicode_version(source: Path) -> str:
 
 
 def variant_table(unihan: Unihan) -> dict[str, str]:
+    """Each variant → its standard form, followed to the end (囯 → 國 → 国)."""
     chars = set(unihan.edges) | set(unihan.jinmei_old)
-    table = {char: unihan.standard(char) for char in sorted(chars)}
-    return {char: standard for char, standard in table.items() if standard}
+    found = {char: unihan.standard(char) for char in sorted(chars)}
+    table = {char: standard for char, standard in found.items() if standard}
+    for char, standard in table.items():
+        seen = {char}
+        while standard in table and standard not in seen:
+            seen.add(standard)
+            standard = table[standard]
+        table[char] = standard
+    return {char: standard for char, standard in table.items() if standard != char}
 
 
 def main() -> int:
