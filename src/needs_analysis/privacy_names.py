@@ -122,10 +122,11 @@ def _honorific_at(spans: Sequence[Span], i: int) -> int | None:
     if surface not in HONORIFICS and not surface.endswith("くん"):
         return None
     following = spans[i + 1] if i + 1 < len(spans) else (0, 0, "", "")
-    loose = not following[3].startswith(("助動詞", "動詞", "形容詞")) and following[2] not in (
+    verb_goes_on = following[3].startswith(("助動詞", "動詞", "形容詞")) or following[2] in (
         "で",
         "だ",
     )
+    loose = not verb_goes_on
     if surface in HONORIFICS and pos.startswith("接尾辞"):
         return 0
     if surface in _ANY_POS_HONORIFICS and loose:
