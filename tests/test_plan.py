@@ -7,7 +7,8 @@ import doctest
 import pandas as pd
 import pytest
 
-from needs_analysis.privacy.masking import NAME_MASK, PHONE_MASK
+from needs_analysis.privacy.names import NAME_MASK
+from needs_analysis.privacy.patterns import PHONE_MASK
 from needs_analysis.report import plan
 from needs_analysis.report.plan import (
     NOTE_NONE,

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from needs_analysis.outputs import escape_formula
-from needs_analysis.privacy.masking import (
-    ADDRESS_MASK,
-    EMAIL_MASK,
-    NAME_MASK,
-    PHONE_MASK,
-    POSTAL_MASK,
-    mask_personal_data,
-)
+from needs_analysis.privacy.masking import mask_personal_data
+from needs_analysis.privacy.names import NAME_MASK
+from needs_analysis.privacy.patterns import ADDRESS_MASK, EMAIL_MASK, PHONE_MASK, POSTAL_MASK
 
 MASKED = [
     ("隣の佐藤さんが心配", "佐藤", NAME_MASK),

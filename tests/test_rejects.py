@@ -18,7 +18,7 @@ from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name
 from needs_analysis.privacy.masking import mask_personal_data
 
 NAME = "ポチ丸"
-REJECTED_TEXT = f"{NAME}さんにゴミ出しを頼んでいる"
+REJECTED_TEXT = f"{NAME}にゴミ出しを頼んでいる"
 
 CONFIG = """
 [municipality]
@@ -60,7 +60,7 @@ def named_town(tmp_path: Path) -> Path:
 
 def _assert_masked(rows: pd.DataFrame) -> None:
     cells = [str(value) for value in rows.to_numpy().ravel()]
-    assert any("〇〇さんにゴミ出し" in cell for cell in cells), cells
+    assert any("〇〇にゴミ出し" in cell for cell in cells), cells
     assert not any(NAME in cell for cell in cells), cells
 
 

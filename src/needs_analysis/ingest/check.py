@@ -17,6 +17,7 @@ from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.ingest.intake import IngestSummary
 from needs_analysis.ingest.inventory import load_resources
+from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name, write_rejects
 from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import output_file
@@ -60,7 +61,7 @@ def check_inputs(
     year = fiscal_year or config.fiscal_year
     target = rejects_target(rejects, year, Path(survey or config.survey(year).path))
     data = load_survey(config, fiscal_year, path=survey, encoding=encoding, sheet=sheet)
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = town_tokenizer(config)
     checked = [_checked(SURVEY, data.fiscal_year, data.summary, data.rejects, target, tokenizer)]
     on_file(checked[-1])
     if survey is None and config.resources is not None:

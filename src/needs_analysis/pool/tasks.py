@@ -50,9 +50,9 @@ def read_town(town) -> TownRead:
     no raw answer reaches the client.
     """
     from needs_analysis.config.load import load_config
+    from needs_analysis.ingest.places import town_tokenizer
     from needs_analysis.ingest.rejects import mask_rejects
     from needs_analysis.ingest.survey import load_survey
-    from needs_analysis.text.mecab import Tokenizer
 
     try:
         config = load_config(town.config_path)
@@ -63,7 +63,7 @@ def read_town(town) -> TownRead:
         return TownRead(error=f"調査ファイルを読めませんでした（{type(error).__name__}）。")
     responses = survey.responses[["area", "text"]].astype(object)
     responses.insert(0, "town", town.name)
-    rejects = mask_rejects(survey.rejects, survey.summary.path, Tokenizer(config.user_dictionary))
+    rejects = mask_rejects(survey.rejects, survey.summary.path, town_tokenizer(config))
     return TownRead(responses=responses, summary=survey.summary, rejects=rejects)
 
 

@@ -23,14 +23,8 @@ import pandas as pd
 
 from needs_analysis.frames import label_set, require_columns, with_has_text
 from needs_analysis.privacy.disclosure import Disclosure
-from needs_analysis.privacy.masking import (
-    ADDRESS_MASK,
-    EMAIL_MASK,
-    NAME_MASK,
-    PHONE_MASK,
-    POSTAL_MASK,
-    mask_personal_data,
-)
+from needs_analysis.privacy.masking import MASKS as ALL_MASKS
+from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.normalize import normalize_text
 
 if TYPE_CHECKING:  # the tagger is loaded only when answers are masked here
@@ -42,7 +36,7 @@ IDEAL_LENGTH = (12, 60)  # characters; shorter says too little, longer is hard t
 CANDIDATES_SCANNED = 200  # examples are looked for among the best-scored answers only
 
 # An answer masked before it reaches us still shows where its personal data was.
-MASKS = (NAME_MASK, PHONE_MASK, POSTAL_MASK, EMAIL_MASK, ADDRESS_MASK)
+MASKS = ALL_MASKS
 
 NOTE_NONE = "該当する回答はありません"
 NOTE_SUPPRESSED = "件数が少ないため、回答例は載せません"

@@ -29,11 +29,11 @@ from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
 from needs_analysis.errors import InputError, NeedsAnalysisError
+from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.review.corrections import check_keys, read_review_sheet, save_corrections
-from needs_analysis.text.mecab import Tokenizer
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def apply_corrections(
         raise NeedsAnalysisError(
             f"{sheet_path}: ○ のついた行がありません（何も反映していません）。"
         )
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = town_tokenizer(config)
     masked = {c.key: mask_personal_data(originals[c.key], tokenizer) for c in sheet.corrections}
     before = _classified(get_classifier(config), survey.responses, taxonomy)
     target = corrections_path(config, year)
@@ -120,7 +120,7 @@ def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> 
     )
     prefix = REPLACE_PREFIX if replace_bundled else ADDED_PREFIX
     target = town_labeled_dir(config) / f"{prefix}{safe_stem(source)}.tsv"
-    tokenizer = Tokenizer(config.user_dictionary)
+    tokenizer = town_tokenizer(config)
     frame = pd.DataFrame(
         {
             "text": [

@@ -20,6 +20,7 @@ from needs_analysis.classify.town_model import is_corrected, margins, text_key
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
+from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.mecab import Tokenizer
@@ -224,7 +225,8 @@ def write_review(
     responses = survey.responses[["area", "text"]].copy()
     responses["prediction"] = model.predict(responses["text"].fillna("").tolist())
     picked = uncertain_answers(responses, model, n)
-    rows = review_rows(picked, taxonomy, Tokenizer(config.user_dictionary))
+    tokenizer = town_tokenizer(config)
+    rows = review_rows(picked, taxonomy, tokenizer)
     path = Path(out_dir) / str(year) / f"review_{year}.xlsx"
     write_review_sheet(path, rows, taxonomy, config.municipality, year)
     distinct = responses["text"].map(normalize_text)

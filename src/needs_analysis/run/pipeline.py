@@ -20,6 +20,7 @@ import pandas as pd
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
 from needs_analysis.ingest.inventory import ResourceData, load_resources
+from needs_analysis.ingest.places import town_place_names
 from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
 from needs_analysis.ingest.survey import SurveyData, load_survey
 from needs_analysis.privacy.masking import mask_personal_data
@@ -70,9 +71,11 @@ def classify_and_mask(
     model,
     words: dict[str, list[Token]],
     with_documents: bool = True,
+    places: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The classified responses with the answer masked, and (``with_documents``) their
-    documents frame for the word views.
+    documents frame for the word views. ``places``: the town's own names, which masking
+    keeps (:func:`~needs_analysis.ingest.places.town_place_names`).
 
     The raw answer never leaves this function: only the masked text is kept.
     """
@@ -80,7 +83,11 @@ def classify_and_mask(
 
     classified = classify_responses(responses, model, tokens=words)
     masked = [
-        mask_personal_data(text, tokens=words.get(normalize_text(text))) if has_text else ""
+        mask_personal_data(
+            text, model.tokenizer, tokens=words.get(normalize_text(text)), places=places
+        )
+        if has_text
+        else ""
         for text, has_text in zip(classified["text"], classified["has_text"], strict=True)
     ]
     documents = None
@@ -122,14 +129,15 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
     if inputs.previous is not None:
         frames.append(inputs.previous.responses)
     words = tokenize_answers(_answers(frames), tokenizer)
+    places = town_place_names(config, inputs.resources)
     say(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
-    responses, documents = classify_and_mask(inputs.survey.responses, model, words)
+    responses, documents = classify_and_mask(inputs.survey.responses, model, words, places=places)
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
         say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
         previous_responses, _ = classify_and_mask(
-            inputs.previous.responses, model, words, with_documents=False
+            inputs.previous.responses, model, words, with_documents=False, places=places
         )
     run = run_data(
         config,
@@ -142,7 +150,7 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         model_metadata=model.metadata,
     )
     run.documents = documents
-    run.rejects = masked_rejects(inputs, tokenizer)
+    run.rejects = masked_rejects(inputs, Tokenizer(config.user_dictionary, places))
     run.tables = compute_year_tables(run)
     return run
 

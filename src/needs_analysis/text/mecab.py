@@ -73,45 +73,70 @@ class Tokenizer:
     ['駅', 'まで', '送る', 'て', '欲しい']
     """
 
-    def __init__(self, user_dictionary: Path | str | None = None):
+    def __init__(self, user_dictionary: Path | str | None = None, places: Iterable[str] = ()):
         self.user_dictionary = Path(user_dictionary) if user_dictionary else None
+        # The town's own names (areas, 行政区, resources): each is one place noun wherever
+        # it is written, by MeCab's constrained parsing, with no dictionary to compile.
+        self.places = tuple(sorted({p for p in places if p and p.strip()}, key=_longest_first))
         self._tagger: fugashi.GenericTagger | None = None
+        self._partial_tagger: fugashi.GenericTagger | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        return {"user_dictionary": self.user_dictionary, "_tagger": None}
+        return {"user_dictionary": self.user_dictionary, "places": self.places}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"places": (), **state, "_tagger": None, "_partial_tagger": None})
 
     @property
     def tagger(self) -> fugashi.GenericTagger:
         if self._tagger is None:
-            self._tagger = _build_tagger(
-                str(compile_user_dictionary(self.user_dictionary)) if self.user_dictionary else None
-            )
+            self._tagger = _build_tagger(self._user_dic())
         return self._tagger
+
+    def _user_dic(self) -> str | None:
+        return str(compile_user_dictionary(self.user_dictionary)) if self.user_dictionary else None
 
     @property
     def version(self) -> str:
-        """Dictionary version plus the user dictionary's content hash, if any."""
-        if self.user_dictionary is None:
-            return dictionary_version()
-        digest = hashlib.sha256(self.user_dictionary.read_bytes()).hexdigest()[:12]
-        return f"{dictionary_version()} + user {digest}"
+        """Dictionary version plus the user dictionary's and the places' hashes, if any."""
+        version = dictionary_version()
+        if self.user_dictionary is not None:
+            digest = hashlib.sha256(self.user_dictionary.read_bytes()).hexdigest()[:12]
+            version += f" + user {digest}"
+        if self.places:
+            digest = hashlib.sha256("\n".join(self.places).encode()).hexdigest()[:12]
+            version += f" + places {digest}"
+        return version
 
     def tokenize(self, text: str) -> list[Token]:
         """Tokens of one text; the text should already be normalised."""
         if not text:
             return []
-        parsed = self.tagger.parse(_FIELD_BREAKS.sub(" ", text))
-        return _tokens_from_output(parsed)
+        text = _FIELD_BREAKS.sub(" ", text)
+        if self.places:
+            pieces = _place_pattern(self.places).split(text)
+            if len(pieces) > 1 and not any(piece.strip() == "EOS" for piece in pieces):
+                return self._tokenize_with_places(pieces)
+        return _tokens_from_output(self.tagger.parse(text))
+
+    def _tokenize_with_places(self, pieces: list[str]) -> list[Token]:
+        """Tokens of a text split around the town's names (odd pieces): each name is held
+        to one place noun, the text around it parsed in its context (MeCab's -p mode)."""
+        if self._partial_tagger is None:
+            self._partial_tagger = _build_tagger(self._user_dic(), partial=True)
+        lines = [
+            f"{piece}\t{PLACE_FEATURE}" if odd else piece
+            for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pieces))
+            if piece
+        ]
+        return _tokens_from_output(self._partial_tagger.parse("\n".join(lines) + "\nEOS\n"))
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[Token]]:
         """Tokens of many texts, in order."""
         return [self.tokenize(text) for text in texts]
 
 
-def _build_tagger(user_dic: str | None) -> fugashi.GenericTagger:
+def _build_tagger(user_dic: str | None, partial: bool = False) -> fugashi.GenericTagger:
     # Our rc file (instead of a system-wide mecabrc) defines the output format "needs".
     import fugashi
 
@@ -119,7 +144,23 @@ def _build_tagger(user_dic: str | None) -> fugashi.GenericTagger:
     args = f'-d "{_dictionary_dir()}" -r "{rcfile}" -O needs'
     if user_dic:
         args += f' -u "{user_dic}"'
+    if partial:  # lines "surface<TAB>feature" fix a word; other lines are parsed freely
+        args += " -p"
     return fugashi.GenericTagger(args)
+
+
+# The constraint a town's name is parsed under, and the part of speech it gets.
+PLACE_FEATURE = "名詞,固有名詞,地名,一般"
+
+
+def _longest_first(name: str) -> tuple[int, str]:
+    return -len(name), name
+
+
+@lru_cache(maxsize=16)
+def _place_pattern(places: tuple[str, ...]) -> re.Pattern[str]:
+    """Splits a text around the names, keeping them (longest names first)."""
+    return re.compile("(" + "|".join(re.escape(place) for place in places) + ")")
 
 
 def _tokens_from_output(parsed: str) -> list[Token]:

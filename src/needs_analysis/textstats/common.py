@@ -5,13 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
-from needs_analysis.privacy.masking import (
-    ADDRESS_MASK,
-    EMAIL_MASK,
-    NAME_MASK,
-    PHONE_MASK,
-    POSTAL_MASK,
-)
+from needs_analysis.privacy.masking import MASKS
 
 if TYPE_CHECKING:
     pass
@@ -118,7 +112,7 @@ ASSOCIATION_THRESHOLD = 1.96
 ASSOCIATION_ALPHA = 0.05
 NO_LEANING = "偏りなし"
 
-_MASKS = (NAME_MASK, PHONE_MASK, POSTAL_MASK, EMAIL_MASK, ADDRESS_MASK)
+_MASKS = MASKS
 _MASK_PATTERN = re.compile("|".join(re.escape(mask) for mask in _MASKS))
 # UniDic's tag for personal names; the masker replaces them, and this drops any it missed.
 _PERSON_POS = "名詞-固有名詞-人名"
