@@ -250,3 +250,11 @@ def test_attribute_crosstab_hides_a_complement_too():
     assert cells.loc["夫婦のみ", "n_label"] == COMPLEMENT_LABEL
     shown = crosstab_table(table).set_index("区分")
     assert shown.loc["夫婦のみ", "移動支援"] == COMPLEMENT_LABEL
+
+
+def test_a_count_is_one_cell_and_one_label_wherever_it_is_printed():
+    rule = Disclosure(THRESHOLD)
+    counts = (0, 3, 1234, None, math.nan, pd.NA)
+    assert [rule.cell(c) for c in counts] == [0, "5未満", 1234, None, None, None]
+    assert [rule.label(c) for c in counts] == ["0", "5未満", "1,234", "—", "—", "—"]
+    assert rule.cell(40, COMPLEMENT) == COMPLEMENT_LABEL == rule.label(40, COMPLEMENT)

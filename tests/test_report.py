@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -20,6 +21,7 @@ from needs_analysis.privacy.disclosure import protect_gaps
 from needs_analysis.publish.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.report.plan import plan_table
 from needs_analysis.report.rundata import load_run, year_tables
+from needs_analysis.report.views import respondent_table
 from needs_analysis.run.jobs import run_reports
 
 pytestmark = pytest.mark.slow
@@ -165,6 +167,20 @@ def test_overview_numbers_match_the_package(small_run):
     for row in flagged.itertuples():
         assert f"{row.count_label} / {row.n_label}" in text  # 「5未満 / 32」 for a hidden count
     assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
+
+
+def test_overview_and_workbook_show_one_respondent_table(small_run):
+    result, run = small_run
+    table = respondent_table(run)
+    sheet = pd.read_excel(result.out_dir / "needs_analysis_2025.xlsx", sheet_name="回答者数")
+    assert list(sheet["圏域"]) == list(table["圏域"]) == [*run.areas, "町全体"]
+    for column in ("回答者数", "自由記述あり"):
+        # The same cells: a number where it is published, the same label where it is not.
+        assert [str(v) for v in sheet[column]] == [str(v) for v in table[column]]
+    assert table["回答者数"].iloc[-1] == len(run.responses)
+    html = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
+    shown = [cell for cell in table["回答者数"] if isinstance(cell, int)]
+    assert all(f"{cell:,}" in html for cell in shown)
 
 
 def test_handout_numbers_match_the_package(small_run):

@@ -71,17 +71,26 @@ class Disclosure:
             return False
         return 0 < value < self.threshold
 
-    def label(self, count: object, status: str | None = None) -> str:
-        """The count as printed: 「5未満」, 「非表示」, 「—」 for none, or the number."""
-        if count is None or (isinstance(count, float) and math.isnan(count)):
-            return "—"
+    def cell(self, count: object, status: str | None = None) -> int | str | None:
+        """The count as a table cell: the integer where it is published, 「5未満」 or
+        「非表示」 where it is not (``status`` from :meth:`statuses` when the count is
+        protected with its group), None when there is none."""
+        if _missing(count):
+            return None
         if status is None:
             status = SMALL if self.is_small(count) else SHOWN
         if status == SMALL:
             return self.small_label
         if status == COMPLEMENT:
             return COMPLEMENT_LABEL
-        return f"{int(count):,}"  # type: ignore[call-overload]
+        return int(count)  # type: ignore[call-overload]
+
+    def label(self, count: object, status: str | None = None) -> str:
+        """The count as printed: 「5未満」, 「非表示」, 「—」 for none, or the number (1,234)."""
+        cell = self.cell(count, status)
+        if cell is None:
+            return "—"
+        return f"{cell:,}" if isinstance(cell, int) else cell
 
     def sentence(self) -> str:
         """The rule in one sentence for a handout, with the configured threshold."""
@@ -238,3 +247,13 @@ def protect_gaps(gaps, disclosure: Disclosure):
         for column in MUNICIPAL_DERIVED:
             result[column] = result[column].where(~small_total)
     return result
+
+
+def _missing(count: object) -> bool:
+    """No count at all: None, NaN or pandas' NA (which no number can be made of)."""
+    if count is None:
+        return True
+    try:
+        return math.isnan(float(count))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True

@@ -96,11 +96,9 @@ def area_people(run: RunData, area: str) -> tuple[str, str]:
     The same statuses as :func:`respondent_table`, so a handout never shows what the
     overview hides.
     """
-    table = respondent_table(run).set_index("圏域")
-    many, some = table.loc[area, "回答者数"], table.loc[area, "自由記述あり"]
-    rule = run.disclosure
-    hidden = (rule.small_label, "非表示", "—")
-    return tuple(value if value in hidden else f"{value}人" for value in (many, some))
+    row = respondent_table(run).set_index("圏域").loc[area]
+    cells = (row["回答者数"], row["自由記述あり"])
+    return tuple(f"{cell:,}人" if isinstance(cell, int) else cell or "—" for cell in cells)
 
 
 def area_summary(run: RunData, area: str) -> Markdown:

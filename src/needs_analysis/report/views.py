@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
@@ -18,11 +19,18 @@ from needs_analysis.report.rundata import (
 
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
     """A table for a handout: no index, Japanese headers as given, text escaped,
-    fractions rounded to three decimals (a percentage column stays as it was built)."""
-    shown = frame.head(max_rows) if max_rows else frame
+    whole numbers with a thousands separator, fractions rounded to three decimals (a
+    percentage column stays as it was built)."""
+    shown = (frame.head(max_rows) if max_rows else frame).map(_count_text)
     return HTML(
         shown.to_html(index=False, na_rep="—", escape=True, border=0, float_format=_short_float)
     )
+
+
+def _count_text(value: object) -> object:
+    """Whole numbers as printed everywhere else (1,234); other cells unchanged."""
+    is_integer = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    return f"{value:,}" if is_integer else value
 
 
 def _short_float(value: float) -> str:
@@ -52,19 +60,26 @@ def percent(value: object) -> str:
     return "—" if pd.isna(value) else f"{float(value) * 100:.1f}%"
 
 
-def respondent_counts(run: RunData) -> list[tuple[str, int, str, int, str]]:
-    """Per 圏域: respondents and answers with text, each with its disclosure status.
+def respondent_table(run: RunData) -> pd.DataFrame:
+    """Respondents and answers with text per 圏域, with the 65+ population, and the 町全体 row.
 
-    The 圏域 add up to the 町全体 figures, so each column is protected as a group.
+    The 圏域 add up to the 町全体 row, so each count column is protected as a group: a cell
+    holds the count where it is published and 「5未満」 / 「非表示」 where not. The overview,
+    the handouts and the workbook all show this one table.
     """
-    responses = run.responses
-    respondents = [int((responses["area"] == area).sum()) for area in run.areas]
-    written = [
-        int((responses["has_text"] & (responses["area"] == area)).sum()) for area in run.areas
-    ]
     rule = run.disclosure
-    return list(
-        zip(
+    responses = run.responses
+    in_area = [responses["area"] == area for area in run.areas]
+    respondents = [int(mask.sum()) for mask in in_area]
+    written = [int((responses["has_text"] & mask).sum()) for mask in in_area]
+    rows = [
+        {
+            "圏域": area,
+            "回答者数": rule.cell(many, many_status),
+            "自由記述あり": rule.cell(some, some_status),
+            "65歳以上人口": run.populations.get(area),
+        }
+        for area, many, many_status, some, some_status in zip(
             run.areas,
             respondents,
             rule.statuses(respondents),
@@ -72,37 +87,16 @@ def respondent_counts(run: RunData) -> list[tuple[str, int, str, int, str]]:
             rule.statuses(written),
             strict=True,
         )
-    )
-
-
-def respondent_table(run: RunData) -> pd.DataFrame:
-    """Respondents and answers per 圏域 with the 65+ population (Japanese headers).
-
-    The 圏域 add up to the 町全体 row, so both columns are protected as groups.
-    """
-    rule = run.disclosure
-    responses = run.responses
-    rows = []
-    for area, many, many_status, some, some_status in respondent_counts(run):
-        rows.append(
-            {
-                "圏域": area,
-                "回答者数": rule.label(many, many_status),
-                "自由記述あり": rule.label(some, some_status),
-                "65歳以上人口": "—"
-                if run.populations.get(area) is None
-                else f"{run.populations[area]:,}",
-            }
-        )
+    ]
     rows.append(
         {
             "圏域": "町全体",
-            "回答者数": rule.label(len(responses)),
-            "自由記述あり": rule.label(int(responses["has_text"].sum())),
-            "65歳以上人口": f"{sum(v for v in run.populations.values() if v):,}",
+            "回答者数": rule.cell(len(responses)),
+            "自由記述あり": rule.cell(int(responses["has_text"].sum())),
+            "65歳以上人口": sum(v for v in run.populations.values() if v) or None,
         }
     )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype(object)
 
 
 def _p(value: object) -> str:

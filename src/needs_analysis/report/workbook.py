@@ -14,28 +14,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.gaps.provision import UNIT_NAME
-from needs_analysis.privacy.disclosure import SHOWN, Disclosure, protect_gaps
+from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 from needs_analysis.publish.xlsx import COUNT, DECIMAL, P_VALUE, RATE, YEAR, Sheet, write_workbook
 from needs_analysis.report.pages import model_note
 from needs_analysis.report.plan import plan_table
 
 if TYPE_CHECKING:
     from needs_analysis.report.rundata import RunData
-
-
-def count_cell(value: object, min_count: int) -> int | str | None:
-    """A count on its own as an integer, 「5未満」 under the threshold, None when missing."""
-    if value is None or pd.isna(value):
-        return None
-    number = int(value)
-    return Disclosure(min_count).small_label if Disclosure(min_count).is_small(number) else number
-
-
-def published_count(rule: Disclosure, value: object, status: str) -> int | str | None:
-    """A count protected with its group: the integer where shown, 「5未満」 / 「非表示」 where not."""
-    if value is None or pd.isna(value):
-        return None
-    return int(value) if status == SHOWN else rule.label(value, status)
 
 
 def _number(value: object) -> float | None:
@@ -94,7 +79,7 @@ def _rates_table(gaps: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
 
     def counts(column: str) -> list[object]:
         statuses = gaps[f"{column}_status"]
-        return [published_count(rule, v, s) for v, s in zip(gaps[column], statuses, strict=True)]
+        return [rule.cell(v, s) for v, s in zip(gaps[column], statuses, strict=True)]
 
     return pd.DataFrame(
         {
@@ -110,49 +95,24 @@ def _rates_table(gaps: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
             "検定": gaps["test"].where(gaps["shown"], ""),
             "p値": numbers("p_value"),
             "q値（多重比較の調整後）": numbers("q_value"),
-            "資源の数": [count_cell(v, 1) for v in gaps["resources"]],
+            "資源の数": [Disclosure(1).cell(v) for v in gaps["resources"]],
             "提供の単位": gaps["supply_unit"].map(UNIT_NAME),
             "提供（月あたり）": numbers("provision"),
             "65歳以上千人あたり": numbers("per_1000"),
             "町全体の千人あたり": numbers("municipal_per_1000"),
             "判定": gaps["verdict"],
-            "順位": [count_cell(v, 1) for v in gaps["rank"]],
+            "順位": [Disclosure(1).cell(v) for v in gaps["rank"]],
             "注記": gaps["note"],
         }
     )
 
 
 def respondent_sheet(run) -> Sheet:
-    """Respondents and answers with text per 圏域, with the 65+ population.
+    """The respondent table of the overview (:func:`~needs_analysis.report.views.respondent_table`)."""
+    from needs_analysis.report.views import respondent_table
 
-    The 圏域 add up to the 町全体 row, so each column is protected as a group (the same
-    statuses as the overview's table).
-    """
-    from needs_analysis.report.views import respondent_counts
-
-    rule = run.disclosure
-    responses = run.responses
-    rows = []
-    for area, many, many_status, some, some_status in respondent_counts(run):
-        rows.append(
-            {
-                "圏域": area,
-                "回答者数": published_count(rule, many, many_status),
-                "自由記述あり": published_count(rule, some, some_status),
-                "65歳以上人口": count_cell(run.populations.get(area), 1),
-            }
-        )
-    rows.append(
-        {
-            "圏域": "町全体",
-            "回答者数": count_cell(len(responses), run.min_count),
-            "自由記述あり": count_cell(int(responses["has_text"].sum()), run.min_count),
-            "65歳以上人口": sum(v for v in run.populations.values() if v) or None,
-        }
-    )
-    return Sheet(
-        pd.DataFrame(rows), {"回答者数": COUNT, "自由記述あり": COUNT, "65歳以上人口": COUNT}
-    )
+    counts = {"回答者数": COUNT, "自由記述あり": COUNT, "65歳以上人口": COUNT}
+    return Sheet(respondent_table(run), counts)
 
 
 def supply_sheet(run, tables) -> Sheet:
@@ -165,7 +125,9 @@ def supply_sheet(run, tables) -> Sheet:
         row: dict[str, object] = {"圏域": area}
         for label in run.taxonomy.labels:
             known = (area, label) in table.index
-            row[label] = count_cell(table.loc[(area, label), "resources"], 1) if known else None
+            row[label] = (
+                Disclosure(1).cell(table.loc[(area, label), "resources"]) if known else None
+            )
             unit = UNIT_NAME.get(units.get(label), "")
             density = f"{label}（千人あたり{unit}）" if unit else f"{label}（千人あたり）"
             row[density] = _number(table.loc[(area, label), "per_1000"]) if known else None
@@ -201,7 +163,7 @@ def other_sheets(run, tables) -> dict[str, Sheet]:
                     "困りごとの例": plan["examples"].map(
                         lambda found: "\n".join(f"・{text}" for text in found)
                     ),
-                    "件数": [count_cell(v, run.min_count) for v in plan["count"]],
+                    "件数": [run.disclosure.cell(v) for v in plan["count"]],
                 }
             ),
             {"件数": COUNT},
@@ -229,8 +191,8 @@ def change_sheet(change: pd.DataFrame) -> Sheet:
             "分類": moved["category"],
             "前回の割合": [_number(v) for v in moved["rate_previous"]],
             "今回の割合": [_number(v) for v in moved["rate"]],
-            "前回の資源": [count_cell(v, 1) for v in moved["resources_previous"]],
-            "今回の資源": [count_cell(v, 1) for v in moved["resources"]],
+            "前回の資源": [Disclosure(1).cell(v) for v in moved["resources_previous"]],
+            "今回の資源": [Disclosure(1).cell(v) for v in moved["resources"]],
             "不足の候補": moved["flag_change"],
         }
     )
