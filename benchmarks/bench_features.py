@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 from sklearn.metrics import f1_score
+from sklearn.preprocessing import MultiLabelBinarizer
 
 from needs_analysis.classify.features import build_pipeline
-from needs_analysis.classify.labeled import label_matrix, read_labeled
+from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import DEFAULT_THRESHOLD
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.coding.taxonomy import load_taxonomy
@@ -45,8 +46,8 @@ def main() -> None:
         raise SystemExit(f"not in {sources.labeled}: {', '.join(sorted(missing))}")
     train = pd.concat([read_labeled(p, taxonomy) for p in files if p.name not in held])
     test = pd.concat([read_labeled(p, taxonomy) for p in files if p.name in held])
-    y_train = label_matrix(train["labels"], taxonomy.labels)
-    y_test = label_matrix(test["labels"], taxonomy.labels)
+    y_train = MultiLabelBinarizer(classes=list(taxonomy.labels)).fit_transform(train["labels"])
+    y_test = MultiLabelBinarizer(classes=list(taxonomy.labels)).fit_transform(test["labels"])
     print(f"training answers: {len(train):,}; held-out answers: {len(test):,}")
     print(f"held out: {', '.join(sorted(held))}\n")
 

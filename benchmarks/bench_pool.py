@@ -74,12 +74,12 @@ def build_pool(root: Path, answers: int, towns: int, seed: int = 16) -> Path:
 
 def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
     """The same stages in this process: read, classify (no forking), gap tables."""
-    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.predictions import classify_responses
     from needs_analysis.config.load import load_config
     from needs_analysis.ingest.survey import load_survey
     from needs_analysis.pool.members import load_pool
     from needs_analysis.pool.runner import town_run
-    from needs_analysis.pool.tasks import _InProcess, build_classifier
+    from needs_analysis.pool.tasks import build_classifier
     from needs_analysis.report.rundata import year_tables
 
     timings = dict.fromkeys(("read", "classify", "classify cpu", "tables"), 0.0)
@@ -90,10 +90,10 @@ def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.Data
         clock = time.perf_counter()
         config = load_config(member.config_path)
         survey = load_survey(config, member.fiscal_year)
-        model = model or _InProcess(build_classifier(config, fast=True))
+        model = model or build_classifier(config, fast=True)
         timings["read"] += time.perf_counter() - clock
         clock, cpu = time.perf_counter(), time.process_time()
-        classified = classify_responses(survey.responses[["area", "text"]], model=model)
+        classified = classify_responses(survey.responses[["area", "text"]], model, workers=1)
         timings["classify"] += time.perf_counter() - clock
         timings["classify cpu"] += time.process_time() - cpu
         clock = time.perf_counter()

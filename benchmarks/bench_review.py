@@ -23,6 +23,7 @@ import pandas as pd
 from needs_analysis.classify.evaluate import evaluate_model
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import NeedClassifier
+from needs_analysis.classify.predictions import predict_answers
 from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import DEFAULT_CORRECTIONS_WEIGHT
 from needs_analysis.paths import labeled_data_dir, package_file
@@ -53,7 +54,7 @@ def fit(taxonomy, base: pd.DataFrame, corrections: pd.DataFrame, weight: float):
 
 
 def uncertain_picks(model, pool: pd.DataFrame, n: int) -> pd.DataFrame:
-    frame = pool.assign(area="—", prediction=model.predict(pool["text"].tolist()))
+    frame = pool.assign(area="—", prediction=predict_answers(model, pool["text"].tolist()))
     picked = uncertain_answers(frame, model, n)
     return pool.loc[picked.index]
 

@@ -18,11 +18,12 @@ import sys
 import numpy as np
 from scipy import sparse
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import MultiLabelBinarizer
 
 from needs_analysis.classify.evaluate import score
 from needs_analysis.classify.features import build_pipeline
 from needs_analysis.classify.head import LabelHead
-from needs_analysis.classify.labeled import label_matrix, read_labeled
+from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.coding.taxonomy import load_taxonomy
 
@@ -39,7 +40,7 @@ def main() -> int:
     taxonomy = load_taxonomy(sources.taxonomy)
     labeled = read_labeled(sources.labeled, taxonomy)
     truth = labeled["labels"].tolist()
-    y = label_matrix(truth, taxonomy.labels)
+    y = MultiLabelBinarizer(classes=list(taxonomy.labels)).fit_transform(truth)
     pipeline = build_pipeline(taxonomy.labels, sources.rules)
     analyses = pipeline.named_steps["analyze"].fit(labeled["text"]).transform(labeled["text"])
     settings = list(itertools.product(args.encoder, args.rules, args.c))

@@ -11,8 +11,10 @@ import pytest
 from conftest import ROWS, TOWN_CONFIG, write_survey
 from sklearn.base import clone
 
+from needs_analysis.classify.evidence import removal_words
 from needs_analysis.classify.labeled import parse_labels, read_labeled
-from needs_analysis.classify.model import NeedClassifier, classify_responses
+from needs_analysis.classify.model import NeedClassifier
+from needs_analysis.classify.predictions import classify_responses, predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
 from needs_analysis.coding.taxonomy import load_taxonomy
@@ -59,21 +61,21 @@ _MARKED = [
 
 @pytest.mark.parametrize(("text", "expected"), _MARKED)
 def test_labeling_guide_cases(classifier, text, expected):
-    [prediction] = classifier.predict([text])
+    [prediction] = predict_answers(classifier, [text])
     assert set(prediction.labels) == expected
 
 
 def test_evidence_names_the_deciding_words(classifier):
-    [prediction] = classifier.predict(["バスの本数が減って病院に通えない"])
+    [prediction] = predict_answers(classifier, ["バスの本数が減って病院に通えない"])
     assert "移動支援" in prediction.labels
     assert "バス" in prediction.evidence
-    [negated] = classifier.predict(["今は元気なので見守りは必要ない"])
+    [negated] = predict_answers(classifier, ["今は元気なので見守りは必要ない"])
     assert negated.labels == ()
     assert "見守り" in negated.evidence  # shown as what was negated
 
 
 def test_confidence_is_a_probability(classifier):
-    predictions = classifier.predict(["ゴミ出しがつらい", "特にありません", ""])
+    predictions = predict_answers(classifier, ["ゴミ出しがつらい", "特にありません", ""])
     assert 0.5 <= predictions[0].confidence <= 1.0
     assert 0.0 <= predictions[1].confidence <= 1.0
     assert predictions[2].labels == () and predictions[2].confidence != predictions[2].confidence
@@ -81,8 +83,8 @@ def test_confidence_is_a_probability(classifier):
 
 def test_same_input_same_output(classifier):
     texts = ["バスが少ない", "話し相手がほしい", "特になし"]
-    first = [p.probabilities for p in classifier.predict(texts)]
-    again = [p.probabilities for p in classifier.predict(list(reversed(texts)))][::-1]
+    first = [p.probabilities for p in predict_answers(classifier, texts)]
+    again = [p.probabilities for p in predict_answers(classifier, list(reversed(texts)))][::-1]
     assert first == again
 
 
@@ -90,8 +92,8 @@ def test_model_round_trips(classifier, tmp_path):
     path = classifier.save(tmp_path / "model.joblib")
     loaded = NeedClassifier.load(path)
     texts = ["雪かきを手伝ってほしい", "サロンに行きたい", "特になし"]
-    assert [p.probabilities for p in loaded.predict(texts)] == [
-        p.probabilities for p in classifier.predict(texts)
+    assert [p.probabilities for p in predict_answers(loaded, texts)] == [
+        p.probabilities for p in predict_answers(classifier, texts)
     ]
     assert loaded.metadata["dictionary_version"].startswith("unidic-lite")
     assert len(loaded.metadata["training_data_sha256"]) == 16
@@ -173,7 +175,7 @@ def test_classify_responses_keeps_rows_and_marks_blank_answers(classifier):
 
 def test_predict_restores_the_garbage_collector_threshold(classifier):
     before = gc.get_threshold()
-    assert classifier.predict(["ゴミ出しがつらい"])[0].labels
+    assert predict_answers(classifier, ["ゴミ出しがつらい"])[0].labels
     assert gc.get_threshold() == before
 
 
@@ -309,7 +311,7 @@ def test_classifier_follows_scikit_learn_conventions(classifier):
     assert unfitted.get_params() == classifier.get_params()
     assert set(classifier.blocks_) == {"lemmas", "chars", "rules", "encoder"}
     before = set(vars(classifier))
-    classifier.predict(["ゴミ出しがつらい", "近所の人と顔を合わせる機会が減った"])
+    predict_answers(classifier, ["ゴミ出しがつらい", "近所の人と顔を合わせる機会が減った"])
     assert set(vars(classifier)) == before  # nothing cached into the fitted model
 
 
@@ -347,8 +349,8 @@ def test_the_town_user_dictionary_can_change_a_classification(tmp_path):
     plain = ModelSources(labeled, rules, taxonomy)
     town = ModelSources(labeled, rules, taxonomy, words)
     assert model_cache_path(plain.fingerprint()) != model_cache_path(town.fingerprint())
-    [without] = train(plain).predict(["バス通に住む"])
-    [with_words] = train(town).predict(["バス通に住む"])
+    [without] = predict_answers(train(plain), ["バス通に住む"])
+    [with_words] = predict_answers(train(town), ["バス通に住む"])
     assert without.labels == ("移動支援",)
     assert with_words.labels == ()
     assert with_words.probabilities["移動支援"] < without.probabilities["移動支援"] - 0.1
@@ -359,10 +361,10 @@ def test_sample_weights_are_honoured(tmp_path):
     texts, labels = zip(*SMALL, strict=True)
     label_sets = [parse_labels(label, taxonomy, "test") for label in labels]
     model = NeedClassifier.for_taxonomy(taxonomy, fast=True)
-    even = model.fit(texts, label_sets).predict(["バス通の者です"])[0].probabilities
+    even = predict_answers(model.fit(texts, label_sets), ["バス通の者です"])[0].probabilities
     weights = [5.0 if "バス通" in text else 1.0 for text in texts]
     weighted = clone(model).fit(texts, label_sets, sample_weight=weights)
-    leaning = weighted.predict(["バス通の者です"])[0].probabilities
+    leaning = predict_answers(weighted, ["バス通の者です"])[0].probabilities
     assert leaning["移動支援"] < even["移動支援"]
 
 
@@ -370,7 +372,7 @@ def test_fast_path_keeps_rules_and_words(fast_classifier, classifier):
     assert fast_classifier.fast and "encoder" not in fast_classifier.blocks_
     assert model_cache_path({"a": "b"}, fast=True) != model_cache_path({"a": "b"})
     texts = [text for text, _ in GUIDE_CASES[:6]]
-    fast = fast_classifier.predict(texts)
+    fast = predict_answers(fast_classifier, texts)
     assert (
         sum(set(p.labels) == expected for p, (_, expected) in zip(fast, GUIDE_CASES, strict=False))
         >= 5
@@ -403,12 +405,36 @@ def test_classify_command_fast(fast_classifier, run_main, tmp_path):
 
 def test_encoder_led_labels_name_the_words_that_matter(classifier):
     text = "近所の人と顔を合わせる機会が減った"
-    [analysis] = classifier.pipeline.named_steps["analyze"].transform([text])
-    probabilities = classifier._probabilities([text])
+    [analysis] = classifier.analyze([text])
+    probabilities = classifier.predict_proba([text])
     column = int(np.argmax(probabilities[0]))
     led = np.zeros_like(probabilities, dtype=bool)
     led[0, column] = True
-    words = classifier._explain([analysis], probabilities, led)[0][classifier.labels[column]]
+    words = removal_words(classifier, [analysis], probabilities, led)[0][classifier.labels[column]]
     assert words and all(word in text for word in words)
-    without = classifier._probabilities([text.replace(words[0], "", 1)])
+    without = classifier.predict_proba([text.replace(words[0], "", 1)])
     assert without[0, column] < probabilities[0, column]
+
+
+def test_the_estimator_gives_numbers_in_scikit_learns_shape(fast_classifier):
+    texts = ["ゴミ出しがつらい", "特にありません", "バスの本数が減って病院に通えない"]
+    probabilities = fast_classifier.predict_proba(texts)
+    assert probabilities.shape == (3, len(fast_classifier.labels))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    indicator = fast_classifier.predict(texts)
+    assert indicator.dtype.kind == "i" and set(indicator.ravel()) <= {0, 1}
+    assert (indicator == (probabilities >= fast_classifier.threshold_row())).all()
+    # The reader's labels are the estimator's 1s, in label order.
+    predictions = predict_answers(fast_classifier, texts)
+    for row, prediction in zip(indicator, predictions, strict=True):
+        chosen = tuple(label for label, on in zip(fast_classifier.labels, row, strict=True) if on)
+        assert prediction.labels == chosen
+        assert prediction.probabilities == pytest.approx(
+            dict(
+                zip(
+                    fast_classifier.labels,
+                    probabilities[predictions.index(prediction)],
+                    strict=True,
+                )
+            )
+        )

@@ -86,7 +86,10 @@ def test_keyword_views_show_no_id_or_area_beside_an_answer(documents):
     html += explore.why_labeled_section(small_run(), documents, "移動支援").data
     for marker in ("s1", "s2", "回答者ID", "<td>南</td>"):
         assert marker not in html
-    assert "バスが少ない" in html or "少ない" in html
+    # Each answer is still shown, as keyword-in-context rows.
+    assert "出てくる箇所 4か所" in html
+    for left, right in (("病院への", "がない"), ("", "が少ない"), ("買い物に行く", "が欲しい")):
+        assert f"<td>{left}</td>\n      <td>バス</td>\n      <td>{right}</td>" in html
 
 
 def test_small_selections_show_no_answers(documents):

@@ -20,7 +20,7 @@ from needs_analysis.outputs import (
     record_run,
     safe_file_name,
 )
-from needs_analysis.publish.xlsx import Sheet, write_workbook
+from needs_analysis.publish.xlsx import Sheet, display_width, write_workbook
 from needs_analysis.run.jobs import notebook_jobs
 
 
@@ -136,3 +136,11 @@ def test_workbook_dates_are_fixed(tmp_path):
         core = book.read("docProps/core.xml").decode()
     assert "2000-01-01T00:00:00Z" in core
     assert pd.read_excel(path)["a"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [("サロン", 6), ("ｻﾛﾝ", 3), ("abc", 3), ("ＡＢＣ", 6), ("移動支援 12件", 13), ("", 0)],
+)
+def test_spreadsheet_columns_are_as_wide_as_the_text_looks(text, width):
+    assert display_width(text) == width

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis.classify.model import classify_responses
+from needs_analysis.classify.predictions import classify_responses
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError

@@ -150,8 +150,14 @@ def test_heading_examples_take_turns_over_its_categories():
 
 def test_choose_examples_without_confidence_column():
     rows = answers(GARBAGE).drop(columns="confidence")
-    picked = choose_examples(rows, ["ゴミ出し"], limit=2)
-    assert len(picked) == 2
+    picked = choose_examples(rows, ["ゴミ出し"], limit=5)
+    # Ranked by the text alone: as if every answer had the same confidence.
+    even = answers(GARBAGE).assign(confidence=0.5)
+    assert picked == choose_examples(even, ["ゴミ出し"], limit=5)
+    assert "ごみ" not in picked  # one word says too little
+    assert sum(text.startswith("階段が急で") for text in picked) == 1  # no near-copies
+    assert any("【電話番号】" in text for text in picked)
+    assert not any("090" in text for text in picked)
 
 
 def test_similarity_helpers():

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_survey
 from openpyxl import load_workbook
 
-from needs_analysis.classify.model import Prediction
+from needs_analysis.classify.predictions import Prediction, predict_answers
 from needs_analysis.classify.sources import ModelSources, town_labeled_dir
 from needs_analysis.classify.store import get_classifier, model_cache_path
 from needs_analysis.classify.town_model import margins, text_key
@@ -112,7 +112,7 @@ def _categories(config_path: Path) -> dict[str, tuple[str, ...]]:
     texts = [row[2] for row in SURVEY]
     return {
         f"{i}:{t}": p.labels
-        for i, (t, p) in enumerate(zip(texts, model.predict(texts), strict=True))
+        for i, (t, p) in enumerate(zip(texts, predict_answers(model, texts), strict=True))
     }
 
 
@@ -145,7 +145,7 @@ def test_round_trip_changes_the_corrected_texts_and_their_duplicates(town, capsy
     before = _categories(config_path)
     texts = [row[2] for row in SURVEY]
     base_model = get_classifier(load_config(config_path))
-    gaps, _ = margins(base_model, base_model.predict(texts))
+    gaps, _ = margins(base_model, predict_answers(base_model, texts))
     unsure = {text for text, gap in zip(texts, gaps, strict=True) if gap < 0.05}
     path = _review(town)
     header, rows = _sheet_rows(path)
@@ -303,7 +303,7 @@ def test_uncertain_answers_one_per_text_spread_over_areas():
 
 @pytest.mark.slow
 def test_town_model_on_the_fast_path_keeps_the_corrections(town):
-    from needs_analysis.classify.town_model import CORRECTION_EVIDENCE, TownClassifier
+    from needs_analysis.classify.predictions import CORRECTION_EVIDENCE
 
     config = load_config(town / "config.toml")
     folder = town_labeled_dir(config)
@@ -312,13 +312,13 @@ def test_town_model_on_the_fast_path_keeps_the_corrections(town):
         f"text\tcategories\tkey\n特になし\t見守り\t{text_key('特になし')}\n", encoding="utf-8"
     )
     model = get_classifier(config, fast=True)
-    assert isinstance(model, TownClassifier) and model.fast
+    assert model.overrides == {text_key("特になし"): ("見守り",)} and model.fast
     assert "encoder" not in model.blocks_
     assert model.metadata["town_corrections"] == 1
     sources = ModelSources.from_config(config)
     assert model_cache_path(sources.fingerprint(), fast=True).is_file()
     assert not model_cache_path(sources.fingerprint()).is_file()  # the encoder model: unfitted
-    corrected, duplicate, other = model.predict(["特になし", " 特になし ", "バスが少ない"])
+    corrected, duplicate, other = predict_answers(model, ["特になし", " 特になし ", "バスが少ない"])
     assert corrected.labels == duplicate.labels == ("見守り",)
     assert corrected.evidence == CORRECTION_EVIDENCE
     assert other.evidence != CORRECTION_EVIDENCE

@@ -146,7 +146,7 @@ def test_generator_reproduces_the_committed_files(tmp_path, surveys, config):
 @pytest.fixture(scope="module")
 def gap_tables(config: Config, surveys: dict) -> dict[int, pd.DataFrame]:
     """The real pipeline: classify each year's answers, then the gap analysis."""
-    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.predictions import classify_responses
     from needs_analysis.classify.store import get_classifier
 
     labels = load_taxonomy(config.taxonomy_path).labels

@@ -179,3 +179,17 @@ def test_no_module_shadows_the_standard_library():
 
     names = {path.stem for path in MODULES.values() if not path.stem.startswith("__")}
     assert names & set(sys.stdlib_module_names) == set()
+
+
+def test_the_stopwatch_times_each_stage_from_the_end_of_the_last():
+    import time
+
+    from needs_analysis.progress import Stopwatch
+
+    watch = Stopwatch()
+    time.sleep(0.05)
+    first = watch.lap("一つ目")
+    second = watch.lap("二つ目")
+    assert first >= 0.05 and 0 <= second < first
+    assert list(watch.timings) == ["一つ目", "二つ目"]
+    assert watch.elapsed() >= first + second

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,14 +10,17 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import MultiLabelBinarizer
 
-from needs_analysis.classify.labeled import label_matrix, read_labeled
+from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import NeedClassifier
+from needs_analysis.classify.predictions import predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.progress import Progress, quiet
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,8 @@ def score(
     truth: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str]
 ) -> EvaluationReport:
     """Compare label sets (その他 = the empty set) answer by answer."""
-    y_true = label_matrix(truth, labels)
-    y_pred = label_matrix(predicted, labels)
+    y_true = MultiLabelBinarizer(classes=list(labels)).fit_transform(truth)
+    y_pred = MultiLabelBinarizer(classes=list(labels)).fit_transform(predicted)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, average=None, zero_division=0
     )
@@ -61,7 +64,7 @@ def score(
 
 def evaluate_model(model: NeedClassifier, labeled: pd.DataFrame) -> EvaluationReport:
     """Score a fitted model on labeled answers (columns ``text`` and ``labels``)."""
-    predictions = model.predict(labeled["text"].tolist(), explain=False)
+    predictions = predict_answers(model, labeled["text"].tolist(), explain=False)
     return score(labeled["labels"].tolist(), [p.labels for p in predictions], model.labels)
 
 
@@ -84,7 +87,7 @@ def cross_validate(
         model.fit(train["text"], train["labels"])
         test_texts = labeled["text"].iloc[test_index].tolist()
         for position, prediction in zip(
-            test_index, model.predict(test_texts, explain=False), strict=True
+            test_index, predict_answers(model, test_texts, explain=False), strict=True
         ):
             predicted[position] = prediction.labels
     return score(labeled["labels"].tolist(), predicted, taxonomy.labels)
@@ -112,7 +115,7 @@ def evaluate_labeled(
     text_column: str = "text",
     label_column: str = "categories",
     folds: int | None = None,
-    notify: Callable[[str], None] = lambda message: None,
+    progress: Progress = quiet,
 ) -> EvaluationReport:
     """Score the config's model on a labelled file, or cross-validate over ``folds`` folds
     of that file (default: the model's own training answers)."""
@@ -123,7 +126,7 @@ def evaluate_labeled(
         if folds < 2:
             raise NeedsAnalysisError("--cv には2以上の数を指定してください。")
         answers = read_labeled(labeled or sources.labeled, taxonomy, text_column, label_column)
-        notify(f"{folds}分割交差検証（{len(answers):,}件）")
+        progress(f"{folds}分割交差検証（{len(answers):,}件）")
         return cross_validate(answers, taxonomy, sources.rules, folds)
     if labeled is None:
         raise NeedsAnalysisError(

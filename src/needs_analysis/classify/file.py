@@ -8,19 +8,23 @@ result keeps its values under a new name. The output is UTF-8 with BOM with form
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from needs_analysis.classify.model import RESULT_COLUMNS, classify_responses, names_beside_results
+from needs_analysis.classify.predictions import (
+    RESULT_COLUMNS,
+    classify_responses,
+    names_beside_results,
+)
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import DEFAULT_SURVEY_COLUMNS
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.raw_table import RawTable, read_table, unique_headers
 from needs_analysis.outputs import output_file, write_csv
+from needs_analysis.progress import Progress, quiet
 
 # The names the classify command gives its result columns unless english_columns.
 JAPANESE_RESULT_COLUMNS = {"categories": "分類", "confidence": "確信度", "evidence": "根拠の語"}
@@ -49,11 +53,11 @@ def classify_file(
     sheet: str | None = None,
     fast: bool | None = None,
     english_columns: bool = False,
-    notify: Callable[[str], None] = lambda message: None,
+    progress: Progress = quiet,
 ) -> ClassifiedFile:
     """Classify every row of ``source`` and write them all, with the results, to ``output``.
 
-    ``notify`` receives the notes meant for the user while the work goes on (what was
+    ``progress`` receives the notes meant for the user while the work goes on (what was
     read differently from the file's name, renamed columns, the row count).
     """
     output_file(output, "-o", create_folder=True)
@@ -61,10 +65,10 @@ def classify_file(
     config = load_config(config_path)
     table = read_table(source, encoding=encoding, sheet=sheet)
     for note in table.notes:
-        notify(f"注意: {note}")
+        progress(f"注意: {note}")
     added = RESULT_COLUMNS if english_columns else tuple(JAPANESE_RESULT_COLUMNS.values())
-    frame, text_name = _answers_frame(table, text_column, id_column, added, notify)
-    notify(f"{len(frame):,}行を分類しています…")
+    frame, text_name = _answers_frame(table, text_column, id_column, added, progress)
+    progress(f"{len(frame):,}行を分類しています…")
     model = get_classifier(config, fast=fast)
     # Every row of the output is read by people: name the words behind every label.
     result = classify_responses(frame, text_column=text_name, model=model, explain=True)
@@ -91,7 +95,7 @@ def _answers_frame(
     text_column: str | None,
     id_column: str | None,
     added: tuple[str, ...],
-    notify: Callable[[str], None],
+    progress: Progress,
 ) -> tuple[pd.DataFrame, str]:
     """Every row of the table under unique column names (the ID column first, if named),
     and the name of the answer column."""
@@ -108,7 +112,7 @@ def _answers_frame(
         columns=names,
     )
     for old, new in renamed:
-        notify(f"注意: 入力の「{old}」列は「{new}」として残しました。")
+        progress(f"注意: 入力の「{old}」列は「{new}」として残しました。")
     if id_column:
         id_name = names[columns["respondent_id"]]
         frame = frame[[id_name, *[c for c in frame.columns if c != id_name]]]

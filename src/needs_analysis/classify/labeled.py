@@ -6,10 +6,8 @@ and その他 (or an empty cell) means no need category.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from needs_analysis.coding.taxonomy import Taxonomy
@@ -75,13 +73,3 @@ def read_labeled(
             )
         frames.append(pd.DataFrame(records, columns=["text", "labels", "source"]))
     return pd.concat(frames, ignore_index=True)
-
-
-def label_matrix(label_sets: Iterable[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
-    """0/1 indicator matrix, one column per label in order."""
-    label_sets = list(label_sets)
-    matrix = np.zeros((len(label_sets), len(labels)), dtype=np.int64)
-    for row, chosen in enumerate(label_sets):
-        for column, label in enumerate(labels):
-            matrix[row, column] = label in chosen
-    return matrix

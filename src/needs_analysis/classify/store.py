@@ -11,10 +11,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import NeedClassifier
-from needs_analysis.classify.sources import ModelSources
-from needs_analysis.classify.town_model import fit_town_model
+from needs_analysis.classify.sources import ADDED_PREFIX, REPLACE_PREFIX, ModelSources
+from needs_analysis.classify.town_model import correction_count, read_overrides, training_frame
 from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import Config
 from needs_analysis.errors import InputError
@@ -28,21 +27,35 @@ def model_cache_path(fingerprint: dict[str, str], fast: bool = False) -> Path:
 
 
 def train(sources: ModelSources, fast: bool = False) -> NeedClassifier:
-    """Fit the classifier on the labeled answers (and a town's own, when it has them);
-    ``fast``: without the sentence encoder."""
+    """Fit the classifier on what ``sources`` name: the bundled (or configured) labeled
+    answers unless the town replaces them, the town's added answers, and its corrections,
+    weighed ``corrections_weight`` times, whose very texts keep the coordinator's
+    categories. A town without files of its own gets the bundled model. ``fast``: without
+    the sentence encoder."""
     taxonomy = load_taxonomy(sources.taxonomy)
+    base = [sources.labeled] if sources.use_base else []
+    frame = training_frame(
+        base, sources.added, sources.corrections, taxonomy, sources.corrections_weight
+    )
+    metadata = {**sources.fingerprint(), "examples": len(frame), "fast": fast}
     if sources.is_town_model:
-        return fit_town_model(sources, taxonomy, fast)
-    labeled = read_labeled(sources.labeled, taxonomy)
-    metadata = {**sources.fingerprint(), "examples": len(labeled), "fast": fast}
+        town_added = frame["source"].str.startswith((ADDED_PREFIX, REPLACE_PREFIX))
+        metadata.update(
+            town_added=int(town_added.sum()),
+            town_replaced_bundled=not sources.use_base,
+            town_corrections=correction_count(sources.corrections),
+        )
     model = NeedClassifier.for_taxonomy(
         taxonomy,
         rules_path=sources.rules,
         user_dictionary=sources.user_dictionary,
         fast=fast,
         metadata=metadata,
+        overrides=read_overrides(sources.corrections, taxonomy) or None,
     )
-    return model.fit(labeled["text"], labeled["labels"])
+    weights = frame["weight"].to_numpy()
+    sample_weight = None if (weights == 1.0).all() else weights
+    return model.fit(frame["text"], frame["labels"], sample_weight=sample_weight)
 
 
 def get_classifier(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 
 from needs_analysis.cli.options import build_parser
 from needs_analysis.cli.parser import EXIT_USER_ERROR
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.progress import Progress, Stopwatch
 
 __all__ = ["build_parser", "main"]
 
@@ -104,7 +104,7 @@ def _run_classify(args: argparse.Namespace) -> int:
         sheet=args.sheet,
         fast=args.fast,
         english_columns=args.english_columns,
-        notify=_to_stderr,
+        progress=_to_stderr,
     )
     print(f"読み込んだ行: {result.rows:,}")
     print(f"回答あり: {result.with_text:,}（空欄: {result.rows - result.with_text:,}）")
@@ -127,7 +127,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         text_column=args.text_column,
         label_column=args.label_column,
         folds=args.cv,
-        notify=_to_stderr,
+        progress=_to_stderr,
     )
     print(format_report(report))
     return 0
@@ -194,9 +194,9 @@ def _run_review(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise NeedsAnalysisError("-n には1以上の数を指定してください。")
     config = load_config(args.config)
-    started = time.perf_counter()
+    watch = Stopwatch()
     result = write_review(config, args.fiscal_year, args.out, args.n)
-    print(f"確認シートを書き出しました（{time.perf_counter() - started:.1f}秒）: {result.path}")
+    print(f"確認シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
     print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
     print(
         "  正しい分類に ○ をつけて保存し、needs-analysis train --config 設定ファイル "
@@ -215,12 +215,9 @@ def _run_reports(args: argparse.Namespace) -> int:
     year = args.fiscal_year or config.fiscal_year
     output_folder(args.out, "--out")
     output_folder(args.out / str(year), "--out")
-    started = time.perf_counter()
+    watch = Stopwatch()
     print(f"{config.municipality} {format_fiscal_year(year)} の資料を作ります。", flush=True)
-
-    def progress(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
-
+    progress = _printer(watch)
     try:
         result = run_reports(
             config,
@@ -235,7 +232,7 @@ def _run_reports(args: argparse.Namespace) -> int:
     except NotebookError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return 1
-    print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {result.out_dir}")
+    print(f"できあがり（{watch.elapsed():.1f}秒）: {result.out_dir}")
     print(f"  全体資料: {result.out_dir / 'index.html'}")
     pdfs = [path for path in result.files if path.suffix == ".pdf"]
     if pdfs:
@@ -245,6 +242,15 @@ def _run_reports(args: argparse.Namespace) -> int:
     for stage, seconds in result.timings.items():
         print(f"  {stage}: {seconds:.1f}秒")
     return 0
+
+
+def _printer(watch: Stopwatch) -> Progress:
+    """A progress callback that prints each message after the seconds elapsed."""
+
+    def progress(message: str) -> None:
+        print(f"[{watch.elapsed():6.1f}秒] {message}", flush=True)
+
+    return progress
 
 
 def _comma_list(value: str | None) -> list[str] | None:
@@ -257,11 +263,7 @@ def _comma_list(value: str | None) -> list[str] | None:
 def _run_pool(args: argparse.Namespace) -> int:
     from needs_analysis.pool.overview import run_pool_overview
 
-    started = time.perf_counter()
-
-    def say(message: str) -> None:
-        print(f"[{time.perf_counter() - started:6.1f}秒] {message}", flush=True)
-
+    watch = Stopwatch()
     if args.scheduler and args.workers:
         print("注意: --scheduler を指定したので --workers は使いません。", file=sys.stderr)
     run = run_pool_overview(
@@ -270,8 +272,7 @@ def _run_pool(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         workers=args.workers,
         fast=args.fast,
-        notify=lambda message: print(message, flush=True),
-        say=say,
+        progress=_printer(watch),
     )
     print()
     for town in run.result.towns:
@@ -283,7 +284,7 @@ def _run_pool(args: argparse.Namespace) -> int:
             )
         else:
             print(f"  {town.town}: 処理できませんでした（{town.error}）", file=sys.stderr)
-    print(f"できあがり（{time.perf_counter() - started:.1f}秒）: {run.out_dir}")
+    print(f"できあがり（{watch.elapsed():.1f}秒）: {run.out_dir}")
     for path in run.files[:2]:
         print(f"  {path}")
     return 0 if all(town.processed for town in run.result.towns) else 1

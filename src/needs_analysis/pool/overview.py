@@ -8,7 +8,6 @@ rejected rows are written per town with every text cell masked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -21,6 +20,7 @@ from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool.members import load_pool
 from needs_analysis.pool.runner import PoolResult, TownResult, connect, run_pool
 from needs_analysis.privacy.disclosure import Disclosure
+from needs_analysis.progress import Progress, quiet
 from needs_analysis.publish.xlsx import COUNT, RATE, Sheet, write_workbook
 from needs_analysis.report.views import gap_display_table, percent
 
@@ -216,18 +216,17 @@ def run_pool_overview(
     scheduler: str | None = None,
     workers: int | None = None,
     fast: bool = False,
-    notify: Callable[[str], None] = lambda message: None,
-    say: Callable[[str], None] = lambda message: None,
+    progress: Progress = quiet,
 ) -> PoolRun:
     """Process every town of a pool file on Dask and write the overview to ``out/pool``.
 
-    ``notify`` receives what the run is about to do, ``say`` the progress of the run.
+    ``progress`` hears what the run is doing.
     """
     pool = load_pool(pool_path)
-    notify(f"{pool.name}: {len(pool.members)}町をまとめて処理します。")
+    progress(f"{pool.name}: {len(pool.members)}町をまとめて処理します。")
     with connect(scheduler, workers) as client:
         count = len(client.scheduler_info().get("workers", {}))
-        notify(f"Dask のワーカー: {count}　ダッシュボード: {client.dashboard_link}")
-        result = run_pool(pool, client, fast=fast, show_progress=True, say=say)
+        progress(f"Dask のワーカー: {count}　ダッシュボード: {client.dashboard_link}")
+        result = run_pool(pool, client, fast=fast, show_progress=True, progress=progress)
     out_dir = out / "pool"
     return PoolRun(result, out_dir, write_overview(result, out_dir))

@@ -19,7 +19,7 @@ The pool file is read by :mod:`needs_analysis.pool.members`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from needs_analysis.ingest.intake import IngestSummary
 from needs_analysis.ingest.rejects import MaskedRejects
 from needs_analysis.paths import usable_cpus
 from needs_analysis.pool.members import Pool
+from needs_analysis.progress import Progress, Stopwatch, quiet
 
 ROWS_PER_PARTITION = 50_000
 PARTITION_COLUMNS = ["town", "area", "text"]
@@ -90,30 +91,27 @@ def run_pool(
     fast: bool = False,
     rows_per_partition: int = ROWS_PER_PARTITION,
     show_progress: bool = False,
-    say: Callable[[str], None] = lambda message: None,
+    progress: Progress = quiet,
 ) -> PoolResult:
     """Read, classify and analyse every town of ``pool`` on the cluster behind ``client``."""
-    import time
-
     from needs_analysis.pool.tasks import prepare_models
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
+    watch = Stopwatch()
     results, towns = _load_configs(pool)
-    say(f"町の設定を読みました（{len(towns)}町、処理できない町 {len(results) - len(towns)}）")
+    progress(f"町の設定を読みました（{len(towns)}町、処理できない町 {len(results) - len(towns)}）")
     models = prepare_models({name: config for name, (config, _) in towns.items()}, fast)
     for name, reason in models.items():
         results[name].error = reason
         del towns[name]
-    timings["設定と分類モデル"] = time.perf_counter() - started
+    watch.lap("設定と分類モデル")
     if not towns:
         raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
-    say(f"調査を読み込んでいます（{len(towns)}町）")
+    progress(f"調査を読み込んでいます（{len(towns)}町）")
     classified, partitions = _read_and_classify(
-        client, results, towns, fast, rows_per_partition, show_progress, say
+        client, results, towns, fast, rows_per_partition, show_progress, progress
     )
-    timings["読み込みと分類"] = time.perf_counter() - started - sum(timings.values())
-    say("町ごとの困りごとと不足の候補を計算しています")
+    watch.lap("読み込みと分類")
+    progress("町ごとの困りごとと不足の候補を計算しています")
     by_town = dict(iter(classified.groupby("town", sort=False)))
     for result in results.values():
         if result.processed:
@@ -122,8 +120,8 @@ def run_pool(
                 _town_tables(result, towns[result.town][0], rows)
             except NeedsAnalysisError as error:  # e.g. the town's resource list
                 result.error, result.gaps = str(error), None
-    timings["集計"] = time.perf_counter() - started - sum(timings.values())
-    return PoolResult(pool, list(results.values()), partitions, timings)
+    watch.lap("集計")
+    return PoolResult(pool, list(results.values()), partitions, watch.timings)
 
 
 def _load_configs(pool: Pool) -> tuple[dict[str, TownResult], dict[str, tuple[Config, int]]]:
@@ -151,14 +149,14 @@ def _reasons(results: dict[str, TownResult]) -> str:
     return "".join(f"\n  {r.town}: {r.error}" for r in results.values() if r.error)
 
 
-def _read_and_classify(client, results, towns, fast, rows_per_partition, show_progress, say):
+def _read_and_classify(client, results, towns, fast, rows_per_partition, show_progress, progress):
     """Read every town on the workers, build one dask.dataframe and classify it.
 
     Returns the classified rows (town, area, has_text, categories) and the partition count.
     """
     import dask
     import dask.dataframe as dd
-    from distributed import progress
+    from distributed import progress as progress_bar
 
     from needs_analysis.pool.tasks import classify_partition, read_town, town_partition
 
@@ -187,10 +185,10 @@ def _read_and_classify(client, results, towns, fast, rows_per_partition, show_pr
     with dask.config.set({"dataframe.convert-string": False}):
         frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
         classified = frame.map_partitions(classify_partition, configs, fast, meta=classified_meta)
-        say(f"回答を分類しています（{len(parts)}区画）")
+        progress(f"回答を分類しています（{len(parts)}区画）")
         future = client.compute(classified)
         if show_progress:
-            progress(future)
+            progress_bar(future)
         table = future.result()
     for read in reads:
         read.release()

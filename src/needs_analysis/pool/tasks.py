@@ -6,7 +6,7 @@ in a module-level cache: a fitted model is large, and its tokenizer holds a MeCa
 that cannot be pickled, so neither is ever sent between processes.
 
 A worker process is daemonic and may not start processes of its own, so a partition is
-classified in the worker's process (the cluster supplies the parallelism).
+classified in the worker's process (``workers=1``; the cluster supplies the parallelism).
 """
 
 from __future__ import annotations
@@ -78,12 +78,12 @@ def classify_partition(
     partition: pd.DataFrame, configs: dict[str, str], fast: bool
 ) -> pd.DataFrame:
     """Classify a partition with each town's own classifier, as a single-town run does."""
-    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.predictions import classify_responses
 
     pieces = []
     for town, rows in partition.groupby("town", sort=False):
-        model = _InProcess(worker_model(configs[town], fast))
-        classified = classify_responses(rows, model=model)
+        # A Dask worker is daemonic and cannot fork: predict in this process.
+        classified = classify_responses(rows, worker_model(configs[town], fast), workers=1)
         pieces.append(classified[["town", "area", "has_text", "categories"]])
     if not pieces:
         return pd.DataFrame(
@@ -146,16 +146,3 @@ def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
         if built[key]:
             failed[town] = built[key]
     return failed
-
-
-class _InProcess:
-    """A classifier that predicts in the calling process (a Dask worker cannot fork)."""
-
-    def __init__(self, model: NeedClassifier):
-        self._model = model
-
-    def predict(self, texts, workers: int | None = None, explain: bool = False):
-        return self._model.predict(texts, workers=1, explain=explain)
-
-    def __getattr__(self, name: str):
-        return getattr(self._model, name)

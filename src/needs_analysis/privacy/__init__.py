@@ -1,6 +1,9 @@
 """What may be shown: personal data masked in answers, and the small-count disclosure rule.
 
-- :mod:`~needs_analysis.privacy.masking` — names, phone numbers, addresses … in answers;
+- :mod:`~needs_analysis.privacy.masking` — an answer masked: identifiers
+  (:mod:`~needs_analysis.privacy.patterns`: phone numbers, addresses, the individual
+  number …), names (:mod:`~needs_analysis.privacy.names`, with variant kanji folded by
+  :mod:`~needs_analysis.privacy.variants`), the town's own names kept;
 - :mod:`~needs_analysis.privacy.disclosure` — which counts are published, hidden or
   hidden as a complement, and how a hidden count is printed.
 """

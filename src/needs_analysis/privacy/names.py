@@ -238,6 +238,6 @@ def _lexicon_origin(word: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _lexicon():
-    from needs_analysis.text.mecab import _build_tagger
+    from needs_analysis.text.mecab import build_tagger
 
-    return _build_tagger(None)
+    return build_tagger(None)

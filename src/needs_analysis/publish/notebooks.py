@@ -17,6 +17,7 @@ from pathlib import Path
 
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.paths import notebooks_dir, usable_cpus
+from needs_analysis.progress import Progress, quiet
 from needs_analysis.publish.plotly_js import inline_plotly
 
 KERNEL_NAME = "python3"
@@ -137,11 +138,11 @@ def execute_all(
     jobs: Sequence[NotebookJob],
     out_dir: Path,
     workers: int | None = 2,
-    progress=None,
+    progress: Progress = quiet,
     reuse_kernels: bool = True,
 ) -> list[tuple[Path, Path]]:
     """Run notebooks, ``workers`` at a time (None or 0: :func:`default_workers`), in order
-    of the jobs; stop at the first failure.
+    of the jobs; stop at the first failure. ``progress`` hears of each page when it is done.
 
     Each runs in a worker process whose stderr is silenced: kernels print start-up chatter
     there, while a failing cell comes back as a :class:`NotebookError`. With
@@ -160,8 +161,7 @@ def execute_all(
                 for pending in futures:
                     pending.cancel()
                 raise
-            if progress:
-                progress(job)
+            progress(f"  [{len(results)}/{len(jobs)}] {job.output_stem}.html")
         return results
 
 

@@ -9,6 +9,7 @@ rerun on the same data writes the same bytes.
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def _write_table(worksheet, sheet: Sheet) -> None:
     for index, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
         number_format = sheet.formats.get(column)
-        widest = _display_width(str(column))
+        widest = display_width(str(column))
         for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
             if number_format and isinstance(cell.value, (int, float)):
                 cell.number_format = number_format
@@ -83,7 +84,7 @@ def _write_table(worksheet, sheet: Sheet) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             shown = f"{cell.value:,.3f}" if isinstance(cell.value, float) else str(cell.value or "")
             widest = max(
-                widest, max((_display_width(line) for line in shown.split("\n")), default=0)
+                widest, max((display_width(line) for line in shown.split("\n")), default=0)
             )
         worksheet.column_dimensions[letter].width = min(_WIDEST_COLUMN, 2 + widest * 1.1)
 
@@ -100,9 +101,10 @@ def _cell_value(value: object) -> object:
     return escape_formula(str(value))
 
 
-def _display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet: Japanese characters count twice."""
-    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: wide and full-width characters (漢字, かな,
+    ＡＢＣ) count twice, half-width katakana (ｻﾛﾝ) and ASCII once."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _print_setup(worksheet, header: str, columns: int) -> None:

@@ -8,7 +8,6 @@ coordinator sees what changed.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
+from needs_analysis.progress import Stopwatch
 from needs_analysis.review.corrections import check_keys, read_review_sheet, save_corrections
 
 
@@ -170,7 +170,7 @@ def training_counts(sources: ModelSources, taxonomy: Taxonomy) -> dict[str, int]
 
 
 def _classified(model: NeedClassifier, responses: pd.DataFrame, taxonomy: Taxonomy):
-    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.predictions import classify_responses
 
     result = classify_responses(responses, model=model)
     result = result[result["has_text"]]
@@ -239,7 +239,7 @@ def retrain(
     if labeled is not None and corrections is not None:
         raise NeedsAnalysisError("--labeled と --corrections は別々に実行してください。")
     config = load_config(config_path)
-    started = time.perf_counter()
+    watch = Stopwatch()
     result = None
     if corrections is not None:
         result = apply_corrections(config, corrections, fiscal_year)
@@ -249,7 +249,7 @@ def retrain(
         model, path = result.model, result.path
     else:
         model, path = refit(config)
-    seconds = time.perf_counter() - started
+    seconds = watch.elapsed()
     sources = ModelSources.from_config(config)
     taxonomy = load_taxonomy(sources.taxonomy)
     change = result.change if result is not None else None

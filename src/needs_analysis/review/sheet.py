@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from needs_analysis.classify.model import NeedClassifier
-from needs_analysis.classify.town_model import is_corrected, margins, text_key
+from needs_analysis.classify.predictions import is_corrected, predict_answers
+from needs_analysis.classify.town_model import margins, text_key
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
@@ -223,7 +224,7 @@ def write_review(
     model = get_classifier(config)
     taxonomy = load_taxonomy(config.taxonomy_path)
     responses = survey.responses[["area", "text"]].copy()
-    responses["prediction"] = model.predict(responses["text"].fillna("").tolist())
+    responses["prediction"] = predict_answers(model, responses["text"].fillna("").tolist())
     picked = uncertain_answers(responses, model, n)
     tokenizer = town_tokenizer(config)
     rows = review_rows(picked, taxonomy, tokenizer)

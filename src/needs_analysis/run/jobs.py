@@ -7,13 +7,13 @@ and everything made from it, and the notebooks (:func:`notebook_jobs`) read the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from needs_analysis.config.settings import Config
 from needs_analysis.outputs import record_run, safe_file_name
+from needs_analysis.progress import Progress, Stopwatch, quiet
 from needs_analysis.report.rundata import RunData, save_run, year_tables
 from needs_analysis.report.workbook import write_run_workbook
 
@@ -30,19 +30,6 @@ class RunResult:
     files: list[Path]
     timings: dict[str, float]
     note: str = ""
-
-
-class _Stopwatch:
-    """Seconds per stage, each stage timed from the end of the one before."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-        self._clock = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.timings[stage] = now - self._clock
-        self._clock = now
 
 
 def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None = None) -> list:
@@ -93,7 +80,7 @@ def run_reports(
     config: Config,
     fiscal_year: int | None = None,
     out: Path | str = "reports",
-    progress=None,
+    progress: Progress = quiet,
     workers: int | None = None,
     pdf: bool | None = None,
     kwic: Sequence[str] | None = None,
@@ -107,26 +94,25 @@ def run_reports(
     """
     from needs_analysis.run.pipeline import prepare_run
 
-    say = progress or (lambda message: None)
-    watch = _Stopwatch()
+    watch = Stopwatch()
     year = config.fiscal_year if fiscal_year is None else fiscal_year
     out_dir = Path(out) / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    run = prepare_run(config, year, progress=say)
+    run = prepare_run(config, year, progress=progress)
     watch.lap("読み込みと分類")
 
     files = [save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
-    say("集計表を Excel に書き出しています")
+    progress("集計表を Excel に書き出しています")
     files.append(write_run_workbook(run, year_tables(run), out_dir / f"needs_analysis_{year}.xlsx"))
     watch.lap("集計と Excel")
 
     jobs = notebook_jobs(run, DATA_DIR, _explore_parameters(config, kwic, category))
-    pages = _execute_notebooks(jobs, out_dir, workers, say)
+    pages = _execute_notebooks(jobs, out_dir, workers, progress)
     files += [path for page in pages for path in page]
     watch.lap("ノートブック")
     note = ""
     if config.report.pdf if pdf is None else pdf:
-        say("PDF を書き出しています")
+        progress("PDF を書き出しています")
         printed, note = _print_pages([html for _, html in pages], workers)
         files += printed
         watch.lap("PDF")
@@ -142,20 +128,13 @@ def write_run_rejects(run: RunData, out_dir: Path) -> list[Path]:
 
 
 def _execute_notebooks(
-    jobs: list, out_dir: Path, workers: int | None, say
+    jobs: list, out_dir: Path, workers: int | None, progress: Progress
 ) -> list[tuple[Path, Path]]:
     """Execute the notebooks; each one's executed notebook and HTML page, in job order."""
     from needs_analysis.publish.notebooks import execute_all
 
-    say(f"ノートブックを実行しています（{len(jobs)}件）")
-    done = 0
-
-    def notebook_done(job) -> None:
-        nonlocal done
-        done += 1
-        say(f"  [{done}/{len(jobs)}] {job.output_stem}.html")
-
-    return list(execute_all(jobs, out_dir, workers=workers, progress=notebook_done))
+    progress(f"ノートブックを実行しています（{len(jobs)}件）")
+    return list(execute_all(jobs, out_dir, workers=workers, progress=progress))
 
 
 def _explore_parameters(

@@ -24,6 +24,7 @@ from needs_analysis.ingest.places import town_place_names
 from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
 from needs_analysis.ingest.survey import SurveyData, load_survey
 from needs_analysis.privacy.masking import mask_personal_data
+from needs_analysis.progress import Progress, quiet
 from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
 from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
@@ -43,13 +44,12 @@ class RunInputs:
     resources: ResourceData | None
 
 
-def read_inputs(config: Config, year: int, progress=None) -> RunInputs:
+def read_inputs(config: Config, year: int, progress: Progress = quiet) -> RunInputs:
     """The survey of the year, the previous year's survey (if configured) and the resources."""
-    say = progress or (lambda message: None)
-    say(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
+    progress(f"調査を読み込んでいます（{format_fiscal_year(year)}）")
     survey = load_survey(config, year)
     for note in survey.summary.notes:  # lines re-read, merged cells filled, a renamed file
-        say(f"注意: {note}")
+        progress(f"注意: {note}")
     previous_year = config.previous_fiscal_year(year)
     previous = load_survey(config, previous_year) if previous_year is not None else None
     resources = load_resources(config) if config.resources is not None else None
@@ -79,7 +79,7 @@ def classify_and_mask(
 
     The raw answer never leaves this function: only the masked text is kept.
     """
-    from needs_analysis.classify.model import classify_responses
+    from needs_analysis.classify.predictions import classify_responses
 
     classified = classify_responses(responses, model, tokens=words)
     masked = [
@@ -114,15 +114,16 @@ def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> list[MaskedReject
     return [rejects for rejects in masked if rejects is not None]
 
 
-def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -> RunData:
+def prepare_run(
+    config: Config, fiscal_year: int | None = None, progress: Progress = quiet
+) -> RunData:
     """Read, tokenise, mask and classify one fiscal year (and the year before, if
     configured), with its rejects and gap tables: everything the notebooks read."""
     from needs_analysis.classify.store import get_classifier
 
-    say = progress or (lambda message: None)
     year = config.fiscal_year if fiscal_year is None else fiscal_year
-    inputs = read_inputs(config, year, say)
-    say("分類モデルを準備しています")
+    inputs = read_inputs(config, year, progress)
+    progress("分類モデルを準備しています")
     model = get_classifier(config)
     tokenizer = model.tokenizer  # the town's user dictionary, as the model was fitted with
     frames = [inputs.survey.responses]
@@ -130,12 +131,12 @@ def prepare_run(config: Config, fiscal_year: int | None = None, progress=None) -
         frames.append(inputs.previous.responses)
     words = tokenize_answers(_answers(frames), tokenizer)
     places = town_place_names(config, inputs.resources)
-    say(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
+    progress(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
     responses, documents = classify_and_mask(inputs.survey.responses, model, words, places=places)
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
-        say(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
+        progress(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
         previous_responses, _ = classify_and_mask(
             inputs.previous.responses, model, words, with_documents=False, places=places
         )

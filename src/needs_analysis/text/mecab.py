@@ -90,7 +90,7 @@ class Tokenizer:
     @property
     def tagger(self) -> fugashi.GenericTagger:
         if self._tagger is None:
-            self._tagger = _build_tagger(self._user_dic())
+            self._tagger = build_tagger(self._user_dic())
         return self._tagger
 
     def _user_dic(self) -> str | None:
@@ -123,7 +123,7 @@ class Tokenizer:
         """Tokens of a text split around the town's names (odd pieces): each name is held
         to one place noun, the text around it parsed in its context (MeCab's -p mode)."""
         if self._partial_tagger is None:
-            self._partial_tagger = _build_tagger(self._user_dic(), partial=True)
+            self._partial_tagger = build_tagger(self._user_dic(), partial=True)
         lines = [
             f"{piece}\t{PLACE_FEATURE}" if odd else piece
             for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pieces))
@@ -136,7 +136,9 @@ class Tokenizer:
         return [self.tokenize(text) for text in texts]
 
 
-def _build_tagger(user_dic: str | None, partial: bool = False) -> fugashi.GenericTagger:
+def build_tagger(user_dic: str | None, partial: bool = False) -> fugashi.GenericTagger:
+    """A MeCab tagger over unidic-lite (and ``user_dic``); ``partial``: MeCab's -p mode,
+    where lines "surface<TAB>feature" fix a word and the rest is parsed around it."""
     # Our rc file (instead of a system-wide mecabrc) defines the output format "needs".
     import fugashi
 
