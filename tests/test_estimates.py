@@ -350,14 +350,29 @@ def test_borrowed_rate_matches_the_closed_form():
         kish = total**2 / np.sum(weight[chosen] ** 2)
         parts[label] = (p, spread / total**2 + pseudo(kish, 0.0))
     (p1, v1), (p0, v0) = parts[1.0], parts[0.0]
-    m = yhat[200:].mean()
-    variance = m**2 * v1 + (1 - m) ** 2 * v0
-    answers = variance + (m * p1 * (1 - p1) + (1 - m) * p0 * (1 - p0)) / 100
+    in_b = np.arange(300) >= 200
+    unchecked = in_b & ~np.isin(np.arange(300), checked)
+    u1, u0 = np.sum(unchecked & (yhat == 1)), np.sum(unchecked & (yhat == 0))
+    rate = (y[checked[checked >= 200]].sum() + u1 * p1 + u0 * p0) / 100
+    correction = (u1 / 100) ** 2 * v1 + (u0 / 100) ** 2 * v0
+    answers = correction + (u1 * p1 * (1 - p1) + u0 * p0 * (1 - p0)) / 100**2
     estimate = borrowed_rate(yhat, yc, checked, areas, "B", target="answers")
-    assert estimate.rate == pytest.approx(p0 + (p1 - p0) * m, abs=1e-12)
+    assert estimate.method == "borrowed"
+    assert estimate.rate == pytest.approx(rate, abs=1e-12)
     assert estimate.se == pytest.approx(math.sqrt(answers), rel=1e-9)
-    survey = borrowed_rate(yhat, yc, checked, areas, "B", target="survey")
-    assert survey.se == pytest.approx(math.sqrt(variance + (p1 - p0) ** 2 * m * (1 - m) / 100))
+    m_u = u1 / (u1 + u0)
+    survey = (
+        correction
+        + (20 * rate * (1 - rate) + (u1 + u0) * (p1 - p0) ** 2 * m_u * (1 - m_u)) / 100**2
+    )
+    estimate = borrowed_rate(yhat, yc, checked, areas, "B", target="survey")
+    assert estimate.se == pytest.approx(math.sqrt(survey), rel=1e-9)
+    # without checks in the area it is the model rate put through the correction
+    outside = checked < 200
+    alone = borrowed_rate(yhat, yc[outside], checked[outside], areas, "B", target="answers")
+    ya, yha = yc[outside], yhc[outside]
+    p1, p0 = ya[yha == 1].mean(), ya[yha == 0].mean()
+    assert alone.rate == pytest.approx(p0 + (p1 - p0) * yhat[200:].mean(), abs=1e-12)
 
 
 @pytest.mark.parametrize("holds", [True, False])

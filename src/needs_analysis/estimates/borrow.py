@@ -4,20 +4,26 @@ Assumption (stated to the user, tested in ``tests/test_estimates.py`` and
 ``benchmarks/bench_estimates.py``): **given the model's label, the chance that the answer
 truly carries the category is the same in every area.** That is, p1 = P(Y = 1 | Ŷ = 1)
 (the share of the model's labels that are right) and p0 = P(Y = 1 | Ŷ = 0) (the share of
-answers the model missed) do not depend on the area. Then an area's rate is
+answers the model missed) do not depend on the area. Then the area's checked answers
+count with the coordinator's label and each unchecked one with p1 or p0:
 
-    rate_a = p0 + (p1 − p0) · m_a
+    rate_a = ( Σ_checked Y  +  U1 · p1  +  U0 · p0 ) / N_a
 
-with m_a the share of the area's answers the model labelled. p1 and p0 are estimated from
-all checked answers of the town, weighted by 1 / π (ratio estimates). Their variances
-come from the stratified design (linearised, without finite population correction, plus
-the pseudo-disagreements of :func:`needs_analysis.estimates.core.guard_variance`); with no
-checked answer that the model labelled, p1 is unknown: 0.5 with variance 0.25.
+with U1 (U0) the area's unchecked answers the model labelled (did not label); with no
+checks in the area this is p0 + (p1 − p0) m_a, m_a the area's model rate. p1 and p0 are
+estimated from all checked answers of the town, weighted by 1 / π (ratio estimates);
+their variances come from the stratified design (linearised, without finite population
+correction, plus the pseudo-disagreements of
+:func:`needs_analysis.estimates.core.guard_variance`); with no checked answer that the
+model labelled, p1 is unknown: 0.5 with variance 0.25. The area's own checks are assumed
+drawn with equal probabilities (as :func:`~needs_analysis.estimates.sample.draw_checks`
+does), so that its unchecked answers are like its checked ones.
 
-Variance of the area's rate (delta method; p̂1 and p̂0 come from disjoint answers):
-m² V(p̂1) + (1 − m)² V(p̂0), plus for ``target="survey"`` (p1 − p0)² m(1 − m)/N_a (the
-area's answers as a sample), or for ``target="answers"`` the unseen labels of the area's
-own answers, (m p1(1 − p1) + (1 − m) p0(1 − p0)) / N_a.
+Variance (delta method; p̂1 and p̂0 come from disjoint answers): (U1/N_a)² V(p̂1) +
+(U0/N_a)² V(p̂0), plus for ``target="answers"`` the unseen labels of the unchecked
+answers, (U1 p1(1 − p1) + U0 p0(1 − p0)) / N_a², or for ``target="survey"`` the area's
+answers as a sample, (n_a p(1 − p) + U (p1 − p0)² m_u(1 − m_u)) / N_a² (p the estimate,
+m_u the model rate among the U unchecked answers).
 
 When the assumption fails (the model misses more in one area, say because people there
 write differently, or the area's need is much more common so more of its unlabelled
@@ -135,13 +141,48 @@ def borrowing_p_value(checks: Checks, mask: np.ndarray, z: float) -> float:
     return math.erfc(abs(mean) / math.sqrt(2 * variance))
 
 
-def area_noise(correction: Correction, model_rate: float, size: int, target: str, z: float):
-    """Variance of the area's rate that does not come from the correction (see module)."""
-    if target == "survey":
-        spread = (correction.p1 - correction.p0) ** 2
-        return spread * survey_variance(model_rate, size, z)
+@dataclass(frozen=True)
+class Borrowed:
+    """An area's borrowed rate before the correction is filled in (see the module).
+
+    ``known``: the checked answers' labels summed, per answer of the area; ``share1`` and
+    ``share0``: the unchecked answers the model labelled and did not, per answer;
+    ``noise``: the variance that does not come from estimating the correction.
+    """
+
+    known: float
+    share1: float
+    share0: float
+    noise: float
+
+    def rate(self, correction: Correction) -> float:
+        return self.known + self.share1 * correction.p1 + self.share0 * correction.p0
+
+
+def spread(rate: float, size: int, z: float) -> float:
+    """p (1 - p), with p kept the Wilson bound z² / (N + z²) away from 0 and 1."""
+    return survey_variance(rate, size, z) * size
+
+
+def borrow(checks: Checks, mask: np.ndarray, correction: Correction, target: str, z: float):
+    """The :class:`Borrowed` parts of the area ``mask`` selects (which has answers)."""
+    area = checks.subset(mask)
+    size = area.yhat.size
+    checked = area.checked
+    known = float(np.nan_to_num(area.y[checked]).sum()) / size
+    unchecked1 = int(np.sum(~checked & (area.yhat == 1)))
+    unchecked0 = int(np.sum(~checked & (area.yhat == 0)))
     p1, p0 = correction.p1, correction.p0
-    return (model_rate * p1 * (1 - p1) + (1 - model_rate) * p0 * (1 - p0)) / size
+    if target == "answers":
+        noise = (unchecked1 * p1 * (1 - p1) + unchecked0 * p0 * (1 - p0)) / size**2
+    else:
+        parts = Borrowed(known, unchecked1 / size, unchecked0 / size, 0.0)
+        unchecked = unchecked1 + unchecked0
+        labelled = unchecked1 / unchecked if unchecked else 0.0
+        noise = checked.sum() * spread(parts.rate(correction), size, z)
+        noise += unchecked * (p1 - p0) ** 2 * spread(labelled, size, z)
+        noise /= size**2
+    return Borrowed(known, unchecked1 / size, unchecked0 / size, float(noise))
 
 
 def borrowed_from_checks(checks: Checks, mask: np.ndarray, target: str, z: float) -> RateEstimate:
@@ -153,11 +194,10 @@ def borrowed_from_checks(checks: Checks, mask: np.ndarray, target: str, z: float
     if not checks.checked.any():
         return no_estimate(area, NOTE_NO_CHECKS)
     correction = estimate_correction(checks, z)
+    parts = borrow(checks, mask, correction, target, z)
+    variance = parts.share1**2 * correction.var1 + parts.share0**2 * correction.var0
+    rate, low, high, se = interval(parts.rate(correction), variance + parts.noise, z)
     model_rate = float(area.yhat.mean())
-    estimate = correction.rate(model_rate)
-    variance = correction.variance(model_rate)
-    variance += area_noise(correction, model_rate, size, target, z)
-    rate, low, high, se = interval(estimate, variance, z)
     n_checked = int(area.checked.sum())
     return RateEstimate(
         rate, low, high, se, model_rate, size, n_checked, np.nan, "borrowed", NOTE_BORROWED

@@ -3,9 +3,9 @@
 For an area with its own estimate (by the rule of :mod:`needs_analysis.estimates.areas`) the rest of the
 town gets its own stratified estimate from the other areas' checks; the two use disjoint
 checked answers, so the difference has variance se_a² + se_rest². For an area with a
-borrowed estimate both rates use the same correction, so the difference is
-(p1 − p0)(m_a − m_rest) and its variance is taken jointly:
-(m_a − m_rest)² (V(p̂1) + V(p̂0)) plus each side's own noise. The p-values are raw and
+borrowed estimate both rates use the same correction (p̂1, p̂0), so its variance is taken
+jointly: (U1_a/N_a − U1_rest/N_rest)² V(p̂1) + (U0_a/N_a − U0_rest/N_rest)² V(p̂0) plus each
+side's own noise (:mod:`needs_analysis.estimates.borrow`). The p-values are raw and
 two-sided; the gap flags adjust them together (Benjamini–Hochberg) downstream.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from needs_analysis.estimates.areas import MIN_OWN, choose_method, matrix
-from needs_analysis.estimates.borrow import area_noise, estimate_correction
+from needs_analysis.estimates.borrow import borrow, estimate_correction
 from needs_analysis.estimates.core import (
     Checks,
     RateEstimate,
@@ -92,19 +92,18 @@ def borrowed_comparison(checks: Checks, mask: np.ndarray, target: str, z: float)
             note="",
         )
     correction = estimate_correction(checks, z)
-    m_area, m_rest = float(checks.yhat[mask].mean()), float(checks.yhat[~mask].mean())
-    gap = m_area - m_rest
-    variance = gap**2 * (correction.var1 + correction.var0)
-    variance += area_noise(correction, m_area, int(mask.sum()), target, z)
-    variance += area_noise(correction, m_rest, int((~mask).sum()), target, z)
-    difference = (correction.p1 - correction.p0) * gap
-    se = math.sqrt(variance)
-    statistic, p_value = z_test(difference, se)
+    area = borrow(checks, mask, correction, target, z)
+    rest = borrow(checks, ~mask, correction, target, z)
+    variance = (area.share1 - rest.share1) ** 2 * correction.var1
+    variance += (area.share0 - rest.share0) ** 2 * correction.var0
+    se = math.sqrt(variance + area.noise + rest.noise)
+    rate, rest_rate = area.rate(correction), rest.rate(correction)
+    statistic, p_value = z_test(rate - rest_rate, se)
     return dict(
         method="borrowed",
-        rate=correction.rate(m_area),
-        rest_rate=correction.rate(m_rest),
-        difference=difference,
+        rate=rate,
+        rest_rate=rest_rate,
+        difference=rate - rest_rate,
         se=se,
         z=statistic,
         p_value=p_value,
