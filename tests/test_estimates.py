@@ -356,6 +356,7 @@ def test_borrowed_rate_matches_the_closed_form():
     rate = (y[checked[checked >= 200]].sum() + u1 * p1 + u0 * p0) / 100
     correction = (u1 / 100) ** 2 * v1 + (u0 / 100) ** 2 * v0
     answers = correction + (u1 * p1 * (1 - p1) + u0 * p0 * (1 - p0)) / 100**2
+    answers += ((u1 + u0) / 100) ** 2 * pseudo(u1 + u0, 0.0)
     estimate = borrowed_rate(yhat, yc, checked, areas, "B", target="answers")
     assert estimate.method == "borrowed"
     assert estimate.rate == pytest.approx(rate, abs=1e-12)

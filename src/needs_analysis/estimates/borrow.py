@@ -21,7 +21,9 @@ does), so that its unchecked answers are like its checked ones.
 
 Variance (delta method; p̂1 and p̂0 come from disjoint answers): (U1/N_a)² V(p̂1) +
 (U0/N_a)² V(p̂0), plus for ``target="answers"`` the unseen labels of the unchecked
-answers, (U1 p1(1 − p1) + U0 p0(1 − p0)) / N_a², or for ``target="survey"`` the area's
+answers, (U1 p1(1 − p1) + U0 p0(1 − p0)) / N_a² and the pseudo-disagreements of
+``core.guard_variance`` among the U unchecked answers (a few wrong guesses are rare
+events, not normal), times (U/N_a)², or for ``target="survey"`` the area's
 answers as a sample, (n_a p(1 − p) + U (p1 − p0)² m_u(1 − m_u)) / N_a² (p the estimate,
 m_u the model rate among the U unchecked answers).
 
@@ -175,6 +177,9 @@ def borrow(checks: Checks, mask: np.ndarray, correction: Correction, target: str
     p1, p0 = correction.p1, correction.p0
     if target == "answers":
         noise = (unchecked1 * p1 * (1 - p1) + unchecked0 * p0 * (1 - p0)) / size**2
+        unchecked = unchecked1 + unchecked0
+        if unchecked:  # their wrong guesses are rare events: the pseudo-disagreements
+            noise += (unchecked / size) ** 2 * guard_variance(unchecked, z)
     else:
         parts = Borrowed(known, unchecked1 / size, unchecked0 / size, 0.0)
         unchecked = unchecked1 + unchecked0
