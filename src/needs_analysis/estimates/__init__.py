@@ -10,7 +10,7 @@ probabilities, Zrnic & Candès, ICML 2024):
 * :func:`borrowed_rate` — an area's rate with the town's correction (few checks there);
 * :func:`area_rates` — the table of area × category and the town, choosing between them;
 * :func:`area_vs_rest`, :func:`compare_rates` — z-tests of an area against the rest;
-* :func:`draw_checks`, :func:`uncertainty_scores` — which answers to check;
+* :func:`draw_checks` — which answers to check;
 * :func:`checks_needed` — how many to check for a chosen interval half-width.
 """
 
@@ -20,7 +20,7 @@ from needs_analysis.estimates.compare import area_vs_rest, compare_rates
 from needs_analysis.estimates.core import RateEstimate
 from needs_analysis.estimates.power import checks_needed
 from needs_analysis.estimates.rate import ppi_rate
-from needs_analysis.estimates.sample import draw_checks, uncertainty_scores
+from needs_analysis.estimates.sample import draw_checks
 
 __all__ = [
     "TOWN",
@@ -32,5 +32,4 @@ __all__ = [
     "compare_rates",
     "draw_checks",
     "ppi_rate",
-    "uncertainty_scores",
 ]

@@ -1,8 +1,9 @@
 """Is an area's corrected rate different from the rest of the town's? A z-test.
 
-For an area with its own estimate (by the rule of :mod:`needs_analysis.estimates.areas`) the rest of the
-town gets its own stratified estimate from the other areas' checks; the two use disjoint
-checked answers, so the difference has variance se_a² + se_rest². For an area with a
+For an area with its own estimate (by the rule of :mod:`needs_analysis.estimates.areas`)
+the rest of the town gets its own stratified estimate from the other areas' checks; the
+two use disjoint checked answers, so the difference has variance se_a² + se_rest². For an
+area with a
 borrowed estimate both rates use the same correction (p̂1, p̂0), so its variance is taken
 jointly: (U1_a/N_a − U1_rest/N_rest)² V(p̂1) + (U0_a/N_a − U0_rest/N_rest)² V(p̂0) plus each
 side's own noise (:mod:`needs_analysis.estimates.borrow`). The p-values are raw and
