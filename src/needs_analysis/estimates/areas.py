@@ -15,6 +15,7 @@ from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from needs_analysis.estimates.borrow import borrowed_from_checks, borrowing_p_value
 from needs_analysis.estimates.core import (
@@ -46,7 +47,7 @@ COLUMNS = [
 ]
 
 
-def matrix(values: object, categories: Sequence[str], name: str) -> np.ndarray:
+def matrix(values: ArrayLike, categories: Sequence[str], name: str) -> np.ndarray:
     """A 2-D array with one column per category (a DataFrame is read by column name)."""
     if isinstance(values, pd.DataFrame):
         values = values[list(categories)].to_numpy()
@@ -91,13 +92,13 @@ def row(area: str, category: str, estimate: RateEstimate) -> dict[str, object]:
 
 
 def area_rates(
-    predicted: object,
-    truth: object,
-    checked: object,
-    areas: object,
+    predicted: ArrayLike,
+    truth: ArrayLike,
+    checked: ArrayLike,
+    areas: ArrayLike,
     categories: Sequence[str],
     *,
-    inclusion_prob: object | None = None,
+    inclusion_prob: ArrayLike | None = None,
     min_own: int = MIN_OWN,
     target: str = "survey",
     alpha: float = 0.05,

@@ -39,6 +39,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from needs_analysis.estimates.core import (
     NOTE_NO_ANSWERS,
@@ -77,13 +78,13 @@ class Correction:
 
 
 def borrowed_rate(
-    predicted: object,
-    truth: object,
-    checked: object,
-    areas: object,
-    area: object,
+    predicted: ArrayLike,
+    truth: ArrayLike,
+    checked: ArrayLike,
+    areas: ArrayLike,
+    area: str,
     *,
-    inclusion_prob: object | None = None,
+    inclusion_prob: ArrayLike | None = None,
     target: str = "survey",
     alpha: float = 0.05,
 ) -> RateEstimate:
@@ -124,8 +125,7 @@ def borrowing_p_value(checks: Checks, mask: np.ndarray, z: float) -> float:
     Under the assumption, the area's checked answers have Y − (p0 + (p1 − p0) Ŷ) of mean
     zero. The z-test uses the weighted mean of these residuals, its with-replacement
     variance (with the pseudo-disagreements of ``core.guard_variance``) plus the variance
-    of the correction. NaN with fewer
-    than two checks in the area.
+    of the correction. NaN with fewer than two checks in the area.
     """
     area = checks.subset(mask)
     chosen = area.checked
@@ -166,7 +166,9 @@ def spread(rate: float, size: int, z: float) -> float:
     return survey_variance(rate, size, z) * size
 
 
-def borrow(checks: Checks, mask: np.ndarray, correction: Correction, target: str, z: float):
+def borrow(
+    checks: Checks, mask: np.ndarray, correction: Correction, target: str, z: float
+) -> Borrowed:
     """The :class:`Borrowed` parts of the area ``mask`` selects (which has answers)."""
     area = checks.subset(mask)
     size = area.yhat.size

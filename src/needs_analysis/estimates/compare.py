@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from needs_analysis.estimates.areas import MIN_OWN, choose_method, matrix
 from needs_analysis.estimates.borrow import borrow, estimate_correction
@@ -62,7 +63,7 @@ def compare_rates(first: RateEstimate, second: RateEstimate) -> tuple[float, flo
     return z_test(first.rate - second.rate, math.hypot(first.se, second.se))
 
 
-def own_comparison(checks: Checks, mask: np.ndarray, target: str, z: float) -> dict:
+def own_comparison(checks: Checks, mask: np.ndarray, target: str, z: float) -> dict[str, object]:
     own = rate_from_checks(checks.subset(mask), None, target, z)
     rest = rate_from_checks(checks.subset(~mask), None, target, z)
     statistic, p_value = compare_rates(own, rest)
@@ -80,7 +81,9 @@ def own_comparison(checks: Checks, mask: np.ndarray, target: str, z: float) -> d
     )
 
 
-def borrowed_comparison(checks: Checks, mask: np.ndarray, target: str, z: float) -> dict:
+def borrowed_comparison(
+    checks: Checks, mask: np.ndarray, target: str, z: float
+) -> dict[str, object]:
     if not checks.checked.any():
         return dict(
             method="none",
@@ -113,13 +116,13 @@ def borrowed_comparison(checks: Checks, mask: np.ndarray, target: str, z: float)
 
 
 def area_vs_rest(
-    predicted: object,
-    truth: object,
-    checked: object,
-    areas: object,
+    predicted: ArrayLike,
+    truth: ArrayLike,
+    checked: ArrayLike,
+    areas: ArrayLike,
     categories: Sequence[str],
     *,
-    inclusion_prob: object | None = None,
+    inclusion_prob: ArrayLike | None = None,
     min_own: int = MIN_OWN,
     target: str = "survey",
     alpha: float = 0.05,

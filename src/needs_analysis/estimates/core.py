@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from needs_analysis.errors import NeedsAnalysisError
@@ -77,7 +78,7 @@ def z_value(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-def binary(values: object, name: str) -> np.ndarray:
+def binary(values: ArrayLike, name: str) -> np.ndarray:
     """A 0/1 float array; anything else is an error the coordinator can fix."""
     array = np.asarray(values, dtype=float)
     if array.size and not np.isin(array, (0.0, 1.0)).all():
@@ -86,11 +87,11 @@ def binary(values: object, name: str) -> np.ndarray:
 
 
 def build_checks(
-    predicted: object,
-    truth: object,
-    checked: object,
-    inclusion_prob: object | None = None,
-    areas: object | None = None,
+    predicted: ArrayLike,
+    truth: ArrayLike,
+    checked: ArrayLike,
+    inclusion_prob: ArrayLike | None = None,
+    areas: ArrayLike | None = None,
 ) -> Checks:
     """Validate the public inputs of one category and lay them out per answer."""
     yhat = binary(predicted, "機械の分類").ravel()
@@ -121,7 +122,7 @@ def build_checks(
     return Checks(yhat, y, weight, codes)
 
 
-def area_codes(areas: object | None, size: int) -> np.ndarray:
+def area_codes(areas: ArrayLike | None, size: int) -> np.ndarray:
     """Integer codes 0..k-1 for the area of every answer (all 0 when ``areas`` is None)."""
     if areas is None:
         return np.zeros(size, dtype=np.int64)

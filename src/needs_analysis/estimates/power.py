@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from needs_analysis.estimates.areas import matrix
 from needs_analysis.estimates.core import check_target, survey_variance, z_value
@@ -46,8 +47,8 @@ def half_widths(sigma2: float, rate: float, n_answers: int, target: str, z: floa
 
 
 def checks_needed(
-    truth: object,
-    predicted: object,
+    truth: ArrayLike,
+    predicted: ArrayLike,
     n_answers: int,
     categories: Sequence[str],
     *,

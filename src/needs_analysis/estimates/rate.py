@@ -28,6 +28,7 @@ The interval is the estimate ± z·se; the estimate and interval are clipped to 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from needs_analysis.estimates.core import (
     NOTE_COLLAPSED,
@@ -49,12 +50,12 @@ from needs_analysis.estimates.core import (
 
 
 def ppi_rate(
-    predicted: object,
-    truth: object,
-    checked: object,
+    predicted: ArrayLike,
+    truth: ArrayLike,
+    checked: ArrayLike,
     *,
-    inclusion_prob: object | None = None,
-    areas: object | None = None,
+    inclusion_prob: ArrayLike | None = None,
+    areas: ArrayLike | None = None,
     lam: float | None = None,
     target: str = "survey",
     alpha: float = 0.05,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from needs_analysis.errors import NeedsAnalysisError
 
@@ -53,7 +54,7 @@ def allocate(sizes: np.ndarray, total: int, minimum: int) -> np.ndarray:
 
 
 def draw_checks(
-    areas: object, size: int, *, min_per_area: int = MIN_PER_AREA, seed: int = 0
+    areas: ArrayLike, size: int, *, min_per_area: int = MIN_PER_AREA, seed: int = 0
 ) -> pd.DataFrame:
     """Draw ``size`` answers to check, stratified by area; the same seed, the same draw.
 
