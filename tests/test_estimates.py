@@ -1,8 +1,6 @@
 """Corrected need rates (needs_analysis.estimates): formulas, coverage, design, power.
 
-The simulations are seeded and small (a few hundred repetitions); each checks a property
-that a wrong formula would break: coverage, unbiasedness, the achieved half-width.
-"""
+Seeded, small simulations (a few hundred repetitions) check what a wrong formula breaks."""
 
 from __future__ import annotations
 
@@ -34,9 +32,9 @@ def town(size, rate, sensitivity, false_positive, rng):
 
 
 def wilson(count, n, z=Z):
-    p = count / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    p, shrink = count / n, 1 + z * z / n
+    half = z / shrink * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    centre = (p + z * z / (2 * n)) / shrink
     return centre - half, centre + half
 
 
@@ -50,6 +48,10 @@ def covers(estimate, truth):
     return estimate.ci_low <= truth <= estimate.ci_high
 
 
+def half_width(estimate):
+    return (estimate.ci_high - estimate.ci_low) / 2
+
+
 @pytest.fixture(scope="module")
 def fixed():
     """A large town and one equal-probability sample of 300 checks."""
@@ -57,9 +59,6 @@ def fixed():
     y, yhat = town(20_000, 0.15, 0.8, 0.06, rng)
     checked = rng.choice(y.size, 300, replace=False)
     return y, yhat, checked
-
-
-# -- the estimator against the paper's formula and the authors' library ---------------------
 
 
 def test_equal_probabilities_match_the_closed_form(fixed):
@@ -83,9 +82,8 @@ def test_equal_probabilities_match_the_closed_form(fixed):
 
 
 def test_the_paper_variance_is_close_when_few_answers_are_checked(fixed):
-    # PPI (Angelopoulos et al. 2023) treats the checked answers as a separate sample:
-    # var = λ² Var(Ŷ)/N + Var(Y − λŶ)/n. With n/N = 1.5% it differs from ours (less the
-    # pseudo-disagreement term) by O(1/N).
+    # PPI (Angelopoulos et al. 2023), the checks as a separate sample: λ² Var(Ŷ)/N +
+    # Var(Y − λŶ)/n. With n/N = 1.5% it is ours (less the pseudo-disagreements) to O(1/N).
     y, yhat, checked = fixed
     estimate = ppi_rate(yhat, y[checked], checked)
     lam = estimate.lam
@@ -134,9 +132,6 @@ def test_against_ppi_py(fixed):
     tuned = float(np.ravel(ppi_py.ppi_mean_pointestimate(y[checked], yhat[checked], yhat))[0])
     implied = (tuned - y[checked].mean()) / (yhat.mean() - yhat[checked].mean())
     assert implied == pytest.approx(estimate.lam, abs=0.03)
-
-
-# -- coverage ---------------------------------------------------------------------------------
 
 
 def test_naive_rate_misses_a_biased_classifier_and_the_corrected_interval_covers():
@@ -197,15 +192,10 @@ def test_inputs_are_checked_and_left_unchanged():
     ppi_rate(yhat, truth, checked, inclusion_prob=[0.5, 0.5])
     for original, copy in zip((yhat, truth, checked), copies, strict=True):
         assert np.array_equal(original, copy)
-    with pytest.raises(NeedsAnalysisError):
-        ppi_rate(yhat, [0, 2], checked)
-    with pytest.raises(NeedsAnalysisError):
-        ppi_rate(yhat, [0, 1], [1, 1])
-    with pytest.raises(NeedsAnalysisError):
-        ppi_rate(yhat, [0, 1], checked, inclusion_prob=[0.0, 0.5])
-
-
-# -- unequal probabilities and the sample design ------------------------------------------------
+    bad = [([0, 2], checked, None), ([0, 1], [1, 1], None), ([0, 1], checked, [0.0, 0.5])]
+    for marks, positions, pi in bad:  # a label not 0/1, an answer twice, a probability of 0
+        with pytest.raises(NeedsAnalysisError):
+            ppi_rate(yhat, marks, positions, inclusion_prob=pi)
 
 
 def test_unequal_inclusion_probabilities_give_an_unbiased_estimate():
@@ -238,13 +228,6 @@ def test_draw_is_stratified_and_reproducible():
         draw_checks(areas, 10, min_per_area=5)
 
 
-# -- power -----------------------------------------------------------------------------------
-
-
-def half_width(estimate):
-    return (estimate.ci_high - estimate.ci_low) / 2
-
-
 @pytest.mark.parametrize(
     ("answers", "sensitivity", "false_positive"),
     [(3000, 0.8, 0.04), (800, 0.8, 0.04), (3000, 0.97, 0.005)],  # typical, small town, few errors
@@ -258,26 +241,16 @@ def test_checks_needed_reach_the_half_width_in_simulation(answers, sensitivity, 
     assert list(table["category"]) == ["移動支援", "全体"]
     n = int(table["n_needed"].iloc[-1])
     assert 50 < n < answers
-    widths = [
-        half_width(ppi_rate(yhat, y[c], c))
-        for c in (rng.choice(answers, n, replace=False) for _ in range(100))
-    ]
-    assert np.median(widths) == pytest.approx(0.03, rel=0.1)
-    fewer = [
-        half_width(ppi_rate(yhat, y[c], c))
-        for c in (rng.choice(answers, n * 2 // 3, replace=False) for _ in range(30))
-    ]
-    assert np.median(fewer) > 0.032
+
+    def median_width(checks, repetitions):
+        draws = (rng.choice(answers, checks, replace=False) for _ in range(repetitions))
+        return np.median([half_width(ppi_rate(yhat, y[c], c)) for c in draws])
+
+    assert median_width(n, 100) == pytest.approx(0.03, rel=0.1)
+    assert median_width(n * 2 // 3, 30) > 0.032
 
 
-def test_checks_needed_says_when_the_width_is_out_of_reach():
-    rng = np.random.default_rng(6)
-    pilot_y, pilot_yhat = town(400, 0.15, 0.8, 0.04, rng)
-    table = checks_needed(pilot_y, pilot_yhat, 300, ["移動支援"], half_width=0.02)
-    assert np.isnan(table["n_needed"]).all() and table["note"].iloc[0]
-
-
-def test_checks_needed_overall_is_the_largest_category():
+def test_checks_needed_overall_is_the_largest_category_or_out_of_reach():
     rng = np.random.default_rng(2)
     good_y, good_yhat = town(500, 0.1, 0.95, 0.01, rng)
     poor_y, poor_yhat = town(500, 0.1, 0.5, 0.05, rng)
@@ -286,14 +259,12 @@ def test_checks_needed_overall_is_the_largest_category():
     )
     needed = table.set_index("category")["n_needed"]
     assert needed["悪"] > needed["良"] and needed["全体"] == needed["悪"]
-
-
-# -- areas: own, borrowed and the test against the rest ------------------------------------------
+    table = checks_needed(poor_y, poor_yhat, 300, ["悪"], half_width=0.02)
+    assert np.isnan(table["n_needed"]).all() and table["note"].iloc[0]
 
 
 def areas_town(rng, holds):
-    """Four areas; ``holds``: P(Y | Ŷ) is the same everywhere, else area D's answers are
-    missed by the model (written differently)."""
+    """Four areas; ``holds``: P(Y | Ŷ) is the same in all, else the model misses D's needs."""
     sizes = [500, 500, 300, 150]
     areas = np.repeat(list("ABCD"), sizes)
     if holds:
@@ -313,23 +284,18 @@ def test_borrowed_rate_matches_the_closed_form():
     checked = np.concatenate(
         [rng.choice(200, 20, replace=False), 200 + rng.choice(100, 20, replace=False)]
     )
-    weight = np.where(checked < 200, 10.0, 5.0)
+    weight, in_a = np.where(checked < 200, 10.0, 5.0), checked < 200
     yc, yhc = y[checked], yhat[checked]
-    parts = {}
-    for label in (1.0, 0.0):
-        chosen = yhc == label
+    parts = []
+    for chosen in (yhc == 1, yhc == 0):  # p1, then p0: weighted ratios, linearised variance
         total = weight[chosen].sum()
         p = np.sum(weight * yc * chosen) / total
         e = weight * chosen * (yc - p)
-        spread = sum(
-            20 / 19 * np.sum((e[part] - e[part].mean()) ** 2)
-            for part in (checked < 200, checked >= 200)
-        )
+        spread = sum(20 / 19 * np.sum((e[s] - e[s].mean()) ** 2) for s in (in_a, ~in_a))
         kish = total**2 / np.sum(weight[chosen] ** 2)
-        parts[label] = (p, spread / total**2 + pseudo(kish, 0.0))
-    (p1, v1), (p0, v0) = parts[1.0], parts[0.0]
-    in_b = np.arange(300) >= 200
-    unchecked = in_b & ~np.isin(np.arange(300), checked)
+        parts.append((p, spread / total**2 + pseudo(kish, 0.0)))
+    (p1, v1), (p0, v0) = parts
+    unchecked = (np.arange(300) >= 200) & ~np.isin(np.arange(300), checked)
     u1, u0 = np.sum(unchecked & (yhat == 1)), np.sum(unchecked & (yhat == 0))
     rate = (y[checked[checked >= 200]].sum() + u1 * p1 + u0 * p0) / 100
     correction = (u1 / 100) ** 2 * v1 + (u0 / 100) ** 2 * v0
@@ -340,17 +306,12 @@ def test_borrowed_rate_matches_the_closed_form():
     assert estimate.rate == pytest.approx(rate, abs=1e-12)
     assert estimate.se == pytest.approx(math.sqrt(answers), rel=1e-9)
     m_u = u1 / (u1 + u0)
-    survey = (
-        correction
-        + (20 * rate * (1 - rate) + (u1 + u0) * (p1 - p0) ** 2 * m_u * (1 - m_u)) / 100**2
-    )
+    survey = 20 * rate * (1 - rate) + (u1 + u0) * (p1 - p0) ** 2 * m_u * (1 - m_u)
     estimate = borrowed_rate(yhat, yc, checked, areas, "B", target="survey")
-    assert estimate.se == pytest.approx(math.sqrt(survey), rel=1e-9)
+    assert estimate.se == pytest.approx(math.sqrt(correction + survey / 100**2), rel=1e-9)
     # without checks in the area it is the model rate put through the correction
-    outside = checked < 200
-    alone = borrowed_rate(yhat, yc[outside], checked[outside], areas, "B", target="answers")
-    ya, yha = yc[outside], yhc[outside]
-    p1, p0 = ya[yha == 1].mean(), ya[yha == 0].mean()
+    alone = borrowed_rate(yhat, yc[in_a], checked[in_a], areas, "B", target="answers")
+    p1, p0 = yc[in_a & (yhc == 1)].mean(), yc[in_a & (yhc == 0)].mean()
     assert alone.rate == pytest.approx(p0 + (p1 - p0) * yhat[200:].mean(), abs=1e-12)
 
 
@@ -383,10 +344,8 @@ def test_area_rates_choose_own_or_borrowed_and_add_the_town():
     assert by_area.loc["D", "method"] == "borrowed" and by_area.loc["D", "note"]
     assert by_area.loc[TOWN, "n"] == areas.size and by_area.loc[TOWN, "n_checked"] == 120
     # an area whose checks flatly contradict the town's correction uses its own checks
-    misfit = y.copy()
-    d_checked = c[areas[c] == "D"]
-    misfit[d_checked] = 1 - yhat[d_checked]
-    table = area_rates(yhat[:, None], misfit[c][:, None], c, areas, ["見守り"])
+    misfit = np.where(areas[c] == "D", 1 - yhat[c], y[c])
+    table = area_rates(yhat[:, None], misfit[:, None], c, areas, ["見守り"])
     row = table.set_index("area").loc["D"]
     assert row["method"] == "own" and "合わない" in row["note"]
 
