@@ -8,7 +8,7 @@ the estimators (they weight each check by N_h / n_h).
 
 Drawing more of the answers the model is unsure about ("active" sampling, Zrnic & Candès
 2024) was tried and left out: with this classifier's probabilities it narrowed the
-town-level intervals by 2–4% at 100–200 checks and not at all at 50
+town-level intervals by 1–4% at 100–200 checks and not at all at 50
 (``benchmarks/bench_estimates.py``), which does not pay for a draw that depends on the
 fitted model and on keeping its probabilities with the checks.
 """
