@@ -221,7 +221,8 @@ def test_draw_is_stratified_and_reproducible():
     assert counts.sum() == 100 and counts["D"] == 3 and counts["C"] >= 5
     assert counts["A"] > counts["B"] > counts["C"]
     assert draw["position"].is_unique and draw["position"].is_monotonic_increasing
-    assert np.allclose(draw.loc[draw["area"] == "D", "inclusion_prob"], 1.0)
+    expected = [counts[a] / {"A": 500, "B": 300, "C": 40, "D": 3}[a] for a in draw["area"]]
+    assert np.allclose(draw["inclusion_prob"], expected) and max(expected) == 1.0  # D: all 3
     assert draw.equals(draw_checks(areas, 100, min_per_area=5, seed=1))
     assert not draw.equals(draw_checks(areas, 100, min_per_area=5, seed=2))
     with pytest.raises(NeedsAnalysisError):

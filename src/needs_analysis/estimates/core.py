@@ -33,8 +33,8 @@ class RateEstimate:
     ``model_rate``: the share of answers the model labelled; ``lam``: the weight given to the
     model's labels (0 = the checked answers alone, 1 = plain prediction-powered inference);
     ``method``: ``"own"`` (the answers' own checks), ``"borrowed"`` (the town's correction
-    applied to the area's model rate) or ``"none"``; ``note``: a Japanese sentence for the
-    coordinator, empty when there is nothing to say.
+    applied to the area's unchecked answers) or ``"none"``; ``note``: a Japanese sentence
+    for the coordinator, empty when there is nothing to say.
     """
 
     rate: float
