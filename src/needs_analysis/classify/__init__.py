@@ -17,7 +17,7 @@ from needs_analysis.classify.evaluate import evaluate_labeled
 from needs_analysis.classify.file import classify_file
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import NeedClassifier
-from needs_analysis.classify.predictions import Prediction, classify_responses
+from needs_analysis.classify.predictions import Prediction, classify_responses, predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier
 
@@ -25,6 +25,7 @@ __all__ = [
     "ModelSources",
     "NeedClassifier",
     "Prediction",
+    "predict_answers",
     "classify_file",
     "classify_responses",
     "evaluate_labeled",
