@@ -41,7 +41,7 @@ def fit_and_predict(pool_prefixes: tuple[str, ...], path: Path) -> pd.DataFrame:
     """Fit on the bundled files outside the pool; predict the pool and dev_voices; save."""
     from needs_analysis.classify import NeedClassifier, predict_answers
     from needs_analysis.classify.labeled import read_labeled
-    from needs_analysis.coding.taxonomy import load_taxonomy
+    from needs_analysis.config.taxonomy import load_taxonomy
     from needs_analysis.paths import labeled_data_dir, package_file
     from needs_analysis.text.normalize import normalize_text
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
 from needs_analysis.gaps.table import analyse_gaps

@@ -17,8 +17,8 @@ from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.predictions import classify_responses, predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.paths import package_file
 

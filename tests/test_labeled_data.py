@@ -10,7 +10,7 @@ import pytest
 
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.sources import ModelSources
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.text.normalize import normalize_text
 
 # The labeling guide's own example sentences. They check the classifier from outside its

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.gaps.table import analyse_gaps
 from needs_analysis.ingest.inventory import load_resources
 from needs_analysis.ingest.raw_table import read_table

@@ -31,7 +31,7 @@ from needs_analysis.classify.encoder import embeddings
 from needs_analysis.classify.features import ENCODER_WEIGHT, Analysis, build_pipeline
 from needs_analysis.classify.parallel import fewer_collections
 from needs_analysis.coding.rules import RuleSet
-from needs_analysis.coding.taxonomy import Taxonomy
+from needs_analysis.config.taxonomy import Taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text

@@ -89,6 +89,20 @@ def _print_checked(checked) -> None:
         print(f"  {area}: {count:,}{extra}")
     if checked.rejects_path is not None:
         print(f"除外した行の一覧（回答者IDは残し、回答の個人情報は伏せ字）: {checked.rejects_path}")
+    _print_supplies(checked.supplies)
+
+
+def _print_supplies(supplies) -> None:
+    """The inventory's resource types and the needs each is counted for."""
+    if not supplies:
+        return
+    print("資源の種類と、数える困りごと（設定ファイルの [resource_categories]）:")
+    for kind, rows, categories in supplies:
+        where = f"{rows:,}件" if rows else "資源一覧になし"
+        if categories:
+            print(f"  {kind}（{where}）→ {'・'.join(categories)}")
+        else:
+            print(f"  {kind}（{where}）→ どの困りごとにも数えていません")
 
 
 def _run_classify(args: argparse.Namespace) -> int:

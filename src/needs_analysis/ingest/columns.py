@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from needs_analysis.errors import InputError
+from needs_analysis.errors import InputError, did_you_mean
 from needs_analysis.ingest.raw_table import RawTable
 
 
@@ -43,9 +43,10 @@ def find_columns(
             hint = f"設定ファイルの [{config_key}] {field_name} で列名を指定してください。"
             if config_path is not None:
                 hint = f"設定ファイル {config_path} の [{config_key}] {field_name} で列名を指定してください。"
+            closest = did_you_mean(labels[0], table.header)
             raise InputError(
                 table.path,
-                f"この列が見つかりません（見出し: {headers}）。{hint}",
+                f"この列が見つかりません（見出し: {headers}）。{closest}{hint}",
                 row=1,
                 column=labels[0],
             )

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis import __version__
-from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import GapSettings
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps.change import year_over_year
 from needs_analysis.gaps.table import analyse_gaps

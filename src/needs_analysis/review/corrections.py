@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from needs_analysis.classify.town_model import KEY_COLUMN, text_key
-from needs_analysis.coding.taxonomy import Taxonomy
+from needs_analysis.config.taxonomy import Taxonomy
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.outputs import escape_formula
 from needs_analysis.review.sheet import (

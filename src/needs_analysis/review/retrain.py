@@ -24,9 +24,9 @@ from needs_analysis.classify.sources import (
 )
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
 from needs_analysis.classify.town_model import safe_stem
-from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.survey import load_survey
