@@ -438,3 +438,29 @@ def test_the_estimator_gives_numbers_in_scikit_learns_shape(fast_classifier):
                 )
             )
         )
+
+
+def test_classify_command_finds_the_answer_column_the_config_names(
+    fast_classifier, run_main, town_dir
+):
+    # The town's export calls its answer column 町の自由記述欄 ([surveys.2025.columns] text).
+    config = town_dir / "config.toml"
+    config.write_text(
+        TOWN_CONFIG.replace(
+            '[surveys.2025]\npath = "survey.csv"',
+            '[surveys.2025]\npath = "survey.csv"\n[surveys.2025.columns]\ntext = "町の自由記述欄"',
+        ),
+        encoding="utf-8",
+    )
+    source = town_dir / "export.csv"
+    source.write_text("No,町の自由記述欄\n1,ゴミ出しがつらい\n2,\n", encoding="utf-8")
+    output = town_dir / "out.csv"
+    result = run_main("classify", str(source), "-o", str(output), "--fast", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [row["分類"] for row in written] == ["ゴミ出し", ""]
+    # The sample town's config does not name it, and the message says what to do.
+    result = run_main("classify", str(source), "-o", str(output), "--fast")
+    assert result.returncode == 2
+    assert "--text-column" in result.stderr and "Traceback" not in result.stderr
