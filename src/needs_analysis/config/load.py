@@ -59,6 +59,7 @@ _TOP_LEVEL_KEYS = {
     "dictionary",
     "report",
     "gaps",
+    "check",
 }
 
 
@@ -84,6 +85,9 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     dictionary = section(path, raw, "dictionary", required=False)
     reject_unknown(path, dictionary, {"user"}, prefix="dictionary.")
     user_dictionary = path_value(path, base, dictionary, "user", "dictionary.user")
+    check = section(path, raw, "check", required=False)
+    reject_unknown(path, check, {"file"}, prefix="check.")
+    check_file = path_value(path, base, check, "file", "check.file")
     return Config(
         path=path,
         municipality=name,
@@ -96,6 +100,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         user_dictionary=user_dictionary,
         report=_report_options(path, section(path, raw, "report", required=False)),
         gaps=gaps,
+        check_file=check_file,
         **classifier,
     )
 
