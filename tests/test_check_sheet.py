@@ -309,3 +309,29 @@ def test_review_sample_refuses_to_overwrite_a_sheet(town, run_main):
     )
     assert result.returncode == 2 and "すでにあります" in result.stderr
     assert (out / "2025" / "check_2025.xlsx").read_bytes() == b"filled by hand"
+
+
+def test_the_config_names_a_check_sheet_for_its_year(town, responses):
+    from needs_analysis.errors import ConfigError
+    from needs_analysis.review.check_match import checks_for_run
+
+    config_path = town / "config.toml"
+    path = town / "check_2025.xlsx"
+    draw(responses, path)
+    fill(path)
+    config_path.write_text(CONFIG + '\n[check]\nfile = "check_2025.xlsx"\n', encoding="utf-8")
+    config = load_config(config_path)
+    assert config.check_file == path.resolve()
+    notes: list[str] = []
+    matched, sheet = checks_for_run(config, YEAR, responses, None, notes.append)
+    assert len(matched.index) == 24 and sheet.path == path.resolve() and not notes
+    # Another year's run leaves the config's sheet out, and says so.
+    assert checks_for_run(config, 2024, responses, None, notes.append) is None
+    assert "2025年度のもの" in notes[0]
+    # Named on the command line, a sheet of another year is an error.
+    with pytest.raises(InputError, match="2025年度の回答から選んだもの"):
+        checks_for_run(config, 2024, responses, path, notes.append)
+    for table, key in (('file = "nothing.xlsx"', "check.file"), ('sheet = "x"', "check.sheet")):
+        config_path.write_text(CONFIG + f"\n[check]\n{table}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+            load_config(config_path)

@@ -188,3 +188,45 @@ def test_examples_come_from_checked_answers_first_and_never_from_refuted_ones():
     assert set(examples[:2]) == {"サロンがなくて寂しい", "話し相手がほしいです"}
     assert examples[2] in ("近所に集まる場所がほしい", "家で一人で過ごしている")
     assert "サロンはいつも楽しい" not in area_examples(written, LABEL, 5)
+
+
+def test_the_plan_from_the_models_probabilities_is_the_expected_one():
+    """Planning before any check: each answer's label is drawn with the model's probability;
+    the variance the plan uses is the average over such draws, and so is the number."""
+    from needs_analysis.estimates import checks_needed
+    from needs_analysis.estimates.power import error_variance
+
+    rng = np.random.default_rng(5)
+    q = rng.beta(0.4, 2.0, size=(2000, 1))
+    labels = (q > 0.4).astype(float)
+    lam, expected = error_variance(q[:, 0], labels[:, 0])
+    draws = [
+        error_variance((rng.random(q.shape[0]) < q[:, 0]).astype(float), labels[:, 0])
+        for _ in range(400)
+    ]
+    assert np.mean([sigma for _, sigma in draws]) == pytest.approx(expected, rel=0.02)
+    assert np.mean([lam for lam, _ in draws]) == pytest.approx(lam, abs=0.02)
+    plan = checks_needed(q, labels, 2000, ["居場所"], half_width=0.03, planned=150)
+    simulated = [
+        checks_needed(
+            (rng.random(q.shape) < q).astype(float), labels, 2000, ["居場所"], half_width=0.03
+        )["n_needed"].iloc[0]
+        for _ in range(40)
+    ]
+    assert plan["n_needed"].iloc[0] == pytest.approx(np.mean(simulated), rel=0.05)
+    # With 0/1 labels in place of probabilities nothing changes.
+    hard = (q > 0.5).astype(float)
+    assert error_variance(hard[:, 0], labels[:, 0])[1] == pytest.approx(
+        np.var(hard[:, 0] - error_variance(hard[:, 0], labels[:, 0])[0] * labels[:, 0])
+    )
+    # The half-width the planned checks give falls as they grow and meets the target
+    # at the number needed.
+    widths = [
+        checks_needed(q, labels, 2000, ["居場所"], half_width=0.03, planned=n)[
+            "planned_half_width"
+        ].iloc[0]
+        for n in (50, 150, int(plan["n_needed"].iloc[0]))
+    ]
+    assert widths[0] > widths[1] > widths[2] and widths[2] <= 0.03
+    with pytest.raises(ValueError):
+        checks_needed(q * 2, labels, 2000, ["居場所"])
