@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from needs_analysis.estimates import TOWN as ESTIMATES_TOWN
 from needs_analysis.estimates import area_rates, area_vs_rest, draw_checks
 from needs_analysis.gaps.corrected import CHECKED_COLUMN, INCLUSION_COLUMN, TEST_CORRECTED
+from needs_analysis.gaps.corrected import TOWN as CORRECTED_TOWN
 from needs_analysis.gaps.significance import benjamini_hochberg
 from needs_analysis.gaps.table import analyse_gaps, need_rates
 from needs_analysis.report.sections import area_answers, area_examples
@@ -130,6 +132,7 @@ def test_corrected_table_is_the_estimators_with_the_bh_control_over_all_cells():
         )
         assert row.method == estimate["method"] and row.n_checked == estimate["n_checked"]
     assert table["q_value"].to_numpy() == pytest.approx(benjamini_hochberg(table["p_value"]))
+    assert CORRECTED_TOWN == ESTIMATES_TOWN  # the town's row is found by this name
     assert (
         table["above"] == (table["q_value"] <= 0.05) & (table["rate"] > table["rest_rate"])
     ).all()

@@ -23,11 +23,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from needs_analysis.estimates.areas import TOWN, area_rates
-from needs_analysis.estimates.compare import area_vs_rest
 from needs_analysis.frames import join_notes, label_set
 from needs_analysis.gaps.significance import NOTE_NO_ANSWERS, NOTE_NO_REST, wilson_interval
 
+TOWN = "町全体"  # the town's row of :func:`needs_analysis.estimates.area_rates`
 CHECKED_COLUMN = "checked_categories"
 INCLUSION_COLUMN = "inclusion_prob"
 TEST_CORRECTED = "補正した割合のz検定"
@@ -73,6 +72,11 @@ def corrected_estimates(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The corrected rates (area × category and the town) and the area-vs-rest tests of
     the answers with text, indexed by (area, category)."""
+    # Here, not at the top: the estimator loads scipy.stats, which a notebook reading a
+    # saved run does not need.
+    from needs_analysis.estimates.areas import area_rates
+    from needs_analysis.estimates.compare import area_vs_rest
+
     areas = written["area"].astype(str).to_numpy()
     checked = written[CHECKED_COLUMN].map(is_checked).to_numpy()
     arguments = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from needs_analysis.estimates.areas import TOWN
+from needs_analysis.gaps.corrected import TOWN
 from needs_analysis.privacy.disclosure import SHOWN, protect_gaps
 from needs_analysis.publish.xlsx import COUNT, RATE, Sheet
 
