@@ -335,3 +335,15 @@ def test_the_config_names_a_check_sheet_for_its_year(town, responses):
         config_path.write_text(CONFIG + f"\n[check]\n{table}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
             load_config(config_path)
+
+
+def test_review_sample_asks_for_enough_answers_before_classifying(town, run_main):
+    config = str(town / "config.toml")
+    out = str(town / "reports")
+    result = run_main("review", "--config", config, "--sample", "14", "--out", out)
+    assert result.returncode == 2 and "--sample は15以上にしてください" in result.stderr
+    result = run_main("review", "--config", config, "--sample", "500", "--out", out)
+    assert result.returncode == 2 and "自由記述のある回答は87件です" in result.stderr
+    result = run_main("review", "--config", config, "--sample", "20", "--half-width", "0")
+    assert result.returncode == 2 and "--half-width" in result.stderr
+    assert not (town / "reports").exists()

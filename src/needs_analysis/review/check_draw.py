@@ -22,7 +22,7 @@ import pandas as pd
 from needs_analysis.config.settings import Config
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.estimates.power import ALL, checks_needed
-from needs_analysis.estimates.sample import draw_checks
+from needs_analysis.estimates.sample import MIN_PER_AREA, draw_checks
 from needs_analysis.review.check_sheet import CheckRow, answer_keys, write_check_sheet
 from needs_analysis.text.normalize import normalize_text
 
@@ -160,6 +160,12 @@ def write_check_sample(
     if size > len(answers):
         raise NeedsAnalysisError(
             f"自由記述のある回答は{len(answers):,}件です。--sample はそれ以下にしてください。"
+        )
+    least = int(np.minimum(answers.groupby("area").size(), MIN_PER_AREA).sum())
+    if size < least:
+        raise NeedsAnalysisError(
+            f"--sample は{least:,}以上にしてください（どの圏域からも{MIN_PER_AREA}件"
+            "（回答がそれより少ない圏域は全部）を選ぶため）。"
         )
     taxonomy = load_taxonomy(config.taxonomy_path)
     predictions = predict_answers(get_classifier(config), answers["text"].tolist())
