@@ -133,7 +133,7 @@ def test_generator_reproduces_the_committed_files(tmp_path, surveys, config):
         capture_output=True,
         cwd=ROOT,
     )
-    for name in ("planted.toml", "survey_r4.csv", "resources.csv"):
+    for name in ("planted.toml", "survey_r4.csv", "resources.csv", "check_2025_planted.xlsx"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), REGENERATE
     fresh = load_survey(load_config(tmp_path / "config.toml"), 2025).responses
     committed = surveys[2025].responses

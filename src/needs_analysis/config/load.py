@@ -60,6 +60,7 @@ _TOP_LEVEL_KEYS = {
     "dictionary",
     "report",
     "gaps",
+    "check",
 }
 
 
@@ -88,6 +89,9 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     report = _report_options(path, section(path, raw, "report", required=False))
     taxonomy = load_taxonomy(classifier["taxonomy_path"])
     _check_categories(path, taxonomy, resource_categories, report)
+    check = section(path, raw, "check", required=False)
+    reject_unknown(path, check, {"file"}, prefix="check.")
+    check_file = path_value(path, base, check, "file", "check.file")
     return Config(
         path=path,
         municipality=name,
@@ -100,6 +104,7 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         user_dictionary=user_dictionary,
         report=report,
         gaps=gaps,
+        check_file=check_file,
         **classifier,
     )
 

@@ -21,6 +21,7 @@ from needs_analysis.config.settings import GapSettings
 from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps.change import year_over_year
+from needs_analysis.gaps.corrected import has_checks, without_checks
 from needs_analysis.gaps.table import analyse_gaps
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 
@@ -41,12 +42,34 @@ class YearTables:
 
     ``gaps`` and ``previous_gaps`` hold every figure; ``change`` is computed from the tables
     as published (:func:`needs_analysis.privacy.masking.protect_gaps`), so no change is shown for a
-    cell whose figures are hidden in either year.
+    cell whose figures are hidden in either year. When the year's rates are corrected by a
+    check (``gaps["corrected"]``), ``automatic`` holds the year's automatic gap table, and
+    the change compares it with the previous year's (automatic) one: the same method in
+    both years.
     """
 
     gaps: pd.DataFrame
     previous_gaps: pd.DataFrame | None
     change: pd.DataFrame
+    automatic: pd.DataFrame | None = None
+
+    @property
+    def change_gaps(self) -> pd.DataFrame:
+        """The year's gap table the change is computed from."""
+        return self.gaps if self.automatic is None else self.automatic
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """The coordinator's check the year's rates are corrected with.
+
+    ``file``: the check sheet's name; ``checked``: the answers checked; ``planted``: the
+    sample town's sheet, filled from its planted labels rather than by a person.
+    """
+
+    file: str
+    checked: int
+    planted: bool = False
 
 
 @dataclass
@@ -56,7 +79,9 @@ class RunData:
     ``responses`` has one row per accepted respondent with the masked answer; ``documents``
     the same answers as the word views read them (normalised and masked, with their words;
     see :func:`needs_analysis.textstats.build_documents`); ``rejects`` the rejected rows of
-    each input file, masked; ``tables`` the gap tables.
+    each input file, masked; ``tables`` the gap tables. With a coordinator's check
+    (``check``), ``responses`` also holds each checked answer's categories and inclusion
+    probability (the columns of :mod:`needs_analysis.gaps.corrected`).
     """
 
     municipality: str
@@ -82,6 +107,7 @@ class RunData:
     documents: pd.DataFrame | None = None
     rejects: list[MaskedRejects] = field(default_factory=list)
     tables: YearTables | None = None
+    check: CheckInfo | None = None
 
     @property
     def disclosure(self) -> Disclosure:
@@ -198,17 +224,25 @@ def year_tables(run: RunData) -> YearTables:
 
 def compute_year_tables(run: RunData) -> YearTables:
     """Gap analysis of both years (the same method, each with its own population and
-    the resources that had started by then) and the year-over-year table."""
-    current = analyse_gaps(
-        run.responses,
-        run.resources,
-        run.populations,
-        run.resource_categories,
-        run.taxonomy.labels,
-        run.fiscal_year,
-        run.areas,
-        run.gap_settings,
-    )
+    the resources that had started by then) and the year-over-year table.
+
+    Where the year's answers carry a coordinator's check, the year's table is corrected
+    and the change is computed from its automatic table (see :class:`YearTables`)."""
+
+    def year_gaps(responses: pd.DataFrame) -> pd.DataFrame:
+        return analyse_gaps(
+            responses,
+            run.resources,
+            run.populations,
+            run.resource_categories,
+            run.taxonomy.labels,
+            run.fiscal_year,
+            run.areas,
+            run.gap_settings,
+        )
+
+    current = year_gaps(run.responses)
+    automatic = year_gaps(without_checks(run.responses)) if has_checks(run.responses) else None
     previous = None
     if run.previous_responses is not None and run.previous_fiscal_year is not None:
         previous = analyse_gaps(
@@ -222,7 +256,8 @@ def compute_year_tables(run: RunData) -> YearTables:
             run.gap_settings,
         )
     rule = run.disclosure
+    basis = current if automatic is None else automatic
     change = year_over_year(
-        protect_gaps(current, rule), None if previous is None else protect_gaps(previous, rule)
+        protect_gaps(basis, rule), None if previous is None else protect_gaps(previous, rule)
     )
-    return YearTables(current, previous, change)
+    return YearTables(current, previous, change, automatic)

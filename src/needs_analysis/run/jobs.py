@@ -85,12 +85,14 @@ def run_reports(
     pdf: bool | None = None,
     kwic: Sequence[str] | None = None,
     category: str | None = None,
+    check: Path | None = None,
 ) -> RunResult:
     """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
 
     ``pdf`` (default: the config's ``report.pdf``) prints a PDF beside each page; ``kwic``
     and ``category`` (default: the config's, else chosen from the answers) steer the
-    exploration page's keyword views.
+    exploration page's keyword views; ``check`` (default: the config's ``[check] file``) is
+    a filled check sheet that corrects the rates.
     """
     from needs_analysis.run.pipeline import prepare_run
 
@@ -98,7 +100,7 @@ def run_reports(
     year = config.fiscal_year if fiscal_year is None else fiscal_year
     out_dir = Path(out) / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    run = prepare_run(config, year, progress=progress)
+    run = prepare_run(config, year, progress=progress, check=check)
     watch.lap("読み込みと分類")
 
     files = [save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
