@@ -1,5 +1,6 @@
-"""Which words stand behind a label: the rules' words, the model's weightiest words, or the
-words whose removal lowers a label the sentence embedding decided.
+"""Which words stand behind a label: the rules' words, the model's weightiest words, the
+words whose removal lowers a label the sentence embedding decided, or the gist of the
+nearest labelled answer for a label the neighbours' vote decided.
 
 These functions return words; how they are written for a reader is
 :mod:`needs_analysis.classify.predictions`' job.
@@ -13,6 +14,8 @@ import numpy as np
 
 from needs_analysis.classify.features import Analysis
 from needs_analysis.classify.model import NeedClassifier
+from needs_analysis.classify.neighbours import gist
+from needs_analysis.privacy.masking import mask_personal_data
 
 # Words tried for removal when explaining a label the sentence embedding decided.
 EXPLAIN_WORDS = 12
@@ -93,3 +96,13 @@ def negated_words(analysis: Analysis) -> list[str]:
             if negated and token.is_content()
         )
     )
+
+
+def neighbour_gist(model: NeedClassifier, nearest: np.ndarray, column: int) -> str:
+    """The masked gist of the nearest labelled answer (of ``nearest``, row numbers nearest
+    first) that carries the label in ``column``; "" when none of them does."""
+    neighbours = model.neighbours_
+    row = neighbours.nearest_with(nearest, column)
+    if row is None or row >= len(neighbours.texts):
+        return ""
+    return gist(mask_personal_data(neighbours.texts[row], model.tokenizer))
