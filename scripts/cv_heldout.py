@@ -127,25 +127,26 @@ def settings_table(folds_by_split, labeled, labels, grid, subsets) -> list[dict]
     return rows
 
 
-def dev_scores(labeled, taxonomy, rules, dev_path, chosen, without) -> list[dict]:
+def dev_scores(labeled, taxonomy, rules, dev_path, vote, gated, without) -> list[dict]:
     """Fit on every labelled answer (less ``without``) and score the evaluation file for
-    today's model, the chosen vote, and the chosen vote with the chosen gate."""
+    today's model, the chosen vote (``vote``: k, share) and the chosen vote with the gate
+    (``gated``: k, share, gate)."""
     dev = read_labeled(dev_path, taxonomy)
     train = labeled
     if without:
         train = labeled[~labeled["source"].str.startswith(tuple(without))]
-    k, share, gate = chosen
     model = NeedClassifier.for_taxonomy(
-        taxonomy, rules_path=rules, neighbours_k=k, status_gate=0.0
+        taxonomy, rules_path=rules, neighbours_k=vote[0], status_gate=0.0
     ).fit(train["text"], train["labels"], statuses=train["status"])
     features = model.features(model.analyze(dev["text"].tolist()))
     rows = []
-    for name, (s, g) in {
-        "today": (0.0, 0.0),
-        "vote": (share, 0.0),
-        "vote + gate": (share, gate),
+    for name, (k, s, g) in {
+        "today": (vote[0], 0.0, 0.0),
+        "vote": (*vote, 0.0),
+        "vote + gate": gated,
     }.items():
-        model.neighbours_share, model.status_gate = s, (g if g > 0 else None)
+        model.neighbours_k, model.neighbours_share = k, s
+        model.status_gate = g if g > 0 else None
         predicted = as_sets(model.chosen(model.scores(features)), taxonomy.labels)
         report = score(dev["labels"].tolist(), predicted, taxonomy.labels)
         rows.append(
@@ -217,9 +218,10 @@ def main() -> int:
         "grid": rows,
     }
     if args.dev:
-        setting = (chosen["k"], chosen["share"], chosen["gate"])
+        vote = (chosen_vote["k"], chosen_vote["share"])
+        gated = (chosen["k"], chosen["share"], chosen["gate"])
         result["dev"] = dev_scores(
-            labeled, taxonomy, sources.rules, args.dev, setting, args.without
+            labeled, taxonomy, sources.rules, args.dev, vote, gated, args.without
         )
     text = json.dumps(result, ensure_ascii=False, indent=1)
     if args.out:
