@@ -74,9 +74,13 @@ class Neighbours:
         table = self.vectors.astype(np.float32)
         for begin in range(0, len(queries), _ROWS):
             similarity = queries[begin : begin + _ROWS] @ table.T
-            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
-            nearest[begin : begin + _ROWS] = np.take_along_axis(top, order, axis=1)
+            rows = np.arange(len(similarity))
+            # k passes of argmax: for a handful of neighbours several times faster than a
+            # partition of every row, nearest first, ties to the earlier labelled answer.
+            for rank in range(k):
+                best = similarity.argmax(axis=1)
+                nearest[begin + rows, rank] = best
+                similarity[rows, best] = -np.inf
         return self.vote_of(nearest)
 
     def vote_of(self, nearest: np.ndarray) -> Vote:
