@@ -4,7 +4,6 @@ nearest labelled answer."""
 
 from __future__ import annotations
 
-import copy
 import subprocess
 import sys
 
@@ -174,11 +173,14 @@ def test_the_fitted_gate_only_removes_labels(base_model, labeled):
     assert (statuses[removed] != "need").mean() > 0.5
 
 
-def test_a_label_led_by_the_neighbours_names_the_nearest_answer_masked(base_model):
-    model = copy.deepcopy(base_model)
-    column = 0
-    row = int(np.flatnonzero(model.neighbours_.targets[:, column])[0])
-    model.neighbours_.texts[row] = "山田さんに毎回バス停まで送ってもらっている"
+def test_a_label_led_by_the_neighbours_names_the_nearest_answer_masked(base_dir, tmp_path):
+    named = "山田さんに毎回バス停まで送ってもらっているが、山田さんも来年は施設に入る"
+    model = train(sources(base_dir, [correction_file(tmp_path, named, "移動支援")]))
+    row = next(i for i, text in enumerate(model.neighbours_.texts) if text.startswith("〇〇さん"))
+    assert not any("山田" in text for text in model.neighbours_.texts)
+    masked = "〇〇さんに毎回バス停まで送ってもらっているが、〇〇さんも来年は施設に入る"
+    assert model.neighbours_.texts[row] == gist(masked)
+    column = list(model.labels).index("移動支援")
     head = np.full((1, len(model.labels)), 0.1)
     head[0, column] = 0.45
     labels = head.copy()
@@ -187,8 +189,7 @@ def test_a_label_led_by_the_neighbours_names_the_nearest_answer_masked(base_mode
     scores = Scores(head=head, labels=labels, need=np.asarray([np.nan]), vote=vote)
     assert model.neighbour_led(scores)[0].tolist() == [i == column for i in range(len(labels[0]))]
     [evidence] = _with_neighbours(model, scores, {}).values()
-    [text] = evidence[model.labels[column]]
-    assert text.startswith(f"{SIMILAR}「") and "山田" not in text and "〇〇さん" in text
+    assert evidence == {"移動支援": [f"{SIMILAR}「{model.neighbours_.texts[row]}」"]}
 
 
 def test_the_package_never_imports_torch():

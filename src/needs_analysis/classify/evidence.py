@@ -14,8 +14,6 @@ import numpy as np
 
 from needs_analysis.classify.features import Analysis
 from needs_analysis.classify.model import NeedClassifier
-from needs_analysis.classify.neighbours import gist
-from needs_analysis.privacy.masking import mask_personal_data
 
 # Words tried for removal when explaining a label the sentence embedding decided.
 EXPLAIN_WORDS = 12
@@ -99,10 +97,11 @@ def negated_words(analysis: Analysis) -> list[str]:
 
 
 def neighbour_gist(model: NeedClassifier, nearest: np.ndarray, column: int) -> str:
-    """The masked gist of the nearest labelled answer (of ``nearest``, row numbers nearest
-    first) that carries the label in ``column``; "" when none of them does."""
+    """The gist (masked when the model was fitted) of the nearest labelled answer (of
+    ``nearest``, row numbers nearest first) that carries the label in ``column``; "" when
+    none of them does."""
     neighbours = model.neighbours_
     row = neighbours.nearest_with(nearest, column)
     if row is None or row >= len(neighbours.texts):
         return ""
-    return gist(mask_personal_data(neighbours.texts[row], model.tokenizer))
+    return neighbours.texts[row]

@@ -36,11 +36,12 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from needs_analysis.classify.encoder import embeddings
 from needs_analysis.classify.features import ENCODER_WEIGHT, Analysis, build_pipeline
 from needs_analysis.classify.labeled import NEED
-from needs_analysis.classify.neighbours import Neighbours, Vote, blend
+from needs_analysis.classify.neighbours import Neighbours, Vote, blend, gist
 from needs_analysis.classify.parallel import fewer_collections
 from needs_analysis.coding.rules import RuleSet
 from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.errors import InputError
+from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
 from needs_analysis.text.tokens import Token
@@ -134,10 +135,11 @@ class NeedClassifier(BaseEstimator):
             features = pipeline[:-1].fit_transform(texts)
             pipeline[-1].fit(features, targets, weights)
             self.status_head_ = self._fit_status(features, need, weights)
+        self.pipeline_ = pipeline
         self.neighbours_ = (
             None
             if self.fast or self.neighbours_share <= 0
-            else Neighbours(vectors, targets, weights, need, [normalize_text(t) for t in texts])
+            else Neighbours(vectors, targets, weights, need, self._gists(texts))
         )
         union = pipeline.named_steps["features"]
         self.pipeline_ = pipeline
@@ -160,6 +162,11 @@ class NeedClassifier(BaseEstimator):
         head = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000)
         weight = None if weights is None else weights[known]
         return head.fit(features[known], need[known].astype(int), sample_weight=weight)
+
+    def _gists(self, texts: Sequence[str]) -> list[str]:
+        """Each training answer's gist, masked once here, for the evidence of a label the
+        neighbours' vote gives (so that classifying never tokenises a labelled answer)."""
+        return [gist(mask_personal_data(normalize_text(t), self.tokenizer)) for t in texts]
 
     @property
     def pipeline(self) -> Pipeline:

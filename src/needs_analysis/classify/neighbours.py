@@ -38,7 +38,8 @@ class Vote:
 
 
 class Neighbours:
-    """The labelled answers' embeddings, labels, weights, need status and texts."""
+    """The labelled answers' embeddings, labels, weights, need status and gists (``texts``:
+    masked, for the evidence)."""
 
     def __init__(
         self,
