@@ -50,8 +50,10 @@ WORD_START = "\u2581"
 DIMENSIONS = 384
 # The graph's masked last hidden states (batch, tokens, 384): what its ReduceSum pools.
 HIDDEN = "mul_368"
-# Tokens per engine call: windows of one length are batched up to this many tokens.
-BATCH_TOKENS = 2048
+# Windows of one length are batched up to this many tokens, and up to this many attention
+# scores per head (tokens squared, times the windows; 12 heads of float32: about 100 MB).
+BATCH_TOKENS = 8192
+ATTENTION_CELLS = 1 << 21
 _SPACES = re.compile(" {2,}")
 
 
@@ -178,7 +180,7 @@ class Encoder:
         for number, window in enumerate(windows):
             by_length[len(window)].append(number)
         for length, numbers in sorted(by_length.items()):
-            size = max(1, BATCH_TOKENS // length)
+            size = max(1, min(BATCH_TOKENS // length, ATTENTION_CELLS // (length * length)))
             for begin in range(0, len(numbers), size):
                 batch = numbers[begin : begin + size]
                 rows = self.tokenizer.rows[np.asarray([windows[number] for number in batch])]
