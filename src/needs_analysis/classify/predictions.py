@@ -33,7 +33,7 @@ from needs_analysis.classify.features import Analysis
 from needs_analysis.classify.model import CHUNK_SIZE, NeedClassifier, Scores
 from needs_analysis.classify.parallel import fewer_collections, predict_in_processes
 from needs_analysis.classify.town_model import text_key
-from needs_analysis.paths import usable_cpus
+from needs_analysis.paths import free_cpus
 from needs_analysis.text.normalize import normalize_text
 from needs_analysis.text.tokens import Token
 
@@ -65,7 +65,7 @@ def predict_answers(
     """Predictions in input order; identical normalised texts are classified once.
 
     On the fast path large inputs are split over ``workers`` processes (default: one per
-    core, at most two, from 5,000 distinct answers on); each process tokenises with its own
+    idle CPU, ``free_cpus``, at most two, from 5,000 distinct answers on); each has its own
     tagger. With the encoder, every text is embedded first (once, through the cache);
     ``explain`` names the words behind labels the encoder decided (it embeds each such
     answer again once per word left out, so it is meant for answers to be shown).
@@ -76,7 +76,7 @@ def predict_answers(
     unique = list(dict.fromkeys(text for text in normalized if text))
     if workers is None:
         parallel = model.fast and len(unique) >= PARALLEL_FROM
-        workers = min(2, usable_cpus()) if parallel else 1
+        workers = free_cpus(limit=2) if parallel else 1  # the CPUs idle now, not all of them
     with fewer_collections():
         if not model.fast:
             embeddings(unique)
