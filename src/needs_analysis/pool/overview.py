@@ -151,9 +151,10 @@ def write_overview(result: PoolResult, out_dir: Path | str) -> list[Path]:
     page = out_dir / "index.html"
     page.write_text(overview_html(result.pool.name, sheets), encoding="utf-8")
     files.append(page)
-    for town in result.towns:
+    for position, town in enumerate(result.towns, start=1):
         if town.rejects is not None:
-            name = f"{safe_file_name(town.town)}_rejects.csv"
+            # The position keeps two towns whose names make the same file name apart.
+            name = f"{position:02d}_{safe_file_name(town.town)}_rejects.csv"
             files.append(write_rejects(town.rejects, out_dir / "rejects" / name))
     return files
 
