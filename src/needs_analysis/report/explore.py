@@ -21,6 +21,8 @@ from needs_analysis.privacy.masking import without_quasi_identifiers
 
 # How many keywords the page shows when none are configured.
 DEFAULT_KEYWORDS = 3
+# A longer answer is shown as this many characters around its first evidence word.
+SHOWN_ANSWER_CHARS = 400
 
 
 def keyword_list(value: str | Iterable[str]) -> list[str]:
@@ -105,11 +107,30 @@ def why_labeled_section(
         return HTML(f"{heading}<p>{escape(reason)}</p>")
     lines = without_quasi_identifiers(textstats.why_labeled(documents, chosen, area=area or None))
     shown = lines[["evidence", "highlighted"]].head(rows)
+    shown = shown.assign(highlighted=shown["highlighted"].map(excerpt))
     table = shown.rename(
         columns={"evidence": "根拠の語", "highlighted": "回答（根拠の語を《》で示す）"}
     )
     note = f"<p>この分類の回答 {len(lines):,}件のうち{len(shown):,}件を表示。</p>"
     return HTML(heading + note + table.to_html(index=False, escape=True, border=0))
+
+
+def excerpt(text: str, limit: int = SHOWN_ANSWER_CHARS) -> str:
+    """A long answer as ``limit`` characters around its first 《evidence》, the cut marked.
+
+    >>> excerpt("短い回答")
+    '短い回答'
+    >>> excerpt("あ" * 500 + "《バス》" + "い" * 500, limit=10)
+    '…あああ《バス》いいい…（全1,004字）'
+    """
+    if len(text) <= limit:
+        return text
+    first = max(text.find("《"), 0)
+    start = max(0, min(first - limit // 3, len(text) - limit))
+    part = text[start : start + limit]
+    before = "…" if start > 0 else ""
+    after = "…" if start + limit < len(text) else ""
+    return f"{before}{part}{after}（全{len(text):,}字）"
 
 
 def _too_few(run, documents: pd.DataFrame, area: str, category: str = "") -> str:

@@ -34,6 +34,9 @@ DEFAULT_EXAMPLES = 3
 SIMILARITY_LIMIT = 0.5  # examples at least this similar (bigram Jaccard) count as repeats
 IDEAL_LENGTH = (12, 60)  # characters; shorter says too little, longer is hard to print
 CANDIDATES_SCANNED = 200  # examples are looked for among the best-scored answers only
+# An answer longer than this is never an example: it cannot be printed on a handout, and
+# a spreadsheet cell holds at most 32,767 characters.
+EXAMPLE_MAX_CHARS = 400
 
 # An answer masked before it reaches us still shows where its personal data was.
 MASKS = ALL_MASKS
@@ -107,9 +110,10 @@ def is_repeat(first: str, second: str, similarity: float = SIMILARITY_LIMIT) -> 
 
 
 def _ranked_candidates(candidates: pd.DataFrame, members: Sequence[str]) -> pd.DataFrame:
-    """Distinct non-empty answers, best example first."""
+    """Distinct non-empty answers short enough to print, best example first."""
     frame = candidates.assign(_normal=candidates["text"].map(normalize_text))
-    frame = frame[frame["_normal"] != ""].drop_duplicates("_normal")
+    length = frame["_normal"].str.len()
+    frame = frame[(length > 0) & (length <= EXAMPLE_MAX_CHARS)].drop_duplicates("_normal")
     if "confidence" in frame.columns:
         confidence = pd.to_numeric(frame["confidence"], errors="coerce")
     else:
