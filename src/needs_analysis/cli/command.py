@@ -7,6 +7,9 @@ user can fix end in one sentence on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -189,13 +192,14 @@ def _print_stored(args: argparse.Namespace, result) -> None:
 
 def _run_review(args: argparse.Namespace) -> int:
     from needs_analysis.config.load import load_config
+    from needs_analysis.outputs import report_root
     from needs_analysis.review.sheet import write_review
 
     if args.n < 1:
         raise NeedsAnalysisError("-n には1以上の数を指定してください。")
     config = load_config(args.config)
     watch = Stopwatch()
-    result = write_review(config, args.fiscal_year, args.out, args.n)
+    result = write_review(config, args.fiscal_year, report_root(config, args.out), args.n)
     print(f"確認シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
     print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
     print(
@@ -207,14 +211,16 @@ def _run_review(args: argparse.Namespace) -> int:
 
 def _run_reports(args: argparse.Namespace) -> int:
     from needs_analysis.config.load import format_fiscal_year, load_config
-    from needs_analysis.outputs import output_folder
+    from needs_analysis.outputs import output_folder, report_root
     from needs_analysis.publish.notebooks import NotebookError
     from needs_analysis.run.jobs import run_reports
 
     config = load_config(args.config)
     year = args.fiscal_year or config.fiscal_year
-    output_folder(args.out, "--out")
-    output_folder(args.out / str(year), "--out")
+    root = output_folder(report_root(config, args.out), "--out")
+    # A termination request ends the run at once: its staging folder is removed and the
+    # report folder keeps the previous run.
+    signal.signal(signal.SIGTERM, _terminated)
     watch = Stopwatch()
     print(f"{config.municipality} {format_fiscal_year(year)} の資料を作ります。", flush=True)
     progress = _printer(watch)
@@ -222,7 +228,7 @@ def _run_reports(args: argparse.Namespace) -> int:
         result = run_reports(
             config,
             year,
-            args.out,
+            root,
             progress=progress,
             workers=args.workers,
             pdf=args.pdf,
@@ -234,6 +240,10 @@ def _run_reports(args: argparse.Namespace) -> int:
         return 1
     print(f"できあがり（{watch.elapsed():.1f}秒）: {result.out_dir}")
     print(f"  全体資料: {result.out_dir / 'index.html'}")
+    if result.removed:
+        print(
+            f"  前回の実行のファイルで今回は作らなかったもの {len(result.removed)}件を消しました。"
+        )
     pdfs = [path for path in result.files if path.suffix == ".pdf"]
     if pdfs:
         print(f"  PDF: {len(pdfs)}件（HTML と同じ名前で同じフォルダ）")
@@ -242,6 +252,26 @@ def _run_reports(args: argparse.Namespace) -> int:
     for stage, seconds in result.timings.items():
         print(f"  {stage}: {seconds:.1f}秒")
     return 0
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM during a run: remove its staging folder, end the processes it started
+    (notebook kernels, workers, the browser) and end with status 130."""
+    import psutil
+
+    from needs_analysis.run.staging import abandon
+
+    abandon()
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    print("中断しました（資料のフォルダは前回の実行のままです）。", file=sys.stderr, flush=True)
+    os._exit(130)
 
 
 def _printer(watch: Stopwatch) -> Progress:
