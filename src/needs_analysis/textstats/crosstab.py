@@ -12,7 +12,14 @@ import pandas as pd
 from needs_analysis.config.settings import DEFAULT_MIN_COUNT
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.gaps.significance import adjusted_residual
-from needs_analysis.privacy.disclosure import COMPLEMENT, COMPLEMENT_LABEL, SHOWN, Disclosure
+from needs_analysis.privacy.disclosure import (
+    COMPLEMENT,
+    COMPLEMENT_LABEL,
+    SHOWN,
+    WITHHELD,
+    WITHHELD_LABEL,
+    Disclosure,
+)
 
 if TYPE_CHECKING:
     pass
@@ -126,9 +133,14 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     count of the category, which the plan table publishes.
     """
     result = result.copy()
-    status = rule.protect(result, "_raw", ["dimension", "category"])
+    # A count is at most its level's n (an upper bound the reader may know); a published
+    # count bounds its level's n from below.
+    status = rule.protect(result, "_raw", ["dimension", "category"], upper="n")
+    published = result["_raw"].where(status == SHOWN, 0)
+    result["_lower"] = published.groupby([result["dimension"], result["level"]]).transform("max")
     levels = result.drop_duplicates(["dimension", "level"])
-    n_status = rule.protect(levels, "n", ["dimension"])
+    n_status = rule.protect(levels, "n", ["dimension"], lower="_lower")
+    result = result.drop(columns="_lower")
     level_status = dict(
         zip(zip(levels["dimension"], levels["level"], strict=True), n_status, strict=True)
     )
@@ -136,6 +148,9 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     level_hidden = np.array([level_status[key] != SHOWN for key in keys], dtype=bool)
     complement = (status == COMPLEMENT).to_numpy()
     result.loc[complement, "count_label"] = COMPLEMENT_LABEL
+    withheld = (status == WITHHELD).to_numpy()
+    result.loc[withheld, "count_label"] = WITHHELD_LABEL
+    complement = complement | withheld
     result.loc[complement, "count"] = pd.NA
     result["n_label"] = [
         rule.label(n, level_status[key]) for n, key in zip(result["n"], keys, strict=True)
