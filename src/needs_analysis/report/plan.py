@@ -2,8 +2,10 @@
 
 Per category (or per roll-up heading) the number of answers that carry it, and a few
 distinct, representative example answers, masked. A category counted below the disclosure
-threshold shows no examples; its count is given raw (``count``) and for display
-(``count_display``, 「5未満」).
+threshold shows no examples; its count is given raw (``count``), with its status under the
+disclosure rule (``count_status``) and for display (``count_display``, 「5未満」). A roll-up
+heading's count is at most the sum of its categories' counts, so beside a small member it
+is hidden (「非表示」) where it would narrow that member down (``Disclosure.union_status``).
 
 Examples are chosen from answers the classifier is sure of (high ``confidence``), of a
 middle length, that speak of the category alone rather than of several, and that do not
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.frames import label_set, require_columns, with_has_text
-from needs_analysis.privacy.disclosure import Disclosure
+from needs_analysis.privacy.disclosure import SHOWN, SMALL, Disclosure
 from needs_analysis.privacy.masking import MASKS as ALL_MASKS
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.normalize import normalize_text
@@ -44,7 +46,15 @@ MASKS = ALL_MASKS
 NOTE_NONE = "該当する回答はありません"
 NOTE_SUPPRESSED = "件数が少ないため、回答例は載せません"
 
-PLAN_COLUMNS = ["heading", "categories", "count", "count_display", "examples", "note"]
+PLAN_COLUMNS = [
+    "heading",
+    "categories",
+    "count",
+    "count_status",
+    "count_display",
+    "examples",
+    "note",
+]
 # Marks and spaces that do not make two answers different.
 _NOT_CONTENT = re.compile(r"[\s、。，．,.!?！？・…「」『』()（）〜ー-]")
 
@@ -207,13 +217,21 @@ def plan_table(
     written = frame[frame["has_text"]]
     found = written["categories"].map(label_set)
     rule = Disclosure(min_count)
+    own = {
+        label: int(found.map(lambda labels_of, label=label: label in labels_of).sum())
+        for label in labels
+    }
     rows: list[dict[str, object]] = []
     for heading, members in headings(labels, rollup).items():
         carries = found.map(lambda labels_of, members=members: bool(labels_of & set(members)))
         count = int(carries.sum())
+        if len(members) > 1:
+            status = rule.union_status(count, [own[member] for member in members])
+        else:
+            status = SMALL if rule.is_small(count) else SHOWN
         if count == 0:
             picked, note = (), NOTE_NONE
-        elif rule.is_small(count):
+        elif status == SMALL:
             picked, note = (), NOTE_SUPPRESSED
         else:
             picked = choose_examples(written[carries], members, examples, tokenizer, masked=masked)
@@ -223,7 +241,8 @@ def plan_table(
                 "heading": heading,
                 "categories": members,
                 "count": count,
-                "count_display": rule.label(count),
+                "count_status": status,
+                "count_display": rule.label(count, status),
                 "examples": picked,
                 "note": note,
             }
