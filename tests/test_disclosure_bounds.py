@@ -134,8 +134,7 @@ def union_values(union: int, members: list[int], statuses: list[str]) -> list[se
     """Every value each member can take when the union is published beside them: the union
     is at least the largest member and at most their sum."""
     ranges = [
-        [m] if s == SHOWN else range(1, THRESHOLD)
-        for m, s in zip(members, statuses, strict=True)
+        [m] if s == SHOWN else range(1, THRESHOLD) for m, s in zip(members, statuses, strict=True)
     ]
     found: list[set[int]] = [set() for _ in members]
     for combination in itertools.product(*ranges):

@@ -16,6 +16,7 @@ from needs_analysis.privacy.disclosure import (
     COMPLEMENT,
     COMPLEMENT_LABEL,
     SHOWN,
+    SMALL,
     WITHHELD,
     WITHHELD_LABEL,
     Disclosure,
@@ -124,6 +125,23 @@ def _dimension_cells(
                 }
             )
     return records
+
+
+def level_counts(
+    documents: pd.DataFrame,
+    dimension: str,
+    min_count: int,
+    labels: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The respondents with an answer per level of an attribute and the status of each n
+    under the disclosure rule, exactly as :func:`category_crosstab` publishes them (with the
+    same ``labels``). Columns: level, n, status."""
+    table = category_crosstab(documents, by=dimension, min_count=min_count, labels=labels)
+    levels = table.drop_duplicates("level")
+    small = Disclosure(min_count).small_label
+    named = {small: SMALL, COMPLEMENT_LABEL: COMPLEMENT, WITHHELD_LABEL: WITHHELD}
+    status = [named.get(label, SHOWN) for label in levels["n_label"]]
+    return pd.DataFrame({"level": levels["level"], "n": levels["n"], "status": status})
 
 
 def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
