@@ -125,8 +125,14 @@ def test_town_rates_suppress_small_counts(pooled):
     rates = town_rates(small)
     assert set(rates["該当"]) == {"5未満"}
     assert rates["割合"].isna().all() and rates["95%区間の上限"].isna().all()
+    # A town with fewer answers than the threshold: its n reads as on its own pages.
+    tiny = dataclasses.replace(town, gaps=town.gaps.assign(municipal_n=4, municipal_count=2))
+    rates = town_rates(tiny)
+    assert set(rates["自由記述のある人"]) == {"5未満"} and set(rates["該当"]) == {"5未満"}
+    assert rates["割合"].isna().all()
     shown = town_rates(town)
     assert shown["割合"].notna().all()
+    assert (shown["自由記述のある人"] == town.gaps["municipal_n"].iloc[0]).all()
     assert (shown["95%区間の下限"] < shown["割合"]).all()
 
 
