@@ -20,10 +20,13 @@ from needs_analysis.run.staging import STAGING_SUFFIX
 
 pytestmark = pytest.mark.slow
 
-# (what the run prints when it has reached the point, the signal it then gets)
+# (what the run prints when it has reached the point, the signal it then gets): each
+# signal while classifying, while writing the workbook and while the pages are being made.
 POINTS = [
     ("回答を分類しています", signal.SIGTERM),
+    ("回答を分類しています", signal.SIGKILL),
     ("集計表を Excel に書き出しています", signal.SIGKILL),
+    ("集計表を Excel に書き出しています", signal.SIGTERM),
     ("  [1/", signal.SIGKILL),  # the first page is written, the others are being made
     ("  [2/", signal.SIGTERM),
 ]

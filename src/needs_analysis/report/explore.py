@@ -12,7 +12,9 @@ status; a group whose n is hidden there is not listed here; a word is counted on
 at least ``threshold`` answers hold it, in and outside the group; and a word's counts per
 group are shown only where what is left unshown cannot be found from them
 (``Disclosure.bounded_recoverable``). Keyword views, word tables and the network show
-nothing for a selection of fewer than ``threshold`` answers or one whose count is hidden.
+nothing for a selection of fewer than ``threshold`` answers or one whose count is hidden;
+one 圏域's word list and network leave out words whose answers outside the 圏域 are small
+in number (the town's count less the 圏域's would tell them).
 """
 
 from __future__ import annotations
