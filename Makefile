@@ -1,23 +1,29 @@
 # Two commands for a fresh machine with Python 3.11+:
-#   make report   install into .venv and produce the sample municipality's reports
-#   make test     install into .venv (with test tools) and run the whole test suite
+#   make report   install what a coordinator needs into .venv and produce the sample
+#                 municipality's reports
+#   make test     install into .venv with the test tools and run the whole test suite
 #   make test-quick   the suite without the end-to-end tests marked slow
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: install report test test-quick bench lint clean embeddings encoder
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(RUNTIME)
 
-report: $(STAMP)
+report: $(RUNTIME)
 	$(BIN)/needs-analysis run
 
 test: $(STAMP)

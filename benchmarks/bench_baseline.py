@@ -15,7 +15,7 @@ from pathlib import Path
 from needs_analysis.classify.evaluate import evaluate_model, format_report, score
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.store import get_classifier
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
 

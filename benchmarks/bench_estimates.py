@@ -41,7 +41,7 @@ def fit_and_predict(pool_prefixes: tuple[str, ...], path: Path) -> pd.DataFrame:
     """Fit on the bundled files outside the pool; predict the pool and dev_voices; save."""
     from needs_analysis.classify import NeedClassifier, predict_answers
     from needs_analysis.classify.labeled import read_labeled
-    from needs_analysis.coding.taxonomy import load_taxonomy
+    from needs_analysis.config.taxonomy import load_taxonomy
     from needs_analysis.paths import labeled_data_dir, package_file
     from needs_analysis.text.normalize import normalize_text
 
@@ -310,6 +310,43 @@ def worst_cells(rows: list[tuple], limit: int = 8) -> list[str]:
     return lines
 
 
+def planning_table(towns: dict, rows: list[tuple]) -> list[str]:
+    """The plan before any check (``review --sample``) against what the checks gave: the
+    town-level half-width expected with N checks from the model's probabilities and from
+    the gold labels (the widest category, ``target="answers"``), and the measured mean
+    half-width of the widest category; also the error variance σ² of the worst category."""
+    from needs_analysis.estimates import checks_needed
+    from needs_analysis.estimates.power import error_variance
+
+    lines = [
+        "| town | N | planned ± from probabilities | planned ± from gold | measured ± |"
+        " max σ² probabilities / gold |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for town, scenario, size, draw, r in rows:
+        if scenario != "random" or draw != "uniform":
+            continue
+        data = towns[town]
+        probs = np.nan_to_num(data["probs"])
+        answers = data["gold"].shape[0]
+        planned = [
+            checks_needed(
+                truth, data["model"], answers, CATEGORIES, planned=size, target="answers"
+            )["planned_half_width"].iloc[-1]
+            for truth in (probs, data["gold"])
+        ]
+        sigma = [
+            max(error_variance(t[:, k], data["model"][:, k])[1] for k in range(len(CATEGORIES)))
+            for t in (probs, data["gold"])
+        ]
+        measured = r["town_width"][:, 0].max() / 2
+        lines.append(
+            f"| {town} | {size} | {planned[0]:.3f} | {planned[1]:.3f} | {measured:.3f} | "
+            f"{sigma[0]:.4f} / {sigma[1]:.4f} |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pool", nargs="+", default=list(DEFAULT_POOL))
@@ -354,6 +391,10 @@ def main() -> None:
         ("Town level per category: PPI coverage (mean width)", category_table(rows)),
         ("Area level (all area × category cells)", area_table(rows)),
         ("Area cells covered least often", worst_cells(rows)),
+        (
+            "Planning the checks (review --sample) against the measured widths",
+            planning_table(towns, rows),
+        ),
     ):
         print(f"\n### {title}\n")
         print("\n".join(table))

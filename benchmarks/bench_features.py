@@ -23,7 +23,7 @@ from needs_analysis.classify.features import build_pipeline
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import DEFAULT_THRESHOLD
 from needs_analysis.classify.sources import ModelSources
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 
 DEFAULT_HELD_OUT = (
     "voices_idou_gomi.tsv",

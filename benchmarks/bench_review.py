@@ -24,8 +24,8 @@ from needs_analysis.classify.evaluate import evaluate_model
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.predictions import predict_answers
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import DEFAULT_CORRECTIONS_WEIGHT
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.review.sheet import uncertain_answers
 from needs_analysis.text.normalize import normalize_text

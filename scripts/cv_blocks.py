@@ -25,7 +25,7 @@ from needs_analysis.classify.features import build_pipeline
 from needs_analysis.classify.head import LabelHead
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.sources import ModelSources
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from needs_analysis.classify.encoder import write_shipped
 from needs_analysis.classify.labeled import read_labeled
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.paths import package_file
 from needs_analysis.text.normalize import normalize_text
 

@@ -15,6 +15,11 @@ analysis on the true labels of the pool, and stops if a planted fact does not ho
 
 Pool lines whose normalised text equals an answer of the classifier's training data
 (data/labeled/*.tsv, text column only) are left out, so that the sample stays unseen data.
+
+It also writes a filled check sheet (check_2025_planted.xlsx): 200 answers of the 2025
+survey drawn as ``needs-analysis review --sample 200`` draws them, each marked with its
+true labels from the pool, so that ``needs-analysis run --check`` can be shown end to end.
+The sheet says on its 説明 sheet that it was filled from the planted labels, not by a person.
 """
 
 from __future__ import annotations
@@ -27,19 +32,23 @@ import shutil
 import sys
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.gaps.table import analyse_gaps
 from needs_analysis.ingest.inventory import load_resources
+from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.survey import load_survey
+from needs_analysis.privacy.masking import mask_personal_data
+from needs_analysis.review.check_draw import draw_check_rows
+from needs_analysis.review.check_sheet import answer_keys, write_check_sheet
 from needs_analysis.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +75,10 @@ BASE_WEIGHTS = {
 COMPOSE_RATE = 0.2  # share of need answers written as a run-on of two pool lines
 OPENING_RATE = 0.12
 LOCAL_WEIGHT = 3.0  # a pool line written for the area is drawn 3× as often as a generic one
+CHECK_FILE = "check_2025_planted.xlsx"
+CHECK_YEAR = 2025
+CHECK_SIZE = 200
+CHECK_SEED = 20251001  # the draw's own seed: the surveys' random stream is left as it was
 
 
 @dataclass(frozen=True)
@@ -598,6 +611,31 @@ def check_facts(results: dict[int, YearResult]) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------- check sheet
+
+
+def write_planted_check(out: Path, config: Config, truth: dict[str, tuple[str, ...]]) -> Path:
+    """The check sheet a coordinator would fill, drawn as review --sample draws it and
+    marked with the pool's true labels (marked as such on its 説明 sheet)."""
+    responses = load_survey(config, CHECK_YEAR).responses
+    answers = responses[responses["text"].fillna("").map(normalize_text) != ""]
+    tokenizer = town_tokenizer(config)
+    rows, _ = draw_check_rows(
+        answers, CHECK_YEAR, CHECK_SIZE, CHECK_SEED, lambda t: mask_personal_data(t, tokenizer)
+    )
+    keys = answer_keys(answers["area"], answers["text"], CHECK_YEAR)
+    respondent = dict(zip(keys, answers["respondent_id"], strict=True))
+    filled = [
+        replace(row, marks=tuple(label for label in truth[respondent[row.key]] if label != OTHER))
+        for row in rows
+    ]
+    taxonomy = load_taxonomy(config.taxonomy_path)
+    path = out / CHECK_FILE
+    write_check_sheet(path, filled, taxonomy, config.municipality, CHECK_YEAR, str(CHECK_SEED))
+    path.write_bytes(reproducible_zip(path.read_bytes()))
+    return path
+
+
 # --------------------------------------------------------------------------- planted.toml
 
 
@@ -668,6 +706,16 @@ def planted_toml(
     )
     lines += toml_table(
         "resources.rejected_by_reason", dict(sorted(resources_summary.rejected_by_reason.items()))
+    )
+    lines += toml_table(
+        "check",
+        {
+            "file": CHECK_FILE,
+            "fiscal_year": CHECK_YEAR,
+            "size": CHECK_SIZE,
+            "seed": CHECK_SEED,
+            "filled_from": "the pool's true labels",
+        },
     )
     lines += toml_table(
         "personal_data",
@@ -761,6 +809,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     counts = Counter(line.area or "any" for line in personal)
     print(f"pool: {len(pool)} lines, {excluded} excluded, personal data lines {dict(counts)}")
+    check = write_planted_check(out, config, truth_by_year[CHECK_YEAR])
+    print(f"check sheet filled from the planted labels: {check}")
     text = planted_toml(results, inventory.summary, len(pool), excluded, personal)
     (out / "planted.toml").write_text(text, encoding="utf-8")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import resource
 import subprocess
 import tempfile
 from pathlib import Path
@@ -133,3 +134,26 @@ def run_main(capsys):
         return subprocess.CompletedProcess(list(args), code, captured.out, captured.err)
 
     return run
+
+
+# The suite must fit an office PC: the test process (not counting the notebook kernels,
+# browsers and Dask workers it starts) stays under this peak, and says what it reached.
+PEAK_MEMORY_LIMIT_MIB = 3 * 1024
+
+
+def _peak_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def pytest_terminal_summary(terminalreporter):
+    own, child = _peak_mib(resource.RUSAGE_SELF), _peak_mib(resource.RUSAGE_CHILDREN)
+    terminalreporter.write_sep(
+        "-",
+        f"peak memory: the test process {own:,.0f} MiB (limit {PEAK_MEMORY_LIMIT_MIB:,} MiB), "
+        f"the largest process it started {child:,.0f} MiB",
+    )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _peak_mib(resource.RUSAGE_SELF) > PEAK_MEMORY_LIMIT_MIB and exitstatus == 0:
+        session.exitstatus = 1  # reported by pytest_terminal_summary above

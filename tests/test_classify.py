@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import ROWS, TOWN_CONFIG, write_survey
+from decided_cases import DECIDED_CASES
 from sklearn.base import clone
 
 from needs_analysis.classify.evidence import removal_words
@@ -17,8 +18,8 @@ from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.predictions import classify_responses, predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.paths import package_file
 
@@ -61,6 +62,31 @@ _MARKED = [
 
 @pytest.mark.parametrize(("text", "expected"), _MARKED)
 def test_labeling_guide_cases(classifier, text, expected):
+    [prediction] = predict_answers(classifier, [text])
+    assert set(prediction.labels) == expected
+
+
+# Decided cases the model still misses: a word of a category carries them (a chore done
+# for pleasure, a wish that a class go on, a complaint about a meal's texture, a report of
+# mixed opinions on a mobile shop).
+_DECIDED_MISSES = {
+    "草むしりは自分の楽しみでやっとる": "the chore's word outweighs the pleasure",
+    "体操の会は楽しい、また来年も行けたら": "praise with a soft wish reads as 居場所",
+    "届くおかずが硬くて噛めない": "a complaint about the meal's texture reads as 配食",
+    "移動販売の音楽はうるさいという人も、目印になるという人もいた": "移動販売 reads as 買い物支援",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(text, expected, marks=pytest.mark.xfail(reason=_DECIDED_MISSES[text]))
+        if text in _DECIDED_MISSES
+        else (text, expected)
+        for text, expected in DECIDED_CASES
+    ],
+)
+def test_labeling_decisions_cases(classifier, text, expected):
     [prediction] = predict_answers(classifier, [text])
     assert set(prediction.labels) == expected
 
@@ -438,3 +464,29 @@ def test_the_estimator_gives_numbers_in_scikit_learns_shape(fast_classifier):
                 )
             )
         )
+
+
+def test_classify_command_finds_the_answer_column_the_config_names(
+    fast_classifier, run_main, town_dir
+):
+    # The town's export calls its answer column 町の自由記述欄 ([surveys.2025.columns] text).
+    config = town_dir / "config.toml"
+    config.write_text(
+        TOWN_CONFIG.replace(
+            '[surveys.2025]\npath = "survey.csv"',
+            '[surveys.2025]\npath = "survey.csv"\n[surveys.2025.columns]\ntext = "町の自由記述欄"',
+        ),
+        encoding="utf-8",
+    )
+    source = town_dir / "export.csv"
+    source.write_text("No,町の自由記述欄\n1,ゴミ出しがつらい\n2,\n", encoding="utf-8")
+    output = town_dir / "out.csv"
+    result = run_main("classify", str(source), "-o", str(output), "--fast", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    with output.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [row["分類"] for row in written] == ["ゴミ出し", ""]
+    # The sample town's config does not name it, and the message says what to do.
+    result = run_main("classify", str(source), "-o", str(output), "--fast")
+    assert result.returncode == 2
+    assert "--text-column" in result.stderr and "Traceback" not in result.stderr

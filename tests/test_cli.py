@@ -96,3 +96,37 @@ def test_run_options_for_pdf_and_keywords():
     defaults = build_parser().parse_args(["run"])
     # None: the config decides (report.pdf, report.kwic).
     assert defaults.pdf is None and _comma_list(defaults.kwic) is None
+
+
+def test_a_survey_file_name_typo_names_the_file_that_is_there(town_dir, run_main, monkeypatch):
+    monkeypatch.chdir(town_dir)
+    write_survey(town_dir, ROWS, name="survey_2025.csv")
+    config = town_dir / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"survey.csv"', '"survey_2052.csv"'),
+        encoding="utf-8",
+    )
+    result = run_main("check", "--config", str(config))
+    assert result.returncode == 2
+    assert '"survey_2025.csv" ですか？' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_lists_what_each_resource_type_supplies(tmp_path, run_main, monkeypatch):
+    import shutil
+
+    from needs_analysis.paths import sample_config_path
+
+    town = tmp_path / "town"
+    shutil.copytree(sample_config_path().parent, town, ignore=shutil.ignore_patterns("pool"))
+    config = town / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[resource_categories]", '[resource_categories]\n"防犯パトロール" = []', 1),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_main("check", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "  サロン（13件）→ 居場所" in result.stdout
+    assert "  防犯パトロール（資源一覧になし）→ どの困りごとにも数えていません" in result.stdout

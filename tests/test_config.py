@@ -123,3 +123,43 @@ def test_report_option_mistakes_name_the_key(tmp_path, table, key):
     with pytest.raises(ConfigError) as raised:
         load_config(write(tmp_path, TOWN_CONFIG + f"\n[report]\n{table}\n"))
     assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "typed", "meant"),
+    [
+        (
+            '[resource_categories]\n"デマンド交通" = ["移動"]',
+            "resource_categories.デマンド交通",
+            "移動",
+            "移動支援",
+        ),
+        (
+            '[resource_categories]\n"サロン" = ["居場所", "見まもり"]',
+            "resource_categories.サロン",
+            "見まもり",
+            "見守り",
+        ),
+        ('[resource_categories]\n"弁当" = "配色"', "resource_categories.弁当", "配色", "配食"),
+        ('[report]\ncategory = "ごみ出し"', "report.category", "ごみ出し", "ゴミ出し"),
+    ],
+)
+def test_a_category_the_config_names_must_exist(tmp_path, table, key, typed, meant):
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, TOWN_CONFIG + f"\n{table}\n"))
+    assert raised.value.key == key
+    assert f'"{typed}" は分類にありません。"{meant}" ですか？' in str(raised.value)
+
+
+def test_a_category_nothing_resembles_lists_the_valid_ones(tmp_path):
+    table = '[resource_categories]\n"体操" = ["zzz"]'
+    with pytest.raises(ConfigError, match="使える分類: 移動支援、居場所"):
+        load_config(write(tmp_path, TOWN_CONFIG + f"\n{table}\n"))
+
+
+def test_a_missing_file_names_the_closest_one_there(tmp_path):
+    (tmp_path / "user_dictionary.csv").write_text("表記,読み,種類\n", encoding="utf-8")
+    text = TOWN_CONFIG + '\n[dictionary]\nuser = "user_dictionery.csv"\n'
+    with pytest.raises(ConfigError, match='"user_dictionary.csv" ですか？') as raised:
+        load_config(write(tmp_path, text))
+    assert raised.value.key == "dictionary.user"

@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "config.load",
+    "errors",
     "privacy.disclosure",
     "ingest.inventory",
     "text.normalize",

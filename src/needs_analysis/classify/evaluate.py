@@ -17,8 +17,8 @@ from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.predictions import predict_answers
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.classify.store import get_classifier
-from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.progress import Progress, quiet
 

@@ -20,7 +20,7 @@ from needs_analysis.classify.predictions import (
 )
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.config.load import load_config
-from needs_analysis.config.settings import DEFAULT_SURVEY_COLUMNS
+from needs_analysis.config.settings import DEFAULT_SURVEY_COLUMNS, Config
 from needs_analysis.ingest.columns import find_columns
 from needs_analysis.ingest.raw_table import RawTable, read_table, unique_headers
 from needs_analysis.outputs import output_file, write_csv
@@ -67,7 +67,8 @@ def classify_file(
     for note in table.notes:
         progress(f"注意: {note}")
     added = RESULT_COLUMNS if english_columns else tuple(JAPANESE_RESULT_COLUMNS.values())
-    frame, text_name = _answers_frame(table, text_column, id_column, added, progress)
+    labels = (text_column,) if text_column else answer_labels(config)
+    frame, text_name = _answers_frame(table, labels, id_column, added, progress, config)
     progress(f"{len(frame):,}行を分類しています…")
     model = get_classifier(config, fast=fast)
     # Every row of the output is read by people: name the words behind every label.
@@ -90,21 +91,33 @@ def classify_file(
     )
 
 
+def answer_labels(config: Config) -> tuple[str, ...]:
+    """The headers an answer column may have: the config's for each surveyed year (its
+    own export's names first), then the usual ones."""
+    configured = [label for survey in config.surveys.values() for label in survey.columns["text"]]
+    return tuple(dict.fromkeys([*configured, *DEFAULT_SURVEY_COLUMNS["text"], "text"]))
+
+
 def _answers_frame(
     table: RawTable,
-    text_column: str | None,
+    text_labels: tuple[str, ...],
     id_column: str | None,
     added: tuple[str, ...],
     progress: Progress,
+    config: Config,
 ) -> tuple[pd.DataFrame, str]:
     """Every row of the table under unique column names (the ID column first, if named),
     and the name of the answer column."""
-    mapping = {"text": (text_column,) if text_column else (*DEFAULT_SURVEY_COLUMNS["text"], "text")}
+    mapping = {"text": text_labels}
     required = ["text"]
     if id_column:
         mapping["respondent_id"] = (id_column,)
         required.append("respondent_id")
-    columns = find_columns(table, mapping, tuple(required))
+    hint = (
+        "--text-column で自由記述の列名を指定してください（--config で町の設定ファイルを"
+        f"指定すると、その [surveys.<年度>.columns] text の列名も探します。今は {config.path}）。"
+    )
+    columns = find_columns(table, mapping, tuple(required), hint=hint)
     width = len(table.header)
     names, renamed = names_beside_results(unique_headers(table.header), added)
     frame = pd.DataFrame(

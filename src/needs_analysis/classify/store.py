@@ -14,8 +14,8 @@ from pathlib import Path
 from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.sources import ADDED_PREFIX, REPLACE_PREFIX, ModelSources
 from needs_analysis.classify.town_model import correction_count, read_overrides, training_frame
-from needs_analysis.coding.taxonomy import load_taxonomy
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.paths import cache_dir
 
@@ -55,7 +55,9 @@ def train(sources: ModelSources, fast: bool = False) -> NeedClassifier:
     )
     weights = frame["weight"].to_numpy()
     sample_weight = None if (weights == 1.0).all() else weights
-    return model.fit(frame["text"], frame["labels"], sample_weight=sample_weight)
+    return model.fit(
+        frame["text"], frame["labels"], sample_weight=sample_weight, statuses=frame["status"]
+    )
 
 
 def get_classifier(

@@ -28,7 +28,7 @@ import pandas as pd
 
 from needs_analysis.classify.labeled import read_labeled
 from needs_analysis.classify.model import DEFAULT_THRESHOLD, NeedClassifier
-from needs_analysis.coding.taxonomy import Taxonomy
+from needs_analysis.config.taxonomy import Taxonomy
 from needs_analysis.errors import InputError
 from needs_analysis.ingest.raw_table import read_table
 from needs_analysis.text.normalize import normalize_text

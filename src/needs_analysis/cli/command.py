@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from needs_analysis.cli.options import build_parser
 from needs_analysis.cli.parser import EXIT_USER_ERROR
+from needs_analysis.cli.review import run_review
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.progress import Progress, Stopwatch
 
@@ -92,6 +93,20 @@ def _print_checked(checked) -> None:
         print(f"  {area}: {count:,}{extra}")
     if checked.rejects_path is not None:
         print(f"除外した行の一覧（回答者IDは残し、回答の個人情報は伏せ字）: {checked.rejects_path}")
+    _print_supplies(checked.supplies)
+
+
+def _print_supplies(supplies) -> None:
+    """The inventory's resource types and the needs each is counted for."""
+    if not supplies:
+        return
+    print("資源の種類と、数える困りごと（設定ファイルの [resource_categories]）:")
+    for kind, rows, categories in supplies:
+        where = f"{rows:,}件" if rows else "資源一覧になし"
+        if categories:
+            print(f"  {kind}（{where}）→ {'・'.join(categories)}")
+        else:
+            print(f"  {kind}（{where}）→ どの困りごとにも数えていません")
 
 
 def _run_classify(args: argparse.Namespace) -> int:
@@ -179,6 +194,11 @@ def _print_stored(args: argparse.Namespace, result) -> None:
         )
         if result.skipped:
             print(f"  ○ のない行・要確認の行 {result.skipped:,}件は使っていません。")
+        if result.learned_check:
+            print(
+                "  この点検シートはモデルが学んだため、以後の run では割合の補正に使えません。"
+                "補正には review --sample で新しく回答を選んで確認してください。"
+            )
     elif args.labeled is not None:
         how = (
             "同梱の学習データの代わりに使います"
@@ -188,25 +208,6 @@ def _print_stored(args: argparse.Namespace, result) -> None:
         print(
             f"町のラベル付きの回答 {result.stored_rows:,}件を保存しました（{how}）: {result.stored}"
         )
-
-
-def _run_review(args: argparse.Namespace) -> int:
-    from needs_analysis.config.load import load_config
-    from needs_analysis.outputs import report_root
-    from needs_analysis.review.sheet import write_review
-
-    if args.n < 1:
-        raise NeedsAnalysisError("-n には1以上の数を指定してください。")
-    config = load_config(args.config)
-    watch = Stopwatch()
-    result = write_review(config, args.fiscal_year, report_root(config, args.out), args.n)
-    print(f"確認シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
-    print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
-    print(
-        "  正しい分類に ○ をつけて保存し、needs-analysis train --config 設定ファイル "
-        f"--corrections {result.path.name} で読み込ませてください。"
-    )
-    return 0
 
 
 def _run_reports(args: argparse.Namespace) -> int:
@@ -234,6 +235,7 @@ def _run_reports(args: argparse.Namespace) -> int:
             pdf=args.pdf,
             kwic=_comma_list(args.kwic),
             category=args.category,
+            check=args.check,
         )
     except NotebookError as error:
         print(f"エラー: {error}", file=sys.stderr)
@@ -329,7 +331,7 @@ _HANDLERS = {
     "classify": _run_classify,
     "evaluate": _run_evaluate,
     "train": _run_train,
-    "review": _run_review,
+    "review": run_review,
     "run": _run_reports,
     "pool": _run_pool,
 }

@@ -132,7 +132,7 @@ def _add_train(commands) -> None:
         "--corrections",
         type=Path,
         metavar="REVIEW_XLSX",
-        help="記入した確認シート（needs-analysis review が書いた .xlsx）",
+        help="記入した確認シートか点検シート（needs-analysis review が書いた .xlsx）",
     )
     train.add_argument(
         "--check-rules",
@@ -154,11 +154,30 @@ def _add_review(commands) -> None:
         help="分類が迷った回答を確認シート（Excel）に書き出す",
         description="モデルが最も迷った回答（同じ文は1行、分類・圏域に偏らないよう選ぶ）を伏せ字で "
         "町の資料のフォルダの <年度>/review_<年度>.xlsx に書き出します。正しい分類に ○ をつけて "
-        "needs-analysis train --corrections で読み込ませると、町のモデルが学びます。",
+        "needs-analysis train --corrections で読み込ませると、町のモデルが学びます。"
+        "--sample N では、割合を補正するために無作為に選んだ N 件を点検シート "
+        "<年度>/check_<年度>.xlsx に書き出します（記入して run --check で使います）。",
     )
     _add_config_options(review)
     review.add_argument("-n", type=int, default=150, help="書き出す回答の数（既定: 150）")
     review.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    review.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="迷った回答の代わりに、割合を補正するための点検シート（check_<年度>.xlsx）に"
+        "無作為に選んだ N 件を書き出す（先に、必要な件数の見込みを表示します）",
+    )
+    review.add_argument(
+        "--half-width",
+        type=float,
+        default=3.0,
+        metavar="ポイント",
+        help="--sample の見込みで目標にする、町全体の割合の95%%区間の半分の幅（既定: 3 = ±3ポイント）",
+    )
+    review.add_argument(
+        "--seed", type=int, help="--sample の乱数の種（同じ種なら同じ回答を選ぶ。既定: 毎回新しく）"
+    )
 
 
 def _add_run(commands) -> None:
@@ -192,6 +211,12 @@ def _add_run(commands) -> None:
     run.add_argument(
         "--category",
         help="探索ページの「この分類になった理由」で見る分類（既定: 設定ファイルの report.category）",
+    )
+    run.add_argument(
+        "--check",
+        type=Path,
+        help="記入した点検シート（review --sample が書いた .xlsx）。職員の確認で割合を補正する"
+        "（既定: 設定ファイルの [check] の file）",
     )
 
 

@@ -58,6 +58,7 @@ _METAVARS = {
     "id_column": "列名",
     "label_column": "列名",
     "category": "分類",
+    "check": "点検シート",
 }
 
 

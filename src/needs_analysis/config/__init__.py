@@ -14,6 +14,7 @@ from needs_analysis.config.settings import (
     ResourceSource,
     SurveySource,
 )
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.values import read_toml
 
 __all__ = [
@@ -23,7 +24,9 @@ __all__ = [
     "ReportOptions",
     "ResourceSource",
     "SurveySource",
+    "Taxonomy",
     "format_fiscal_year",
     "load_config",
+    "load_taxonomy",
     "read_toml",
 ]

@@ -35,6 +35,7 @@ from needs_analysis.config.settings import (
     ResourceSource,
     SurveySource,
 )
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.values import (
     path_value,
     read_toml,
@@ -44,7 +45,7 @@ from needs_analysis.config.values import (
     text_value,
     year_value,
 )
-from needs_analysis.errors import ConfigError
+from needs_analysis.errors import ConfigError, did_you_mean
 from needs_analysis.paths import package_file, sample_config_path
 from needs_analysis.text.normalize import normalize_text
 
@@ -59,6 +60,7 @@ _TOP_LEVEL_KEYS = {
     "dictionary",
     "report",
     "gaps",
+    "check",
 }
 
 
@@ -84,6 +86,12 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
     dictionary = section(path, raw, "dictionary", required=False)
     reject_unknown(path, dictionary, {"user"}, prefix="dictionary.")
     user_dictionary = path_value(path, base, dictionary, "user", "dictionary.user")
+    report = _report_options(path, section(path, raw, "report", required=False))
+    taxonomy = load_taxonomy(classifier["taxonomy_path"])
+    _check_categories(path, taxonomy, resource_categories, report)
+    check = section(path, raw, "check", required=False)
+    reject_unknown(path, check, {"file"}, prefix="check.")
+    check_file = path_value(path, base, check, "file", "check.file")
     return Config(
         path=path,
         municipality=name,
@@ -94,8 +102,9 @@ def _parse(path: Path, raw: dict[str, Any]) -> Config:
         resource_categories=resource_categories,
         min_count=min_count,
         user_dictionary=user_dictionary,
-        report=_report_options(path, section(path, raw, "report", required=False)),
+        report=report,
         gaps=gaps,
+        check_file=check_file,
         **classifier,
     )
 
@@ -258,6 +267,29 @@ def _resource_source(path: Path, base: Path, table: dict[str, Any]) -> ResourceS
         encoding=text_value(path, table, "encoding", "resources.encoding"),
         columns=_columns(path, table, DEFAULT_RESOURCE_COLUMNS, "resources.columns"),
     )
+
+
+def _check_categories(
+    path: Path,
+    taxonomy: Taxonomy,
+    resource_categories: dict[str, tuple[str, ...]],
+    report: ReportOptions,
+) -> None:
+    """Every category the config names is one of the taxonomy's: a typo would otherwise
+    leave a category without its resources and flag a gap that is not there."""
+    named = [
+        (f"resource_categories.{kind}", label)
+        for kind, labels in resource_categories.items()
+        for label in labels
+    ]
+    if report.category:
+        named.append(("report.category", report.category))
+    for key, label in named:
+        if label not in taxonomy.labels:
+            hint = did_you_mean(label, taxonomy.labels) or (
+                f"使える分類: {'、'.join(taxonomy.labels)}。"
+            )
+            raise ConfigError(path, f'"{label}" は分類にありません。{hint}', key=key)
 
 
 def _resource_categories(path: Path, raw: Any) -> dict[str, tuple[str, ...]]:

@@ -136,6 +136,8 @@ class Config:
     report: ReportOptions = field(default_factory=lambda: ReportOptions())
     gaps: GapSettings = field(default_factory=GapSettings)
     corrections_weight: float = DEFAULT_CORRECTIONS_WEIGHT
+    # ``[check] file``: a filled check sheet whose answers correct the year's rates.
+    check_file: Path | None = None
 
     def survey(self, fiscal_year: int | None = None) -> SurveySource:
         """The survey source for a fiscal year (default: the config's fiscal year)."""

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from needs_analysis.errors import ConfigError
+from needs_analysis.errors import ConfigError, did_you_mean, sibling_names
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -79,7 +79,8 @@ def path_value(
     resolved = (base / value).resolve()
     exists = resolved.is_dir() if is_dir else resolved.is_file()
     if not exists:
-        raise ConfigError(path, f"{resolved} が見つかりません。", key=key)
+        hint = did_you_mean(resolved.name, sibling_names(resolved))
+        raise ConfigError(path, f"{resolved} が見つかりません。{hint}", key=key)
     return resolved
 
 

@@ -44,6 +44,12 @@ from needs_analysis.frames import (
     sort_like,
     with_has_text,
 )
+from needs_analysis.gaps.corrected import (
+    CORRECTION_COLUMNS,
+    automatic_columns,
+    corrected_need_rows,
+    has_checks,
+)
 from needs_analysis.gaps.provision import UNIT_COUNT, format_density, format_provision
 from needs_analysis.gaps.significance import benjamini_hochberg, compare_with_rest, wilson_interval
 from needs_analysis.gaps.supply import supply_density
@@ -79,6 +85,7 @@ NEED_COLUMNS = [
     "testable",
     "above",
     "note",
+    *CORRECTION_COLUMNS,
 ]
 
 
@@ -101,13 +108,31 @@ def need_rates(
     answer; the empty tuple for respondents who wrote nothing) and ``has_text`` (computed
     from ``text`` when absent). ``areas`` lists the 圏域 to report in order, including
     those without respondents; 圏域 found only in the data follow.
+
+    When the answers carry a coordinator's check of a random sample (the columns of
+    :mod:`needs_analysis.gaps.corrected`), the rates, intervals, municipal rates and tests
+    are the corrected ones; the automatic rates stay in ``model_rate`` and
+    ``model_municipal_rate``.
     """
     settings = settings or GapSettings()
     require_columns(classified, ["area", "categories"], "分類済みの回答の表")
     frame = with_has_text(classified)
+    order = area_order(areas, frame["area"])
+    if has_checks(frame):
+        result = corrected_need_rows(frame, labels, order)
+    else:
+        result = automatic_columns(_automatic_need_rows(frame, labels, order))
+    if result.empty:
+        return pd.DataFrame(columns=NEED_COLUMNS).astype({"above": bool, "testable": bool})
+    return _adjusted(result, settings)[NEED_COLUMNS]
+
+
+def _automatic_need_rows(
+    frame: pd.DataFrame, labels: Sequence[str], order: Sequence[str]
+) -> pd.DataFrame:
+    """The need rows from the model's labels: rates, Wilson intervals, raw tests."""
     written = frame[frame["has_text"]]
     answer_labels = written["categories"].map(label_set)
-    order = area_order(areas, frame["area"])
     n_by_area = written.groupby("area").size().reindex(order, fill_value=0)
     respondents_by_area = frame.groupby("area").size().reindex(order, fill_value=0)
     municipal_n = int(n_by_area.sum())
@@ -140,10 +165,7 @@ def need_rates(
                     **compare_with_rest(count, n, rest_count, rest_n),
                 }
             )
-    result = pd.DataFrame(rows)
-    if result.empty:
-        return pd.DataFrame(columns=NEED_COLUMNS).astype({"above": bool, "testable": bool})
-    return _adjusted(result, settings)[NEED_COLUMNS]
+    return pd.DataFrame(rows)
 
 
 def _adjusted(result: pd.DataFrame, settings: GapSettings) -> pd.DataFrame:
@@ -261,10 +283,13 @@ def _reason(row, settings: GapSettings) -> str:
         return VERDICT_NO_DATA
     if row.n < settings.min_answers:
         return f"{VERDICT_TOO_FEW}：自由記述が{settings.min_answers}人未満のため、検定していません"
+    corrected = getattr(row, "corrected", False)
+    corrected = isinstance(corrected, bool | np.bool_) and bool(corrected)
+    what = "補正した困りごとの割合" if corrected else "困りごとの割合"
     need = (
-        f"困りごとの割合 {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
+        f"{what} {row.rate:.1%}（町全体 {row.municipal_rate:.1%}）"
         if not pd.isna(row.municipal_rate)
-        else f"困りごとの割合 {row.rate:.1%}"
+        else f"{what} {row.rate:.1%}"
     )
     if not row.above:
         return f"{need}は、多くの組み合わせを同時に調べたうえでは、ほかの圏域より有意に高いとは言えません"

@@ -8,12 +8,13 @@ rows are written as a CSV with the answers masked, so the coordinator can fix th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from needs_analysis.config.load import load_config
+from needs_analysis.config.settings import Config
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.ingest.intake import IngestSummary
 from needs_analysis.ingest.inventory import load_resources
@@ -35,6 +36,9 @@ class CheckedFile:
     fiscal_year: int
     summary: IngestSummary
     rejects_path: Path | None  # None when no row was rejected
+    # RESOURCES only: each resource type, how many accepted rows have it, and the
+    # categories it counts for (none: it supplies no need)
+    supplies: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
 
 
 def check_inputs(
@@ -71,9 +75,23 @@ def check_inputs(
         target = rejects_target(None, folder, resources.summary.path)
         summary = resources.summary
         town = _Town(config.municipality, year, folder)
-        checked.append(_checked(RESOURCES, summary, resources.rejects, target, tokenizer, town))
+        done = _checked(RESOURCES, summary, resources.rejects, target, tokenizer, town)
+        checked.append(replace(done, supplies=resource_supplies(resources.resources, config)))
         on_file(checked[-1])
     return checked
+
+
+def resource_supplies(
+    resources: pd.DataFrame, config: Config
+) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """Each resource type of the inventory (then each type the config maps but the inventory
+    lacks, with 0 rows): how many rows, and the categories it supplies."""
+    counts = resources["type"].value_counts(sort=False).to_dict() if len(resources) else {}
+    kinds = list(dict.fromkeys([*counts, *config.resource_categories]))
+    return tuple(
+        (kind, int(counts.get(kind, 0)), tuple(config.resource_categories.get(kind, ())))
+        for kind in kinds
+    )
 
 
 def rejects_target(option: Path | None, folder: Path, source: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from needs_analysis.errors import InputError
+from needs_analysis.errors import InputError, did_you_mean
 from needs_analysis.ingest.raw_table import RawTable
 
 
@@ -19,10 +19,12 @@ def find_columns(
     required: tuple[str, ...],
     config_path: Path | None = None,
     config_key: str = "columns",
+    hint: str | None = None,
 ) -> dict[str, int]:
     """Map each field to the index of the first header matching one of its labels.
 
-    A required field with no matching header raises :class:`InputError` naming the column.
+    A required field with no matching header raises :class:`InputError` naming the column,
+    the closest header and where to name the right one (``hint``, else the config's key).
     """
     positions = {
         _label_key(label): index for index, label in reversed(list(enumerate(table.header)))
@@ -40,12 +42,14 @@ def find_columns(
             _point_to_other_sheet(table, mapping, required)
             labels = mapping[field_name]
             headers = "、".join(table.header)
-            hint = f"設定ファイルの [{config_key}] {field_name} で列名を指定してください。"
-            if config_path is not None:
-                hint = f"設定ファイル {config_path} の [{config_key}] {field_name} で列名を指定してください。"
+            where = (
+                f"設定ファイル {config_path} の" if config_path is not None else "設定ファイルの"
+            )
+            fix = hint or f"{where} [{config_key}] {field_name} で列名を指定してください。"
+            closest = did_you_mean(labels[0], table.header)
             raise InputError(
                 table.path,
-                f"この列が見つかりません（見出し: {headers}）。{hint}",
+                f"この列が見つかりません（見出し: {headers}）。{closest}{fix}",
                 row=1,
                 column=labels[0],
             )

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from needs_analysis.errors import InputError
+from needs_analysis.errors import InputError, did_you_mean, sibling_names
 from needs_analysis.ingest.decoding import (
     ENCODING_LABELS,
     OLE_SIGNATURE,
@@ -69,7 +69,8 @@ def read_table(
     """Read a CSV/TSV (any supported encoding) or an .xlsx sheet into a :class:`RawTable`."""
     path = Path(path)
     if not path.exists():
-        raise InputError(path, "ファイルが見つかりません。パスを確認してください。")
+        hint = did_you_mean(path.name, sibling_names(path)) or "パスを確認してください。"
+        raise InputError(path, f"ファイルが見つかりません。{hint}")
     if path.is_dir():
         raise InputError(path, "フォルダではなくファイルを指定してください。")
     suffix = path.suffix.lower()

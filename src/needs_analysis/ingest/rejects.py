@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from needs_analysis.text.mecab import Tokenizer
 
 REJECTS_SUFFIX = "_rejects.csv"
+# The rejects file is opened by the coordinator in Excel: its own columns read in Japanese
+# (the file's own columns follow, as the export named them).
+FILE_HEADERS = {"source_row": "元の行番号", "reason": "除外の理由", "detail": "詳しく"}
 
 
 def rejects_file_name(source: Path | str) -> str:
@@ -51,5 +54,6 @@ def mask_rejects(
 
 
 def write_rejects(rejects: MaskedRejects, path: Path) -> Path:
-    """Write masked rejected rows as a CSV for Excel (formula-safe cells)."""
-    return write_csv(rejects.rows, path)
+    """Write masked rejected rows as a CSV for Excel (formula-safe cells), with Japanese
+    headers for the row number, the reason and its detail."""
+    return write_csv(rejects.rows.rename(columns=FILE_HEADERS), path)

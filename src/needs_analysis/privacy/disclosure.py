@@ -24,6 +24,8 @@ WITHHELD_LABEL = "—"
 # hidden count or n takes all of them with it.
 COUNT_DERIVED = (
     "rate",
+    "model_rate",
+    "se",
     "ci_low",
     "ci_high",
     "rest_count",
@@ -36,7 +38,12 @@ COUNT_DERIVED = (
     "score",
 )
 N_DERIVED = ("rest_n",)
-MUNICIPAL_DERIVED = ("municipal_rate",)
+MUNICIPAL_DERIVED = (
+    "municipal_rate",
+    "model_municipal_rate",
+    "municipal_ci_low",
+    "municipal_ci_high",
+)
 
 
 class Disclosure:
@@ -364,7 +371,39 @@ def protect_gaps(gaps, disclosure: Disclosure):
     if "municipal_count" in result.columns:
         small_total = result["municipal_count"].map(disclosure.is_small)
         for column in MUNICIPAL_DERIVED:
-            result[column] = result[column].where(~small_total)
+            if column in result.columns:
+                result[column] = result[column].where(~small_total)
+    if "corrected" in result.columns and result["corrected"].fillna(False).astype(bool).any():
+        result = _protect_corrected(result, gaps, disclosure)
+    return result
+
+
+def _protect_corrected(result, gaps, disclosure: Disclosure):
+    """The same rule for the corrected rates: a corrected rate times its n is a count of
+    people too (exactly so where every answer of an area was checked), so where it is
+    small, or could be found by subtraction, the cell's figures are hidden
+    (``corrected_status``) as a hidden count hides them; the town's corrected rate goes
+    where its count is small."""
+    import pandas as pd
+
+    corrected = gaps["corrected"].fillna(False).astype(bool)
+    implied = (gaps["rate"] * gaps["n"]).where(corrected).fillna(0).round().astype(int)
+    frame = pd.DataFrame({"category": gaps["category"], "implied": implied})
+    flagged = None
+    if "flag" in gaps.columns:
+        frame["flag"] = gaps["flag"]
+        flagged = "flag"
+    status = disclosure.protect(frame, "implied", ["category"], flagged).where(corrected, SHOWN)
+    result["corrected_status"] = status
+    result["shown"] = result["shown"] & (status == SHOWN)
+    for column in COUNT_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(result["shown"])
+    town = (gaps["municipal_rate"] * gaps["municipal_n"]).where(corrected).fillna(0).round()
+    small_town = town.map(disclosure.is_small)
+    for column in MUNICIPAL_DERIVED:
+        if column in result.columns:
+            result[column] = result[column].where(~small_town)
     return result
 
 

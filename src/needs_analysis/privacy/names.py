@@ -236,8 +236,7 @@ def _lexicon_origin(word: str) -> str | None:
     return nodes[0].feature[12]
 
 
-@lru_cache(maxsize=1)
 def _lexicon():
-    from needs_analysis.text.mecab import build_tagger
+    from needs_analysis.text.mecab import shared_tagger
 
-    return build_tagger(None)
+    return shared_tagger(None)

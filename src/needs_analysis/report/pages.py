@@ -192,7 +192,9 @@ def change_interval_table(run, tables) -> pd.DataFrame:
     the disclosure rule publishes it."""
     rows = change_rows(tables.change)
     rule = Disclosure(run.min_count)
-    now = protect_gaps(tables.gaps, rule).set_index(["area", "category"])
+    automatic = getattr(tables, "automatic", None)  # the change compares automatic rates
+    basis = tables.gaps if automatic is None else automatic
+    now = protect_gaps(basis, rule).set_index(["area", "category"])
     before = protect_gaps(tables.previous_gaps, rule).set_index(["area", "category"])
     pairs = list(zip(rows["area"], rows["category"], strict=True))
     n_before = [

@@ -8,9 +8,15 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis.gaps.change import ranked_gaps
+from needs_analysis.gaps.corrected import CHECKED_COLUMN, is_checked
 from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW
 from needs_analysis.privacy.disclosure import SHOWN, people, protect_gaps
-from needs_analysis.report.plan import choose_examples, plan_table, plan_table_for_display
+from needs_analysis.report.plan import (
+    choose_examples,
+    is_repeat,
+    plan_table,
+    plan_table_for_display,
+)
 from needs_analysis.report.rundata import (
     RunData,
 )
@@ -83,10 +89,16 @@ def summary_line(run: RunData) -> Markdown:
 def change_note(run: RunData) -> Markdown:
     if run.previous_fiscal_year is None:
         return Markdown("前回の調査が設定されていないため、変化は示せません。")
+    basis = ""
+    if run.check is not None:
+        basis = (
+            "前回の回答は確認していないため、比較は両年とも自動の割合（補正前）で"
+            "行っています（上の表の補正した割合とは少し違うことがあります）。"
+        )
     return Markdown(
         f"{run.previous_year_label}と{run.year_label}の比較です。同じ方法で両年を集計し、"
         "資源はそれぞれの年度に始まっていたものだけを数えています。"
-        "「解消」は前回は不足の候補だったが今回は該当しない組み合わせです。"
+        "「解消」は前回は不足の候補だったが今回は該当しない組み合わせです。" + basis
     )
 
 
@@ -135,13 +147,11 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
             "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ提供が少ない組み合わせは"
             "見つかりませんでした。上の表と資源の一覧で、気になる分類を確かめてください。</p>"
         )
-    answers = run.answers
-    written = answers[(answers["area"] == area) & answers["has_text"]]
+    written = area_answers(run, area)
     parts = []
     for row in flagged.itertuples(index=False):
-        carries = written["categories"].map(lambda found, label=row.category: label in found)
         picked = (
-            choose_examples(written[carries], (row.category,), examples, masked=True)
+            area_examples(written, row.category, examples)
             if row.count_status == SHOWN and row.count > 0
             else ()
         )
@@ -150,12 +160,43 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3)
         parts.append(
             f'<div class="na-gap"><h3>{escape(row.category)}：{VERDICT_GAP}'
             f'<span class="na-note">（町全体での順位 {int(row.rank)}位）</span></h3>'
-            f"<p>該当 {people(run.disclosure, row.count, row.count_status)} / "
+            f"<p>{'自動の該当' if run.check is not None else '該当'} "
+            f"{people(run.disclosure, row.count, row.count_status)} / "
             f"自由記述 {people(run.disclosure, row.n, row.n_status)}。"
             f"{escape(published_reason(row))}。</p>"
             f"<p>寄せられた声（個人が特定されないよう伏せ字にしています）:</p>{voices}</div>"
         )
     return HTML("".join(parts))
+
+
+def area_answers(run: RunData, area: str) -> pd.DataFrame:
+    """The area's answers with text, each with the coordinator's categories where it was
+    checked (``checked``: the categories, or None)."""
+    answers = run.answers
+    written = answers[(answers["area"] == area) & answers["has_text"]]
+    checked = pd.Series([None] * len(written), index=written.index, dtype=object)
+    if run.check is not None and CHECKED_COLUMN in run.responses.columns:
+        marks = run.responses.set_index("respondent_id")[CHECKED_COLUMN]
+        checked = written["respondent_id"].map(marks).where(lambda v: v.map(is_checked), None)
+    return written.assign(checked=checked)
+
+
+def area_examples(written: pd.DataFrame, category: str, limit: int) -> tuple[str, ...]:
+    """Example answers of a category: answers a coordinator checked and found to carry it
+    first (they are known to be right), then the model's, never one a check found not to
+    carry it."""
+    checked = written["checked"].map(is_checked)
+    confirmed = checked & written["checked"].map(
+        lambda found: is_checked(found) and category in found
+    )
+    labelled = ~checked & written["categories"].map(lambda found: category in found)
+    known = written[confirmed].assign(categories=written.loc[confirmed, "checked"])
+    first = choose_examples(known, (category,), limit, masked=True)
+    if len(first) >= limit:
+        return first
+    rest = choose_examples(written[labelled], (category,), limit + len(first), masked=True)
+    more = [text for text in rest if not any(is_repeat(text, seen) for seen in first)]
+    return (*first, *more[: limit - len(first)])
 
 
 def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4) -> pd.DataFrame:

@@ -49,6 +49,37 @@ def gap_rule_note(run: RunData) -> Markdown:
     )
 
 
+def rate_source_note(run: RunData) -> Markdown:
+    """Where the rates come from, in one paragraph: corrected by a coordinator's check of
+    N answers, or counted from the automatic labels."""
+    return Markdown(rate_source_sentence(run))
+
+
+def rate_source_sentence(run: RunData) -> str:
+    """:func:`rate_source_note` as plain text (the workbook's 説明 sheet says it too)."""
+    check = run.check
+    if check is None:
+        return (
+            "割合は、回答を自動で分類して数えた割合（自動の割合）です。職員の確認による補正は"
+            "していないため、分類の誤りは95%区間に含まれていません。"
+        )
+    sentence = (
+        f"割合は、**職員が {check.checked:,} 件を確認して補正した割合**です。自動の分類で"
+        "数えた割合を、無作為に選んだ回答を職員が確認した結果で補正しています"
+        "（95%区間は、どの回答を確認したかによる揺れも含みます）。"
+    )
+    if check.planted:
+        sentence += (
+            "この町はサンプルのため、確認の結果は仕込んだ正しい分類から自動で記入したものです。"
+        )
+    return sentence
+
+
+def is_corrected(gaps: pd.DataFrame) -> bool:
+    """Whether a gap table's rates are corrected by a check."""
+    return "corrected" in gaps.columns and bool(gaps["corrected"].fillna(False).astype(bool).any())
+
+
 def disclosure_note(run: RunData) -> Markdown:
     """The disclosure rule in one sentence, with the run's threshold, for a handout."""
     return Markdown(run.disclosure.sentence())
@@ -129,15 +160,16 @@ def published_reason(row) -> str:
 def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
     """The flagged gaps, ranked, with n, rates, p and q, and provision (Japanese headers)."""
     ranked = ranked_gaps(protect_gaps(gaps, Disclosure(min_count)))
+    corrected = is_corrected(gaps)
     return pd.DataFrame(
         {
             "順位": ranked["rank"].astype(int),
             "圏域": ranked["area"],
             "分類": ranked["category"],
-            "該当/自由記述": [
+            "自動の該当/自由記述" if corrected else "該当/自由記述": [
                 f"{c} / {n}" for c, n in zip(ranked["count_label"], ranked["n_label"], strict=True)
             ],
-            "割合": ranked["rate"].map(percent),
+            "補正した割合" if corrected else "割合": ranked["rate"].map(percent),
             "95%区間": [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
@@ -164,12 +196,13 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
     """One 圏域's need per category against the municipal rate (Japanese headers)."""
     published = protect_gaps(gaps, Disclosure(min_count))
     rows = published[published["area"] == area]
+    corrected = is_corrected(gaps)
     return pd.DataFrame(
         {
             "分類": rows["category"],
-            "該当": rows["count_label"],
+            "自動の該当" if corrected else "該当": rows["count_label"],
             "自由記述": rows["n_label"],
-            "割合": rows["rate"].map(percent),
+            "補正した割合" if corrected else "割合": rows["rate"].map(percent),
             "95%区間": [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)

@@ -16,6 +16,8 @@ import pandas as pd
 from needs_analysis.gaps.provision import UNIT_NAME
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 from needs_analysis.publish.xlsx import COUNT, DECIMAL, P_VALUE, RATE, YEAR, Sheet, write_workbook
+from needs_analysis.report.corrected import SHEET_NAME as CORRECTED_SHEET
+from needs_analysis.report.corrected import corrected_sheet, method_rows
 from needs_analysis.report.pages import model_note
 from needs_analysis.report.plan import plan_table
 
@@ -215,7 +217,13 @@ def explanation_sheet(run) -> Sheet:
             "該当",
             "その分類に当てはまる回答をした人の数（1人が複数の分類に当てはまることがあります）。",
         ),
-        ("95%区間", "割合の95%信頼区間（Wilson の方法）。"),
+        (
+            "95%区間",
+            "補正した割合の95%信頼区間（下の「95%区間（補正）」）。"
+            if run.check is not None
+            else "割合の95%信頼区間（Wilson の方法）。",
+        ),
+        *method_rows(run),
         (
             "調整済み残差・p値",
             "その圏域の割合がほかの圏域と違うかの検定。人数が少ないときは正確検定。",
@@ -242,6 +250,8 @@ def explanation_sheet(run) -> Sheet:
 def workbook_sheets(run, tables) -> dict[str, Sheet]:
     """Every sheet of the workbook, in order, the 説明 sheet last."""
     rates = rate_sheets(run, tables)
+    if run.check is not None:
+        rates[CORRECTED_SHEET] = corrected_sheet(run, tables)
     return {
         "回答者数": respondent_sheet(run),
         **rates,

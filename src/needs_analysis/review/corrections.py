@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from needs_analysis.classify.town_model import KEY_COLUMN, text_key
-from needs_analysis.coding.taxonomy import Taxonomy
+from needs_analysis.config.taxonomy import Taxonomy
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.outputs import escape_formula
 from needs_analysis.review.sheet import (
@@ -33,13 +33,14 @@ LABEL_SEPARATOR = "|"
 
 
 class SheetErrors(NeedsAnalysisError):
-    """Several rows of a review sheet are wrong: one sentence per row, nothing applied."""
+    """Several rows of a review (or check) sheet are wrong: one sentence per row, nothing
+    applied."""
 
-    def __init__(self, path: Path, problems: list[str]):
+    def __init__(self, path: Path, problems: list[str], kind: str = "確認シート"):
         self.problems = problems
         listed = "\n".join(f"  - {p}" for p in problems)
         super().__init__(
-            f"{path}: 確認シートに直すところが{len(problems)}件あります"
+            f"{path}: {kind}に直すところが{len(problems)}件あります"
             f"（何も反映していません）。\n{listed}"
         )
 
@@ -65,7 +66,7 @@ def read_review_sheet(path: Path | str, taxonomy: Taxonomy) -> FilledSheet:
     """The corrections of a filled review sheet; raises unless every row is valid."""
     path = Path(path)
     rows, year = _sheet_rows(path)
-    headers = [normalize_text(_text(h)) for h in rows[0]] if rows else []
+    headers = [normalize_text(cell_text(h)) for h in rows[0]] if rows else []
     expected = sheet_headers(taxonomy)
     missing = [h for h in expected if normalize_text(h) not in headers]
     if missing:
@@ -82,7 +83,7 @@ def read_review_sheet(path: Path | str, taxonomy: Taxonomy) -> FilledSheet:
     seen: dict[str, int] = {}
     skipped = 0
     for number, values in enumerate(rows[1:], start=2):
-        cells = [_text(values[i]) if i < len(values) else "" for i in range(len(headers))]
+        cells = [cell_text(values[i]) if i < len(values) else "" for i in range(len(headers))]
         if not any(cells):
             continue
         key = cells[at[KEY_HEADER]]
@@ -173,7 +174,7 @@ def _sheet_rows(path: Path) -> tuple[list[tuple], int | None]:
     return rows, year
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -24,15 +24,17 @@ from needs_analysis.classify.sources import (
 )
 from needs_analysis.classify.store import get_classifier, model_cache_path, train
 from needs_analysis.classify.town_model import safe_stem
-from needs_analysis.coding.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.survey import load_survey
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.progress import Stopwatch
+from needs_analysis.review.check_match import check_corrections, remember_learned
+from needs_analysis.review.check_read import is_check_sheet, read_check_sheet
 from needs_analysis.review.corrections import check_keys, read_review_sheet, save_corrections
 
 
@@ -80,16 +82,28 @@ class Retrained:
     stored_rows: int
     change: Change | None
     skipped: int = 0
+    learned_check: bool = False  # a check sheet: its rates can no longer be corrected with it
 
 
 def apply_corrections(
     config: Config, sheet_path: Path, fiscal_year: int | None = None
 ) -> Retrained:
-    """Check a filled review sheet, keep its corrections, refit, and compare."""
+    """Check a filled review sheet (or check sheet), keep its corrections, refit, and compare.
+
+    A check sheet's answers are learned like any correction, and the sheet is noted as
+    learned (:func:`~needs_analysis.review.check_match.remember_learned`): a run no longer
+    corrects rates with it, since the refitted model has seen its answers.
+    """
     taxonomy = load_taxonomy(config.taxonomy_path)
-    sheet = read_review_sheet(sheet_path, taxonomy)
-    year = fiscal_year or sheet.fiscal_year or config.fiscal_year
-    survey = load_survey(config, year)
+    check = read_check_sheet(sheet_path, taxonomy) if is_check_sheet(sheet_path) else None
+    if check is not None:
+        year = fiscal_year or check.fiscal_year
+        survey = load_survey(config, year)
+        sheet = check_corrections(check, survey.responses, year)
+    else:
+        sheet = read_review_sheet(sheet_path, taxonomy)
+        year = fiscal_year or sheet.fiscal_year or config.fiscal_year
+        survey = load_survey(config, year)
     texts = survey.responses["text"].fillna("").tolist()
     originals = check_keys(sheet_path, sheet, texts, year)
     if not sheet.corrections:
@@ -101,10 +115,12 @@ def apply_corrections(
     before = _classified(get_classifier(config), survey.responses, taxonomy)
     target = corrections_path(config, year)
     rows = save_corrections(target, sheet.corrections, masked, taxonomy.other)
+    if check is not None:
+        remember_learned(town_labeled_dir(config), check)
     model, path = refit(config)
     after = _classified(model, survey.responses, taxonomy)
     change = Change(year, _areas(config), (*taxonomy.labels, taxonomy.other), before, after)
-    return Retrained(model, path, target, rows, change, sheet.skipped)
+    return Retrained(model, path, target, rows, change, sheet.skipped, check is not None)
 
 
 def add_labeled(config: Config, source: Path, replace_bundled: bool = False) -> Retrained:

@@ -18,9 +18,9 @@ import pandas as pd
 from needs_analysis.classify.model import NeedClassifier
 from needs_analysis.classify.predictions import is_corrected, predict_answers
 from needs_analysis.classify.town_model import margins, text_key
-from needs_analysis.coding.taxonomy import Taxonomy
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import Taxonomy
 from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.outputs import escape_formula
 from needs_analysis.privacy.masking import mask_personal_data
@@ -216,7 +216,7 @@ def write_review(
 ) -> ReviewResult:
     """Classify the year's survey with the town's model and write the review workbook."""
     from needs_analysis.classify.store import get_classifier
-    from needs_analysis.coding.taxonomy import load_taxonomy
+    from needs_analysis.config.taxonomy import load_taxonomy
     from needs_analysis.ingest.survey import load_survey
 
     year = config.fiscal_year if fiscal_year is None else fiscal_year

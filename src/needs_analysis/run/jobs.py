@@ -15,7 +15,7 @@ from needs_analysis.config.settings import Config
 from needs_analysis.ingest.rejects import rejects_file_name
 from needs_analysis.outputs import report_root, safe_file_name
 from needs_analysis.progress import Progress, Stopwatch, quiet
-from needs_analysis.report.rundata import RunData, save_run, year_tables
+from needs_analysis.report.rundata import PART_FILES, RUN_FILE, RunData, save_run, year_tables
 from needs_analysis.report.workbook import write_run_workbook
 from needs_analysis.run.staging import commit, staged_folder
 
@@ -96,7 +96,7 @@ def planned_files(config: Config, year: int, pdf: bool) -> list[str]:
     if config.resources is not None:
         sources.append(config.resources.path)
     return [
-        (DATA_DIR / "run.pkl").as_posix(),
+        *((DATA_DIR / name).as_posix() for name in (RUN_FILE, *PART_FILES.values())),
         f"needs_analysis_{year}.xlsx",
         *pages,
         *(f"notebooks/{stem}.ipynb" for stem in stems),
@@ -113,6 +113,7 @@ def run_reports(
     pdf: bool | None = None,
     kwic: Sequence[str] | None = None,
     category: str | None = None,
+    check: Path | None = None,
 ) -> RunResult:
     """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
 
@@ -120,7 +121,8 @@ def run_reports(
     The run writes into a staging folder and moves it into place only when it is complete
     (:mod:`needs_analysis.run.staging`). ``pdf`` (default: the config's ``report.pdf``)
     prints a PDF beside each page; ``kwic`` and ``category`` (default: the config's, else
-    chosen from the answers) steer the exploration page's keyword views.
+    chosen from the answers) steer the exploration page's keyword views; ``check``
+    (default: the config's ``[check] file``) is a filled check sheet that corrects the rates.
     """
     watch = Stopwatch()
     year = config.fiscal_year if fiscal_year is None else fiscal_year
@@ -129,21 +131,21 @@ def run_reports(
     planned = planned_files(config, year, printing)
     with staged_folder(target, config.municipality, year, planned) as staged:
         files, note = _write_run(
-            config, year, staged.folder, watch, progress, workers, printing, kwic, category
+            config, year, staged.folder, watch, progress, workers, printing, kwic, category, check
         )
         removed = commit(staged, files)
     files = [target / path.relative_to(staged.folder) for path in files]
     return RunResult(target, files, watch.timings, note, tuple(removed))
 
 
-def _write_run(config, year, out_dir, watch, progress, workers, printing, kwic, category):
+def _write_run(config, year, out_dir, watch, progress, workers, printing, kwic, category, check):
     """Every file of the run, written into ``out_dir``; and a note on the PDFs."""
     from needs_analysis.run.pipeline import prepare_run
 
-    run = prepare_run(config, year, progress=progress)
+    run = prepare_run(config, year, progress=progress, check=check)
     watch.lap("読み込みと分類")
 
-    files = [save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
+    files = [*save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
     progress("集計表を Excel に書き出しています")
     files.append(write_run_workbook(run, year_tables(run), out_dir / f"needs_analysis_{year}.xlsx"))
     watch.lap("集計と Excel")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -25,7 +26,7 @@ from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
 from needs_analysis.ingest.survey import SurveyData, load_survey
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.progress import Progress, quiet
-from needs_analysis.report.rundata import RunData, compute_year_tables, run_data
+from needs_analysis.report.rundata import CheckInfo, RunData, compute_year_tables, run_data
 from needs_analysis.text.mecab import Tokenizer
 from needs_analysis.text.normalize import normalize_text
 from needs_analysis.text.tokens import Token
@@ -115,16 +116,27 @@ def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> list[MaskedReject
 
 
 def prepare_run(
-    config: Config, fiscal_year: int | None = None, progress: Progress = quiet
+    config: Config,
+    fiscal_year: int | None = None,
+    progress: Progress = quiet,
+    check: Path | None = None,
 ) -> RunData:
     """Read, tokenise, mask and classify one fiscal year (and the year before, if
-    configured), with its rejects and gap tables: everything the notebooks read."""
+    configured), with its rejects and gap tables: everything the notebooks read.
+
+    ``check``: a filled check sheet whose answers correct the year's rates (default: the
+    config's ``[check] file``; see :func:`needs_analysis.review.check_match.checks_for_run`).
+    """
     from needs_analysis.classify.store import get_classifier
+    from needs_analysis.review.check_match import checks_for_run, refuse_learned, with_checks
 
     year = config.fiscal_year if fiscal_year is None else fiscal_year
     inputs = read_inputs(config, year, progress)
+    checks = checks_for_run(config, year, inputs.survey.responses, check, progress)
     progress("分類モデルを準備しています")
     model = get_classifier(config)
+    if checks is not None:
+        refuse_learned(config, checks, inputs.survey.responses, model)
     tokenizer = model.tokenizer  # the town's user dictionary, as the model was fitted with
     frames = [inputs.survey.responses]
     if inputs.previous is not None:
@@ -133,6 +145,10 @@ def prepare_run(
     places = town_place_names(config, inputs.resources)
     progress(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
     responses, documents = classify_and_mask(inputs.survey.responses, model, words, places=places)
+    if checks is not None:
+        matched, sheet = checks
+        progress(f"職員が確認した {len(matched.index):,}件で割合を補正します（{sheet.path.name}）")
+        responses = with_checks(responses, matched)
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)
@@ -151,6 +167,8 @@ def prepare_run(
         model_metadata=model.metadata,
     )
     run.documents = documents
+    if checks is not None:
+        run.check = CheckInfo(checks[1].path.name, len(checks[0].index), checks[1].planted)
     run.rejects = masked_rejects(inputs, Tokenizer(config.user_dictionary, places))
     run.tables = compute_year_tables(run)
     return run

@@ -96,7 +96,7 @@ class Tokenizer:
     @property
     def tagger(self) -> fugashi.GenericTagger:
         if self._tagger is None:
-            self._tagger = build_tagger(self._user_dic())
+            self._tagger = shared_tagger(self._user_dic())
         return self._tagger
 
     def _user_dic(self) -> str | None:
@@ -136,7 +136,7 @@ class Tokenizer:
         """Tokens of a text split around the town's names (odd pieces): each name is held
         to one place noun, the text around it parsed in its context (MeCab's -p mode)."""
         if self._partial_tagger is None:
-            self._partial_tagger = build_tagger(self._user_dic(), partial=True)
+            self._partial_tagger = shared_tagger(self._user_dic(), partial=True)
         lines = [
             f"{piece}\t{PLACE_FEATURE}" if odd else piece
             for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pieces))
@@ -147,6 +147,21 @@ class Tokenizer:
     def tokenize_many(self, texts: Iterable[str]) -> list[list[Token]]:
         """Tokens of many texts, in order."""
         return [self.tokenize(text) for text in texts]
+
+
+# One tagger per dictionary and mode in a process. fugashi does not unmap a tagger's
+# dictionary when the tagger is freed, so each new tagger would map (and, tokenising a few
+# thousand answers, read into memory) the whole dictionary again: a process that fits many
+# models grew by about 120 MB a model.
+_taggers: dict[tuple[str | None, bool], fugashi.GenericTagger] = {}
+
+
+def shared_tagger(user_dic: str | None, partial: bool = False) -> fugashi.GenericTagger:
+    """The process's tagger for these arguments (:func:`build_tagger`), built once."""
+    key = (user_dic, partial)
+    if key not in _taggers:
+        _taggers[key] = build_tagger(user_dic, partial)
+    return _taggers[key]
 
 
 def build_tagger(user_dic: str | None, partial: bool = False) -> fugashi.GenericTagger:
