@@ -61,8 +61,8 @@ class Disclosure:
 
     Bounds count as much as equations: a total that is the union of several counts (a
     roll-up heading of the plan table) is at most their sum, so it tells a lower bound on a
-    hidden member (:meth:`union_status`); a count is at most its group's n
-    (:meth:`bounded_recoverable`).
+    hidden member (:func:`~needs_analysis.privacy.bounds.union_status`); a count is at most
+    its group's n (:func:`~needs_analysis.privacy.bounds.bounded_recoverable`).
 
     >>> rule = Disclosure(5)
     >>> rule.label(3), rule.label(0), rule.label(1234)
@@ -204,57 +204,6 @@ class Disclosure:
             return [(max(0, low), top)]
         ranges = [(0, 0)] if low <= 0 else []
         return [*ranges, (max(self.threshold, low), top)]
-
-    def union_status(self, union: int, members: Sequence[int]) -> str:
-        """Whether a count of those who carry any of several categories (a roll-up heading)
-        may be published beside the members' own counts.
-
-        The union is at most the sum of its members, so the union minus the published
-        members is a lower bound on the sum of the hidden (small) ones; with the upper bound
-        threshold − 1 of each, it can pin a 「5未満」 member. The union is *complement*
-        (「非表示」) unless every small member keeps its whole range 1 … threshold − 1.
-
-        >>> rule = Disclosure(5)
-        >>> rule.union_status(44, [30, 10, 4]), rule.union_status(41, [30, 10, 4])
-        ('complement', 'shown')
-        >>> rule.union_status(3, [2, 1]), rule.union_status(38, [30, 10, 4, 3])
-        ('small', 'shown')
-        """
-        if self.is_small(union):
-            return SMALL
-        small = [int(m) for m in members if self.is_small(m)]
-        if not small or self.threshold <= 2:
-            return SHOWN
-        published = sum(int(m) for m in members if not self.is_small(m))
-        lowest = union - published - (len(small) - 1) * (self.threshold - 1)
-        return COMPLEMENT if lowest > 1 else SHOWN
-
-    def bounded_recoverable(
-        self, values: Sequence[int], shown: Sequence[bool], upper: Sequence[int]
-    ) -> bool:
-        """Whether an unpublished count of a group whose total is published is found: a
-        hidden count from 1 to threshold − 1 that fewer than two values fit, when each
-        hidden count lies between 0 and its ``upper`` bound (its group's n, as far as the
-        reader knows it).
-
-        >>> rule = Disclosure(5)
-        >>> rule.bounded_recoverable([10, 3], [True, False], [40, 30])  # 3 = total − 10
-        True
-        >>> rule.bounded_recoverable([10, 3, 6], [True, False, False], [40, 30, 30])
-        False
-        >>> rule.bounded_recoverable([10, 2, 3], [True, False, False], [40, 2, 3])  # n pins
-        True
-        """
-        hidden = [i for i, s in enumerate(shown) if not s]
-        total = sum(int(values[i]) for i in hidden)
-        for i in hidden:
-            if not self.is_small(values[i]):
-                continue
-            others = [[(0, int(upper[j]))] for j in hidden if j != i]
-            fits = fitting_values((0, int(upper[i])), others, total)
-            if len(fits) < 2:
-                return True
-        return False
 
     def protect(
         self,

@@ -11,7 +11,7 @@ one the overview (圏域) or the cross-tabulation (attributes) publishes, with t
 status; a group whose n is hidden there is not listed here; a word is counted only where
 at least ``threshold`` answers hold it, in and outside the group; and a word's counts per
 group are shown only where what is left unshown cannot be found from them
-(``Disclosure.bounded_recoverable``). Keyword views, word tables and the network show
+(``privacy.bounds.bounded_recoverable``). Keyword views, word tables and the network show
 nothing for a selection of fewer than ``threshold`` answers or one whose count is hidden;
 one 圏域's word list and network leave out words whose answers outside the 圏域 are small
 in number (the town's count less the 圏域's would tell them).
@@ -26,6 +26,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from needs_analysis import textstats
+from needs_analysis.privacy.bounds import bounded_recoverable
 from needs_analysis.privacy.disclosure import COMPLEMENT_LABEL, SHOWN, SMALL, protect_gaps
 from needs_analysis.privacy.masking import without_quasi_identifiers
 from needs_analysis.report import views
@@ -324,7 +325,7 @@ def characteristic_rows(run, documents: pd.DataFrame, by: str, top_n: int) -> pd
     ):
         proposed = accepted.get(word, set()) | {group}
         values = [by_cell.get((g, word), 0) for g in order]
-        if not rule.bounded_recoverable(values, [g in proposed for g in order], upper):
+        if not bounded_recoverable(rule, values, [g in proposed for g in order], upper):
             accepted[word] = proposed
             keep.append(index)
     kept = candidates.loc[keep]

@@ -5,7 +5,7 @@ distinct, representative example answers, masked. A category counted below the d
 threshold shows no examples; its count is given raw (``count``), with its status under the
 disclosure rule (``count_status``) and for display (``count_display``, 「5未満」). A roll-up
 heading's count is at most the sum of its categories' counts, so beside a small member it
-is hidden (「非表示」) where it would narrow that member down (``Disclosure.union_status``).
+is hidden (「非表示」) where it would narrow that member down (``privacy.bounds.union_status``).
 
 Examples are chosen from answers the classifier is sure of (high ``confidence``), of a
 middle length, that speak of the category alone rather than of several, and that do not
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.frames import label_set, require_columns, with_has_text
+from needs_analysis.privacy.bounds import union_status
 from needs_analysis.privacy.disclosure import SHOWN, SMALL, Disclosure
 from needs_analysis.privacy.masking import MASKS as ALL_MASKS
 from needs_analysis.privacy.masking import mask_personal_data
@@ -226,7 +227,7 @@ def plan_table(
         carries = found.map(lambda labels_of, members=members: bool(labels_of & set(members)))
         count = int(carries.sum())
         if len(members) > 1:
-            status = rule.union_status(count, [own[member] for member in members])
+            status = union_status(rule, count, [own[member] for member in members])
         else:
             status = SMALL if rule.is_small(count) else SHOWN
         if count == 0:
