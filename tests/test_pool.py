@@ -136,6 +136,38 @@ def test_the_client_only_checks_that_each_model_is_cached(towns, monkeypatch):
     assert prepare_models(configs, fast=False) == {}
 
 
+def test_the_cluster_starts_while_the_configs_are_read(pool_file, pooled, client, monkeypatch):
+    """run_pool given a cluster still starting reads the configs before it waits for the
+    cluster, and gives the same tables as with a cluster already up."""
+    from needs_analysis.pool import runner
+
+    configs_read = threading.Event()
+    order: list[str] = []
+    load_configs = runner._load_configs
+
+    def reading(pool):
+        order.append("configs")
+        loaded = load_configs(pool)
+        configs_read.set()
+        return loaded
+
+    def opening(scheduler, workers):
+        # The cluster "starts" until the configs have been read, at most 60 s.
+        order.append("cluster asked")
+        order.append("cluster up after the configs" if configs_read.wait(60) else "timed out")
+        return client, None
+
+    monkeypatch.setattr(runner, "_load_configs", reading)
+    monkeypatch.setattr(runner, "_open", opening)
+    monkeypatch.setattr(runner, "_close", lambda client, cluster: None)
+    with runner.starting_cluster(workers=2) as start:
+        result = run_pool(load_pool(pool_file), start, rows_per_partition=PARTITION_ROWS)
+    assert "cluster up after the configs" in order and "timed out" not in order
+    assert order.index("configs") < order.index("cluster up after the configs")
+    for name, town in _by_town(pooled).items():
+        pd.testing.assert_frame_equal(_by_town(result)[name].gaps, town.gaps)
+
+
 def test_town_rates_suppress_small_counts(pooled):
     town = _by_town(pooled)["和泉ヶ原町"]
     small = dataclasses.replace(town, gaps=town.gaps.assign(municipal_count=3))
