@@ -16,7 +16,8 @@ SMALL = "small"  # under the threshold: reads 「5未満」
 COMPLEMENT = "complement"  # hidden so that a small cell cannot be found by subtraction
 COMPLEMENT_LABEL = "非表示"
 # A small count whose label would pin it (its group has no count that could protect it,
-# say 4 + 4 + 4 of a published 12): not printed at all, so not even 「5未満」 is told.
+# say 4 + 4 + 4 of a published 12): not printed at all, so not even 「5未満」 is told; its
+# complements then read the same, so not even "0 or at least the threshold" is told.
 WITHHELD = "withheld"
 WITHHELD_LABEL = "—"
 
@@ -57,7 +58,8 @@ class Disclosure:
     agrees with everything published; where no choice of complements achieves that, at
     least two values must. The complement is the smallest count of at least the threshold
     that protects on its own (ties: the first in the order given; counts marked as a last
-    resort after all others), else the smallest, and the search goes on.
+    resort after all others), else the smallest, and the search goes on. Where labels
+    protect nothing, the small counts and their complements are *withheld* (「—」).
 
     Bounds count as much as equations: a total that is the union of several counts (a
     roll-up heading of the plan table) is at most their sum, so it tells a lower bound on a
@@ -164,11 +166,18 @@ class Disclosure:
         whole = protects(self.threshold - 1)
         needed = self.threshold - 1 if whole(candidates) else 2
         chosen = _complements(candidates, protects(needed))
-        status = _with(status, *chosen)
-        if self._recoverable(values, status, 2, bounds):
-            # Nothing protects: the small counts are not labelled at all.
-            status = [WITHHELD if value == SMALL else value for value in status]
-        return status
+        if not self._recoverable(values, _with(status, *chosen), 2, bounds):
+            return _with(status, *chosen)
+        # Nothing protects with labels: the small counts and their complements are printed
+        # with none (「—」), so not even "0 or at least the threshold" is told.
+        bare = [WITHHELD if value == SMALL else value for value in status]
+        chosen = _complements(
+            candidates,
+            lambda hidden: (
+                not self._recoverable(values, _with(bare, *hidden, hide_as=WITHHELD), 2, bounds)
+            ),
+        )
+        return _with(bare, *chosen, hide_as=WITHHELD)
 
     def _recoverable(
         self,
@@ -235,10 +244,10 @@ class Disclosure:
         return result
 
 
-def _with(status: list[str], *indices: int) -> list[str]:
+def _with(status: list[str], *indices: int, hide_as: str = COMPLEMENT) -> list[str]:
     changed = list(status)
     for index in indices:
-        changed[index] = COMPLEMENT
+        changed[index] = hide_as
     return changed
 
 
