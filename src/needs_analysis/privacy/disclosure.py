@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from needs_analysis.privacy.suppression import cheapest_complements
+
 SHOWN = "shown"
 SMALL = "small"  # under the threshold: reads 「5未満」
 COMPLEMENT = "complement"  # hidden so that a small cell cannot be found by subtraction
@@ -47,10 +49,12 @@ class Disclosure:
     it is published. Counts that add up to a published total (the 圏域 of one category add up
     to the 町全体 count) are protected together: where a small count could be recovered by
     subtraction, further counts of the group are hidden too (*complement*, 「非表示」): the
-    smallest count of at least the threshold that protects on its own (ties: the first in
-    the order given; counts marked as a last resort after all others), else the smallest
-    and the search goes on, until every small count has at least two values that agree with
-    everything published.
+    set of counts of at least the threshold that protects every small count at the least
+    cost (:func:`~needs_analysis.privacy.suppression.cheapest_complements`; a cell's cost
+    is its count unless the caller gives others, so a small cell is hidden rather than a
+    large one; ties: the first in the order given; counts marked as a last resort only when
+    no set without them protects). A small count is protected when at least two values
+    agree with everything published.
 
     >>> rule = Disclosure(5)
     >>> rule.label(3), rule.label(0), rule.label(1234)
@@ -112,12 +116,14 @@ class Disclosure:
         counts: Sequence[int],
         total_published: bool | None = None,
         last_resort: Sequence[bool] | None = None,
+        costs: Sequence[float] | None = None,
     ) -> list[str]:
         """Small / complement / shown for counts whose total is published.
 
-        ``total_published`` defaults to "the total is not itself small". Counts marked in
-        ``last_resort`` (a flagged gap, say) are taken as complements only when no other
-        count protects.
+        ``total_published`` defaults to "the total is not itself small". Complements are
+        the cheapest set that protects; ``costs`` gives each count's cost of being hidden
+        (default: the count itself). Counts marked in ``last_resort`` (a flagged gap, say)
+        are taken as complements only when no set of other counts protects.
         """
         values = [int(count) for count in counts]
         status = [SMALL if self.is_small(value) else SHOWN for value in values]
@@ -126,20 +132,16 @@ class Disclosure:
         if not total_published or self.threshold <= 2:
             return status  # under a threshold of 2 the label itself says 1: nothing to protect
         avoid = list(last_resort) if last_resort is not None else [False] * len(values)
-        candidates = sorted(
-            (bool(avoid[index]), value, index)
-            for index, value in enumerate(values)
-            if value >= self.threshold
+        price = [float(value) for value in values] if costs is None else list(costs)
+        # A last resort costs more than every other count together.
+        penalty = sum(abs(p) for p in price) + 1.0
+        candidates = [index for index, value in enumerate(values) if value >= self.threshold]
+        chosen = cheapest_complements(
+            candidates,
+            [price[i] + (penalty if avoid[i] else 0.0) for i in candidates],
+            lambda hidden: not self._recoverable(values, _with(status, *hidden)),
         )
-        while candidates and self._recoverable(values, status):
-            # The first candidate that protects on its own, else the smallest and go on.
-            chosen = next(
-                (c for c in candidates if not self._recoverable(values, _with(status, c[2]))),
-                candidates[0],
-            )
-            candidates.remove(chosen)
-            status[chosen[2]] = COMPLEMENT
-        return status
+        return _with(status, *chosen)
 
     def _recoverable(self, values: list[int], status: list[str]) -> bool:
         """Whether some small count is the only value that fits the group's total."""
@@ -155,12 +157,20 @@ class Disclosure:
                 return True
         return False
 
-    def protect(self, frame, count: str, within: Sequence[str], last_resort: str | None = None):
+    def protect(
+        self,
+        frame,
+        count: str,
+        within: Sequence[str],
+        last_resort: str | None = None,
+        cost: str | None = None,
+    ):
         """The status of every row's ``count``, protected group by group (``within``).
 
         Returns a Series of statuses aligned with ``frame``; rows keep their order, so the
         choice of complement cells is the same on every run. Rows whose ``last_resort``
-        column is true are hidden as complements only when nothing else protects.
+        column is true are hidden as complements only when nothing else protects; ``cost``
+        names a column of the rows' costs of being hidden (default: the count).
         """
         import pandas as pd
 
@@ -168,13 +178,15 @@ class Disclosure:
         for _, group in frame.groupby(list(within), sort=False):
             counts = group[count].fillna(0).astype(int).tolist()
             avoid = group[last_resort].fillna(False).astype(bool).tolist() if last_resort else None
-            result.loc[group.index] = self.statuses(counts, last_resort=avoid)
+            costs = group[cost].astype(float).tolist() if cost else None
+            result.loc[group.index] = self.statuses(counts, last_resort=avoid, costs=costs)
         return result
 
 
-def _with(status: list[str], index: int) -> list[str]:
+def _with(status: list[str], *indices: int) -> list[str]:
     changed = list(status)
-    changed[index] = COMPLEMENT
+    for index in indices:
+        changed[index] = COMPLEMENT
     return changed
 
 
