@@ -17,7 +17,7 @@ from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.ingest import inventory, survey
 from needs_analysis.paths import sample_config_path
-from needs_analysis.report import sections
+from needs_analysis.report import sections, voices
 from needs_analysis.report.rundata import compute_year_tables, load_run
 from needs_analysis.run import jobs
 from needs_analysis.text.mecab import Tokenizer
@@ -77,8 +77,9 @@ def counted_run(tmp_path_factory):
         result = jobs.run_reports(config, out=out, pdf=False)
         run = load_run(result.out_dir / "data")
         during_run = list(tokenised)
-        for area in run.areas:  # the handouts' example answers come from the documents
+        for area in run.areas:  # the handouts' voices come from the documents
             sections.gap_sections(run, run.tables.gaps, area)
+            voices.voices_block(run, run.tables.gaps, area)
         sections.plan_display_table(run)
         after_run = tokenised[len(during_run) :]
     return {

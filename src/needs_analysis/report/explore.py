@@ -150,7 +150,8 @@ def frequency_table(documents: pd.DataFrame, area: str = "", top_n: int = 30) ->
 
 
 def characteristic_table(documents: pd.DataFrame, by: str = "area", top_n: int = 8) -> HTML:
-    """Characteristic words per group: rates in and outside the group, ratio, G², p."""
+    """Characteristic words per group: rates in and outside the group, ratio, the strength
+    of the difference (G²) and how likely chance alone gives it (p), under plain headers."""
     words = textstats.characteristic_words(documents, by=by, top_n=top_n)
     if words.empty:
         return HTML("<p>ほかと比べて目立って多い語はありません。</p>")
@@ -169,8 +170,8 @@ def characteristic_table(documents: pd.DataFrame, by: str = "area", top_n: int =
                 )
             ],
             "出現率の比": words["ratio"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}倍"),
-            "G²": words["g2"].map(lambda v: f"{v:.1f}"),
-            "p値": words["p_value"].map(p_text),
+            "特徴の強さ（G²）": words["g2"].map(lambda v: f"{v:.1f}"),
+            "偶然でも起こる確率": words["p_value"].map(p_text),
         }
     )
     return HTML(shown.to_html(index=False, escape=True, border=0))
