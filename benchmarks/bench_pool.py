@@ -1,6 +1,6 @@
 """The prefecture pool on Dask against one process doing the same stages.
 
-    nice python benchmarks/bench_pool.py [--answers 1000000] [--towns 50] [--workers 2]
+    nice python benchmarks/bench_pool.py [--answers 1000000] [--towns 50] [--workers 2] [--runs 1]
 
 Builds, reproducibly in a temporary folder, a pool of ``--towns`` towns sharing
 ``--answers`` free-text answers (every respondent writes one: one or two lines of the
@@ -10,13 +10,17 @@ has the sample's areas, resources and user dictionary. Then it runs, on the same
 1. one process: read every town (``load_survey``), classify each town's answers in this
    process (``classify_responses``, one process, no forking), and compute each town's gap
    table (``year_tables``);
-2. ``run_pool`` on a fresh LocalCluster of ``--workers`` single-threaded worker processes.
+2. ``run_pool`` on a fresh LocalCluster of ``--workers`` single-threaded worker processes,
+   started as ``needs-analysis pool`` starts it (in the background while the client reads
+   the configs).
 
 Both use the fast classifier path (rules and bag of words: lemmas and character n-grams;
-no sentence encoder). Prints answers per second for reading + classification, the total wall time of
-each (the pool's includes starting the cluster), the peak memory of each worker process,
-and checks that both give the same gap tables. A full-size run takes many minutes: run it
-once, niced, on a quiet machine; ``--answers 20000`` is a quick check.
+no sentence encoder). Prints each side's stages, the end-to-end wall time of each (the
+pool's from asking for the cluster to the last table) and their ratio, CPU seconds, the
+peak memory of each worker process and of this process, and checks that both give the
+same gap tables. ``--runs`` repeats both (pool first, then one process) and prints min and
+median. A full-size run takes many minutes: run it once, niced, on a quiet machine;
+``--answers 100000 --runs 3`` measures the end-to-end ratio.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import csv
 import os
 import random
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
+from _measure import load_average, min_median
 
 from needs_analysis.paths import bundled_data_dir
 
@@ -78,8 +84,7 @@ def single_process(pool_path: Path) -> tuple[dict[str, float], dict[str, pd.Data
     from needs_analysis.config.load import load_config
     from needs_analysis.ingest.survey import load_survey
     from needs_analysis.pool.members import load_pool
-    from needs_analysis.pool.runner import town_run
-    from needs_analysis.pool.tasks import build_classifier
+    from needs_analysis.pool.tasks import build_classifier, town_run
     from needs_analysis.report.rundata import year_tables
 
     timings = dict.fromkeys(("read", "classify", "classify cpu", "tables"), 0.0)
@@ -114,18 +119,19 @@ def _cpu_seconds() -> float:
 
 
 def pooled(pool_path: Path, workers: int) -> tuple[dict[str, float], dict, dict[str, float]]:
-    """``run_pool`` on a fresh LocalCluster; the timings include starting the cluster."""
+    """``run_pool`` on a fresh LocalCluster, started in the background as ``needs-analysis
+    pool`` starts it; the total runs from asking for the cluster to the last table."""
     from needs_analysis.pool.members import load_pool
-    from needs_analysis.pool.runner import connect, run_pool
+    from needs_analysis.pool.runner import run_pool, starting_cluster
 
     started = time.perf_counter()
-    with connect(workers=workers) as client:
-        ready = time.perf_counter() - started
-        result = run_pool(load_pool(pool_path), client, fast=True)
+    with starting_cluster(workers=workers) as cluster:
+        result = run_pool(load_pool(pool_path), cluster, fast=True)
+        total = time.perf_counter() - started
+        client = cluster.client()
         memory = client.run(_peak_rss_mib)
         cpu = client.run(_cpu_seconds)
-    timings = {"cluster start": ready, **result.timings, "worker cpu": sum(cpu.values())}
-    timings["total"] = time.perf_counter() - started
+    timings = {**result.timings, "worker cpu": sum(cpu.values()), "total": total}
     return timings, {t.town: t.gaps for t in result.towns}, memory
 
 
@@ -134,54 +140,60 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--towns", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
     from needs_analysis.config.load import load_config
     from needs_analysis.pool.tasks import build_classifier
 
     build_classifier(load_config(None), fast=True)  # fit (or load) once, outside the timings
+    pools, ones = [], []
     with tempfile.TemporaryDirectory(prefix="bench-pool-") as scratch:
         clock = time.perf_counter()
         pool_path = build_pool(Path(scratch), args.answers, args.towns)
         print(
             f"pool: {args.answers:,} answers in {args.towns} towns (written in "
-            f"{time.perf_counter() - clock:.0f} s); classifier: fast path"
+            f"{time.perf_counter() - clock:.0f} s); classifier: fast path;"
+            f" load average {load_average()}"
         )
-        pool_timings, pool_gaps, memory = pooled(pool_path, args.workers)
-        one_timings, one_gaps = single_process(pool_path)
-    for town, gaps in one_gaps.items():
-        pd.testing.assert_frame_equal(pool_gaps[town], gaps)
-    one_rate = args.answers / (one_timings["read"] + one_timings["classify"])
-    pool_rate = args.answers / pool_timings["読み込みと分類"]
+        for number in range(1, args.runs + 1):
+            pool_timings, pool_gaps, memory = pooled(pool_path, args.workers)
+            one_timings, one_gaps = single_process(pool_path)
+            for town, gaps in one_gaps.items():
+                pd.testing.assert_frame_equal(pool_gaps[town], gaps)
+            pools.append(pool_timings)
+            ones.append(one_timings)
+            report_run(number, args, one_timings, pool_timings, memory)
+    one_totals = [t["total"] for t in ones]
+    pool_totals = [t["total"] for t in pools]
+    ratios = [one / pool for one, pool in zip(one_totals, pool_totals, strict=True)]
+    print(f"one process, end to end: {min_median(one_totals)} s")
+    print(f"pool, {args.workers} workers, end to end: {min_median(pool_totals)} s")
     print(
-        f"one process: read {one_timings['read']:.1f} s, classify "
-        f"{one_timings['classify']:.1f} s ({args.answers / one_timings['classify']:,.0f} "
-        f"answers/s classify only), tables {one_timings['tables']:.1f} s, "
-        f"total {one_timings['total']:.1f} s"
+        f"pool speed-up, one process / pool, end to end: {min_median(ratios, 2)}"
+        f" (ratio of medians {statistics.median(one_totals) / statistics.median(pool_totals):.2f}x)"
     )
-    print(
-        f"pool, {args.workers} workers: "
-        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in pool_timings.items())
-    )
-    print(
-        f"read + classify: one process {one_rate:,.0f} answers/s, pool {pool_rate:,.0f} "
-        f"answers/s ({pool_rate / one_rate:.2f}x)"
-    )
-    print(
-        f"total wall time: one process {one_timings['total']:.1f} s, pool "
-        f"{pool_timings['total']:.1f} s ({one_timings['total'] / pool_timings['total']:.2f}x)"
-    )
-    print(
-        f"per core (CPU time, independent of other load): one process classifies "
-        f"{args.answers / one_timings['classify cpu']:,.0f} answers per CPU-second; the "
-        f"workers used {pool_timings['worker cpu']:.1f} CPU-seconds in all (reading, model "
-        f"loading, classification: {args.answers / pool_timings['worker cpu']:,.0f} answers "
-        f"per CPU-second)"
-    )
-    for address, mib in sorted(memory.items()):
-        print(f"worker {address}: peak memory {mib:,.0f} MiB")
     print(f"this process (client and one-process run): peak memory {_peak_rss_mib():,.0f} MiB")
     print("gap tables: pool equal to one process for every town")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average at the end: {load_average()} on {os.cpu_count()} cores")
+
+
+def report_run(number: int, args, one: dict, pool: dict, memory: dict) -> None:
+    print(
+        f"run {number}: one process: read {one['read']:.1f} s, classify {one['classify']:.1f} s"
+        f" ({args.answers / one['classify']:,.0f} answers/s, "
+        f"{args.answers / one['classify cpu']:,.0f} per CPU-second), tables"
+        f" {one['tables']:.1f} s, total {one['total']:.1f} s"
+    )
+    print(
+        f"run {number}: pool, {args.workers} workers: "
+        + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in pool.items())
+        + f" ({args.answers / pool['worker cpu']:,.0f} answers per worker CPU-second)"
+    )
+    peaks = ", ".join(f"{mib:,.0f}" for _, mib in sorted(memory.items()))
+    print(
+        f"run {number}: end to end one process / pool = {one['total'] / pool['total']:.2f}x;"
+        f" worker peak memory {peaks} MiB; load average {load_average()}"
+    )
 
 
 if __name__ == "__main__":

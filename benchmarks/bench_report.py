@@ -1,19 +1,27 @@
 """End-to-end time of `needs-analysis run` on a 30-圏域 municipality (~30,000 respondents).
 
     python benchmarks/bench_report.py [--areas 30] [--respondents 30000] [--keep DIR]
-                                      [--runs 2] [--cold-cache] [--workers N]
+                                      [--reruns 3] [--cold-runs 3] [--handout-runs 3]
+                                      [--workers N]
 
 The town is built reproducibly in a temporary folder from the sample's answer pool (about
 40% of respondents write an answer, one or two pool answers each), with a resource
-inventory per 圏域 and both fiscal years. The command runs ``--runs`` times into the same
-folder: a first run, then warm reruns. ``--cold-cache`` gives the first run a cache that
-holds the fitted model but none of the answers' embeddings (as on a new town's first run).
+inventory per 圏域 and both fiscal years.
 
-For each run it prints the wall time of each stage as the command reports it, and the CPU
+* ``--cold-runs`` first runs, each into a new folder with a cache that holds the fitted
+  model but none of the answers' embeddings (as on a new town's first run);
+* a first run with the user's cache, then ``--reruns`` warm reruns into the same folder,
+  each followed by one papermill run of the handout notebook in a fresh process and
+  kernel on the data the run saved (``--handout-runs``): the unit the rerun is divided by,
+  measured in the same window.
+
+For each run it prints the wall time of each stage as the command reports it, the CPU
 time (user + system, the command and every process it started) spent in each stage,
-which a busy machine changes far less than the wall time. CPU times are read from
-/proc at the command's progress lines (Linux). Target: the whole run under 45 seconds
-on 2 cores.
+which a busy machine changes far less than the wall time, the peak memory of all the
+command's processes (sampled), and the load average as it started; then min and median
+of each kind of run and the rerun / fresh handout ratio. CPU times are read from /proc at
+the command's progress lines (Linux). Targets on 2 cores: a warm rerun at most 7 times a
+fresh handout run, a cold run under 90 s.
 """
 
 from __future__ import annotations
@@ -26,11 +34,14 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import PeakMemory, load_average, min_median
 
 from needs_analysis.paths import bundled_data_dir
 
@@ -161,21 +172,23 @@ def children_cpu() -> float:
 
 
 def run_once(command: list[str], env: dict[str, str]) -> dict:
-    """Run the command; its wall time, the stage times it reports and CPU time per stage."""
+    """Run the command; its wall time, the stage times it reports, CPU time per stage and
+    the peak memory of its processes."""
     started = time.perf_counter()
-    before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    before = load_average()
     children_before = children_cpu()
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     marks, lines = [], []
-    for line in process.stdout:
-        lines.append(line)
-        message = line.split("] ", 1)[-1]
-        if message.startswith(STAGE_STARTS):
-            marks.append(cpu_seconds(process.pid))
-    stderr = process.stderr.read()
-    process.wait()
+    with PeakMemory(process.pid) as memory:
+        for line in process.stdout:
+            lines.append(line)
+            message = line.split("] ", 1)[-1]
+            if message.startswith(STAGE_STARTS):
+                marks.append(cpu_seconds(process.pid))
+        stderr = process.stderr.read()
+        process.wait()
     elapsed = time.perf_counter() - started
     # The whole command, once it has been waited for: its own CPU and all it started.
     marks.append(children_cpu() - children_before)
@@ -191,13 +204,48 @@ def run_once(command: list[str], env: dict[str, str]) -> dict:
     if None not in marks and len(marks) == len(stages):
         edges = [0.0, *marks]
         cpu = {name: edges[i + 1] - edges[i] for i, name in enumerate(stages)}
-    return {"wall": elapsed, "stages": stages, "cpu": cpu, "load": before}
+    return {"wall": elapsed, "stages": stages, "cpu": cpu, "load": before, "memory": memory}
 
 
-def cold_cache(root: Path) -> Path:
+def fresh_handout(report_dir: Path, area: str, scratch: Path, env: dict[str, str]) -> dict:
+    """One papermill run of the handout notebook in a fresh process and a fresh kernel, on
+    the run data a report run saved: the unit the whole run is compared with."""
+    from needs_analysis.paths import notebooks_dir
+
+    command = [
+        sys.executable,
+        "-m",
+        "papermill",
+        str(notebooks_dir() / "02_brief_area.ipynb"),
+        str(scratch / "handout.ipynb"),
+        "-p",
+        "data_dir",
+        str(report_dir / "data"),
+        "-p",
+        "plotly_js",
+        str(report_dir / "plotly.min.js"),
+        "-p",
+        "area",
+        area,
+        "--cwd",
+        str(report_dir),
+        "--no-progress-bar",
+    ]
+    started = time.perf_counter()
+    before = load_average()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    with PeakMemory(process.pid) as memory:
+        _, stderr = process.communicate()
+    if process.returncode != 0:
+        print(stderr.decode(errors="replace"))
+        raise SystemExit(process.returncode)
+    return {"wall": time.perf_counter() - started, "load": before, "memory": memory}
+
+
+def cold_cache(root: Path, number: int = 0) -> Path:
     """A copy of the user's cache without the answers' embeddings."""
     source = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "needs-analysis"
-    target = root / "cold-cache"
+    target = root / f"cold-cache-{number}"
     shutil.copytree(
         source, target / "needs-analysis", ignore=shutil.ignore_patterns("embeddings-*")
     )
@@ -209,8 +257,13 @@ def main() -> None:
     parser.add_argument("--areas", type=int, default=30)
     parser.add_argument("--respondents", type=int, default=30_000)
     parser.add_argument("--keep", type=Path, help="build the town and reports here and keep them")
-    parser.add_argument("--runs", type=int, default=2, help="a first run and warm reruns")
-    parser.add_argument("--cold-cache", action="store_true", help="no cached embeddings at first")
+    parser.add_argument("--reruns", type=int, default=3, help="warm reruns after a first run")
+    parser.add_argument(
+        "--cold-runs", type=int, default=0, help="first runs with no cached embeddings"
+    )
+    parser.add_argument(
+        "--handout-runs", type=int, default=3, help="fresh papermill runs of the handout"
+    )
     parser.add_argument("--workers", type=int, help="passed on to the command (default: its own)")
     args = parser.parse_args()
     adopt_orphans()
@@ -228,38 +281,63 @@ def main() -> None:
             ],
             check=True,
         )
-        if args.cold_cache:
-            env["XDG_CACHE_HOME"] = str(cold_cache(Path(scratch)))
-        command = [sys.executable, "-m", "needs_analysis", "run", "--config", str(config)]
-        command += ["--out", str(root / "reports")]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        runs = [run_once(command, env) for _ in range(max(1, args.runs))]
-    report(args, runs)
+
+        def command(out: Path) -> list[str]:
+            line = [sys.executable, "-m", "needs_analysis", "run", "--config", str(config)]
+            line += ["--out", str(out)]
+            return line + (["--workers", str(args.workers)] if args.workers else [])
+
+        cold = []
+        for number in range(args.cold_runs):
+            cold_env = dict(env, XDG_CACHE_HOME=str(cold_cache(Path(scratch), number)))
+            cold.append(run_once(command(root / f"cold-{number}"), cold_env))
+            print(f"cold run {number + 1}: {cold[-1]['wall']:.1f} s", file=sys.stderr)
+        out = root / "reports"
+        first = run_once(command(out), env)
+        reruns, handouts = [], []
+        for number in range(max(args.reruns, args.handout_runs)):
+            if number < args.reruns:
+                reruns.append(run_once(command(out), env))
+            if number < args.handout_runs:
+                handouts.append(fresh_handout(out / "2025", "第01圏域", Path(scratch), env))
+    report(args, cold, first, reruns, handouts)
 
 
-def report(args, runs: list[dict]) -> None:
-    cold = " (no cached embeddings at first)" if args.cold_cache else ""
+def report(args, cold: list[dict], first: dict, reruns: list[dict], handouts: list[dict]):
     print(
         f"town: {args.areas} 圏域, {args.respondents:,} respondents per year, two fiscal years;"
-        f" {os.cpu_count()} CPUs{cold}"
+        f" {os.cpu_count()} CPUs"
     )
-    names = ["first run"] + [f"rerun {number}" for number in range(1, len(runs))]
-    print(f"{'':<14}" + "".join(f"{name + ': wall (CPU) s':>26}" for name in names))
-    for stage in runs[0]["stages"]:
-        cells = [cell(run["stages"].get(stage), run["cpu"].get(stage)) for run in runs]
-        print(f"{stage:<14}" + "".join(cells))
-    totals = [cell(run["wall"], sum(run["cpu"].values()) if run["cpu"] else None) for run in runs]
-    print(f"{'end to end':<14}" + "".join(totals))
-    loads = ", ".join(f"{run['load']:.1f}" for run in runs)
-    print(f"load average (1 min) as each run started: {loads}")
-    print("target: the whole run under 45 s on 2 cores")
-
-
-def cell(wall: float | None, cpu: float | None) -> str:
-    wall_text = "n/a" if wall is None else f"{wall:.1f}"
-    cpu_text = "n/a" if cpu is None else f"{cpu:.1f}"
-    return f"{wall_text:>18} ({cpu_text:>5})"
+    runs = [*cold, first, *reruns]
+    names = [f"cold {n + 1}" for n in range(len(cold))] + ["first (warm cache)"]
+    names += [f"rerun {n + 1}" for n in range(len(reruns))]
+    print("wall (CPU) seconds per stage:")
+    for name, run in zip(names, runs, strict=True):
+        cells = ", ".join(
+            f"{stage} {seconds:.1f} ({run['cpu'].get(stage, float('nan')):.1f})"
+            for stage, seconds in run["stages"].items()
+        )
+        print(
+            f"  {name}: {run['wall']:.1f} s — {cells}; {run['memory'].text()};"
+            f" load average {run['load']}"
+        )
+    for name, group in (("cold run", cold), ("warm rerun", reruns), ("fresh handout", handouts)):
+        if group:
+            peak = max(run["memory"].peak_total for run in group) / 2**20
+            print(
+                f"{name}: wall {min_median([run['wall'] for run in group])} s;"
+                f" peak memory up to {peak:,.0f} MiB"
+            )
+    if reruns and handouts:
+        rerun = [run["wall"] for run in reruns]
+        handout = [run["wall"] for run in handouts]
+        print(
+            f"warm rerun / fresh handout run: {statistics.median(rerun) / statistics.median(handout):.1f}x"
+            f" (medians), {min(rerun) / min(handout):.1f}x (minima); target at most 7x"
+        )
+    if cold:
+        print("target: a cold run under 90 s on 2 cores")
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

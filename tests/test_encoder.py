@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -101,3 +102,51 @@ def test_a_long_answer_is_embedded_in_windows():
     )
     assert np.isclose(np.linalg.norm(vectors[0]), 1.0, atol=1e-2)
     assert vectors[0] @ vectors[1] > 0.8
+
+
+def _alone(texts: list[str]) -> np.ndarray:
+    """Each window of each text through the graph on its own, pooled by the graph itself
+    ("mean"), windows weighed by their tokens: the embedding as it was first computed."""
+    engine = encoder.load_engine()
+    out = np.empty((len(texts), encoder.DIMENSIONS), dtype=np.float32)
+    for index, ids in enumerate(engine.tokenizer.ids(texts)):
+        total, weight = np.zeros(encoder.DIMENSIONS, dtype=np.float64), 0
+        for window in engine.tokenizer.windows(ids):
+            rows = engine.tokenizer.rows[np.asarray([window])]
+            feed = {"input_ids": rows, "attention_mask": np.ones_like(rows)}
+            (mean,) = engine.session.run(["mean"], feed)
+            count = max(len(window) - 2, 1)
+            total += count * mean[0].astype(np.float64)
+            weight += count
+        out[index] = total / weight
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
+
+
+def _labeled_texts() -> list[str]:
+    labeled = read_labeled(ModelSources.from_config().labeled, load_taxonomy())
+    return sorted({normalize_text(text) for text in labeled["text"]} - {""})
+
+
+def test_batched_windows_give_each_windows_own_numbers():
+    """Windows of one length run as one batch; every number is the one the window gets
+    alone (float32, to the bit), long answers and their windows included."""
+    engine = encoder.load_engine()
+    texts = _labeled_texts()[:400]
+    long = "。".join(["バスの本数が少なくて病院や買い物に行くのが大変です"] * 45)
+    texts += [long, long[:-7], *TEXTS]
+    lengths = [len(ids) for ids in engine.tokenizer.ids(texts)]
+    assert max(Counter(lengths).values()) >= 8  # batches of several windows were run
+    assert max(lengths) > 510  # and a text of more than one window
+    assert np.array_equal(engine.encode(texts), _alone(texts))
+
+
+@pytest.mark.slow
+def test_embeddings_are_byte_identical_to_the_shipped_ones_for_every_labeled_answer():
+    """The shipped table was computed one window at a time; the engine gives every labelled
+    answer the same float16 bytes."""
+    texts = _labeled_texts()
+    with np.load(encoder.shipped_path()) as table:
+        shipped = dict(zip(table["keys"].tolist(), table["vectors"], strict=True))
+    expected = np.stack([shipped[text_key(text)] for text in texts])
+    assert len(texts) > 4000
+    assert encode(texts).tobytes() == expected.astype(np.float16).tobytes()

@@ -58,6 +58,101 @@ def test_xlsx_first_sheet_and_named_sheet(town_dir, town_config):
         load_survey(town_config, path=path, sheet="集計")
 
 
+def test_xlsx_without_formulas_is_read_once(town_dir, town_config, monkeypatch):
+    """A sheet with empty cells but no formula is not read a second time for formulas."""
+    from needs_analysis.ingest import xlsx
+
+    rows = [list(row) for row in ROWS]
+    rows[1][5] = ""  # an empty answer: the cell openpyxl reads as None
+    path = write_survey(town_dir, rows, name="survey.xlsx")
+    opened = []
+    real_open = xlsx._open
+
+    def counting(path, *, data_only, read_only):
+        opened.append(data_only)
+        return real_open(path, data_only=data_only, read_only=read_only)
+
+    monkeypatch.setattr(xlsx, "_open", counting)
+    assert load_survey(town_config, path=path).summary.accepted == 4
+    assert opened and all(opened)  # values only: never the formulas
+    assert not xlsx.sheet_has_formulas(path, "回答")
+
+
+def _package(folder: Path, sheet_xml: str, name: str = "sheet.xlsx") -> Path:
+    """The smallest workbook package a reader finds a sheet in: its relationships, the
+    workbook naming one sheet 回答, and that sheet's XML."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "_rels/.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="回答" sheetId="1" r:id="rId7"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/worksheets/data.xml": sheet_xml,
+    }
+    path = folder / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for part, text in parts.items():
+            archive.writestr(part, text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cell", "has_formula"),
+    [
+        ('<c r="A1" t="s"><v>0</v></c>', False),
+        ('<c r="A1"><f>SUM(B1:B3)</f><v>6</v></c>', True),
+        ('<c r="A2"><f t="shared" si="0"/><v>6</v></c>', True),
+        ('<x:c r="A1"><x:f>1+1</x:f></x:c>', True),
+        ('<c r="A1" t="inlineStr"><is><t>&lt;f&gt; は数式ではない</t></is></c>', False),
+    ],
+)
+def test_the_formula_scan_finds_a_formula_element_in_any_form(tmp_path, cell, has_formula):
+    from needs_analysis.ingest.xlsx import sheet_has_formulas
+
+    rule = '<conditionalFormatting><cfRule type="expression"><formula>A1&gt;0</formula></cfRule></conditionalFormatting>'
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{cell}</row></sheetData>{rule}</worksheet>'
+    )
+    path = _package(tmp_path, sheet)
+    assert sheet_has_formulas(path, "回答") is has_formula
+
+
+def test_the_formula_scan_sees_an_element_split_between_blocks(tmp_path, monkeypatch):
+    from needs_analysis.ingest import xlsx
+
+    sheet = (
+        "<worksheet><sheetData>" + " " * 1000 + '<c r="A1"><f>1+1</f></c></sheetData></worksheet>'
+    )
+    path = _package(tmp_path, sheet)
+    for block in (7, 64, 1023, 1024, 1025):
+        monkeypatch.setattr(xlsx, "_SCAN_BLOCK", block)
+        assert xlsx.sheet_has_formulas(path, "回答")
+
+
+def test_a_workbook_whose_sheet_cannot_be_found_is_scanned_whole(tmp_path):
+    from needs_analysis.ingest.xlsx import sheet_has_formulas
+
+    path = _package(tmp_path, "<worksheet><sheetData><c><f>1</f></c></sheetData></worksheet>")
+    assert sheet_has_formulas(path, "ほかの名前")  # every worksheet of the package scanned
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not a zip")
+    assert sheet_has_formulas(tmp_path / "broken.xlsx", "回答")  # cannot tell: look closer
+
+
 def test_tsv_is_read(town_dir, town_config):
     path = write_survey(town_dir, ROWS, name="survey.tsv")
     assert_accounted(load_survey(town_config, path=path), 4)

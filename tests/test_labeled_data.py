@@ -7,11 +7,15 @@ from collections import defaultdict
 
 import pandas as pd
 import pytest
+from decided_cases import DECIDED_CASES
 
-from needs_analysis.classify.labeled import read_labeled
+from needs_analysis.classify.labeled import STATUSES, parse_status, read_labeled
 from needs_analysis.classify.sources import ModelSources
 from needs_analysis.config.taxonomy import load_taxonomy
+from needs_analysis.errors import InputError
 from needs_analysis.text.normalize import normalize_text
+
+DECIDED_EXAMPLES = [text for text, _ in DECIDED_CASES]
 
 # The labeling guide's own example sentences. They check the classifier from outside its
 # training data, so no labeled answer may repeat one, even inside a longer answer.
@@ -37,6 +41,8 @@ GUIDE_EXAMPLES = [
     "腰が悪くて台所に立てないので、お弁当が届くのが本当に助かる",
     "スーパーへ行くバスがない",
     "店まで行けても重くて持ち帰れない",
+    # docs/labeling-decisions.md: the cases the guide leaves open, decided there
+    *DECIDED_EXAMPLES,
 ]
 
 
@@ -79,3 +85,37 @@ def test_no_answer_repeats_a_guide_example(labeled):
     keys = [_key(text) for text in labeled["text"]]
     repeated = [ex for ex in GUIDE_EXAMPLES if any(_key(ex) in key for key in keys)]
     assert repeated == []
+
+
+def test_every_bundled_answer_has_a_need_status(labeled):
+    assert set(labeled["status"]) <= set(STATUSES)
+    assert (labeled.loc[labeled["labels"].map(bool), "status"] == "need").all()
+    counts = labeled["status"].value_counts()
+    # every status is used, and some その他 answers state a need outside the seven
+    assert set(counts.index) == set(STATUSES)
+    assert ((labeled["labels"].map(len) == 0) & (labeled["status"] == "need")).any()
+
+
+@pytest.mark.parametrize(
+    ("value", "labels", "expected"),
+    [
+        ("need", ("移動支援",), "need"),
+        (" met ", (), "met"),
+        ("", ("配食",), "need"),
+        ("", (), ""),
+        (None, (), ""),
+        (None, ("見守り",), "need"),
+    ],
+)
+def test_status_cells(value, labels, expected):
+    assert parse_status(value, labels, "a.tsv の2行目") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "labels", "message"),
+    [("praise", (), "praise"), ("met", ("配食",), "need です")],
+)
+def test_bad_status_cells_are_named(value, labels, message):
+    with pytest.raises(InputError, match=message) as caught:
+        parse_status(value, labels, "a.tsv の2行目")
+    assert "a.tsv の2行目" in str(caught.value)

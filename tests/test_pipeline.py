@@ -3,6 +3,7 @@ notebooks that only read the saved run."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -206,14 +207,105 @@ def test_loading_the_saved_run_needs_no_tagger_or_classifier(counted_run):
         "needs_analysis.classify.encoder",
     )
     code = (
-        "import sys; from needs_analysis.report.rundata import load_run; "
-        f"run = load_run({str(folder)!r}); assert len(run.documents) > 0; "
+        "import sys; from needs_analysis.report.rundata import load_run, year_tables; "
+        f"run = load_run({str(folder)!r}); year_tables(run); "
+        "assert run.parts_in_memory == (), run.parts_in_memory; "  # run.pkl alone so far
+        "assert len(run.answers) > 0 and run.parts_in_memory == ('answers',); "
+        "assert len(run.documents) > 0; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_the_saved_run_reads_each_part_once_and_only_when_asked(counted_run, monkeypatch):
+    from needs_analysis.report import rundata
+
+    folder = counted_run["result"].out_dir / "data"
+    assert {path.name for path in folder.iterdir()} == {"run.pkl", *rundata.PART_FILES.values()}
+    assert {path for path in counted_run["result"].files if path.parent == folder} == set(
+        folder.iterdir()
+    )
+    reads: list[str] = []
+    read_part = rundata._read_part
+
+    def counting(directory, name, digest):
+        reads.append(name)
+        return read_part(directory, name, digest)
+
+    monkeypatch.setattr(rundata, "_read_part", counting)
+    run = load_run(folder)
+    rundata.year_tables(run)
+    sections.summary_line(run)  # what the overview shows reads run.pkl alone
+    assert reads == []
+    answers = run.answers
+    assert run.answers is answers and reads == ["answers"]
+    assert list(answers.columns) == list(rundata.ANSWER_COLUMNS)
+    documents = run.documents
+    assert run.documents is documents and reads == ["answers", "documents"]
+    pd.testing.assert_frame_equal(answers, documents[list(rundata.ANSWER_COLUMNS)])
+    assert run.answers is documents  # once the documents are at hand, nothing more is read
+    assert reads == ["answers", "documents"]
+
+
+def test_a_part_of_another_run_is_not_read(counted_run, tmp_path):
+    import shutil
+
+    from needs_analysis.report.rundata import PART_FILES
+
+    folder = tmp_path / "data"
+    shutil.copytree(counted_run["result"].out_dir / "data", folder)
+    answers = folder / PART_FILES["answers"]
+    answers.write_bytes(answers.read_bytes() + b"\0")
+    run = load_run(folder)
+    with pytest.raises(NeedsAnalysisError, match="一緒に保存"):
+        run.answers  # noqa: B018
+    (folder / PART_FILES["documents"]).unlink()
+    with pytest.raises(NeedsAnalysisError, match="もう一度実行"):
+        run.documents  # noqa: B018
+
+
+# What each notebook shows, and so the parts of the saved run it reads.
+NOTEBOOK_PARTS = {
+    "01_summarise_needs.ipynb": ([], {}),
+    "02_brief_area.ipynb": (["answers"], {"area": ""}),  # an area with a gap and its voices
+    "03_tabulate_plan.ipynb": (["answers"], {}),
+    "04_explore_free_text.ipynb": (["documents"], {}),
+}
+_EXECUTE = """
+import json, sys
+from needs_analysis.paths import notebooks_dir
+notebook, parameters = sys.argv[1], json.loads(sys.argv[2])
+namespace = {}
+with open(notebooks_dir() / notebook, encoding="utf-8") as handle:
+    cells = [cell for cell in json.load(handle)["cells"] if cell["cell_type"] == "code"]
+for cell in cells:
+    exec("".join(cell["source"]), namespace)
+    if "parameters" in cell.get("metadata", {}).get("tags", []):
+        namespace.update(parameters)
+print("PARTS", json.dumps(namespace["run"].parts_in_memory))
+"""
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_PARTS))
+def test_each_notebook_reads_only_the_parts_it_shows(counted_run, notebook):
+    """The overview reads run.pkl alone, the handouts and the plan table the answers, the
+    exploration page the documents (its code cells run in order, as papermill runs them)."""
+    parts, parameters = NOTEBOOK_PARTS[notebook]
+    parameters = {**parameters, "data_dir": str(counted_run["result"].out_dir / "data")}
+    if "area" in parameters:
+        gaps = counted_run["run"].tables.gaps
+        parameters["area"] = gaps.loc[gaps["flag"].astype(bool), "area"].iloc[0]
+    done = subprocess.run(
+        [sys.executable, "-c", _EXECUTE, notebook, json.dumps(parameters)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in done.stdout.splitlines() if line.startswith("PARTS "))
+    assert json.loads(line.removeprefix("PARTS ")) == parts
 
 
 def test_a_run_saved_by_another_version_asks_for_a_new_run(tmp_path):
@@ -233,5 +325,20 @@ def test_a_run_saved_by_an_older_version_of_the_same_classes_is_refused(counted_
 
     old = dataclasses.replace(counted_run["run"], package_version="0.2.0")
     save_run(old, tmp_path)
+    with pytest.raises(NeedsAnalysisError, match="別の版"):
+        load_run(tmp_path)
+
+
+def test_a_run_saved_in_one_file_before_the_parts_is_refused(counted_run, tmp_path):
+    import pickle
+
+    from needs_analysis.report.rundata import RunData
+
+    state = load_run(counted_run["result"].out_dir / "data").__getstate__()
+    del state["part_digests"]
+    state["documents"] = None  # the layout before the parts: the documents inside run.pkl
+    old = RunData.__new__(RunData)
+    old.__dict__.update(state)
+    (tmp_path / "run.pkl").write_bytes(pickle.dumps(old))
     with pytest.raises(NeedsAnalysisError, match="別の版"):
         load_run(tmp_path)

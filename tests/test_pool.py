@@ -119,6 +119,23 @@ def test_classifier_is_loaded_once_per_worker_process(pooled, client, towns):
     assert configs == {str(load_config(path).path) for path, _ in towns.values()}
 
 
+def test_the_client_only_checks_that_each_model_is_cached(towns, monkeypatch):
+    """Towns whose files have the same contents share one model, and a model already in the
+    cache is neither loaded nor fitted on the client: the workers load it."""
+    from needs_analysis.classify.model import NeedClassifier
+    from needs_analysis.pool.tasks import prepare_models
+
+    configs = {name: load_config(path) for name, (path, _) in towns.items()}
+    assert prepare_models(configs, fast=False) == {}  # fitted here only if it was missing
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the client opened a model")
+
+    monkeypatch.setattr(NeedClassifier, "load", staticmethod(refuse))
+    monkeypatch.setattr(NeedClassifier, "fit", refuse)
+    assert prepare_models(configs, fast=False) == {}
+
+
 def test_town_rates_suppress_small_counts(pooled):
     town = _by_town(pooled)["和泉ヶ原町"]
     small = dataclasses.replace(town, gaps=town.gaps.assign(municipal_count=3))

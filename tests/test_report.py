@@ -326,6 +326,8 @@ def read_any(path: Path) -> str:
 
         with path.open("rb") as handle:
             run = pickle.load(handle)
+        if isinstance(run, pd.DataFrame):  # a part of the saved run: answers, documents
+            return run.to_csv()
         frames = [run.responses, run.previous_responses, run.resources]
         return "\n".join(frame.to_csv() for frame in frames if frame is not None)
     return path.read_bytes().decode("utf-8", errors="replace")

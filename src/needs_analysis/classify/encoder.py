@@ -34,7 +34,6 @@ from needs_analysis import paths
 from needs_analysis.classify import e5_onnx
 
 DIMENSIONS = e5_onnx.DIMENSIONS
-BATCH_SIZE = 64
 # From this many texts to embed on, a progress bar is shown on stderr.
 PROGRESS_FROM = 200
 SHIPPED_FILE = "labeled_embeddings.npz"
@@ -64,21 +63,21 @@ def load_engine() -> e5_onnx.Encoder:
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
-    """Embed texts with the engine (no cache): an (n, 384) float16 array, rows of unit length."""
+    """Embed texts with the engine (no cache): an (n, 384) float16 array, rows of unit length.
+
+    The engine batches windows of the same length (see ``e5_onnx``): every text's embedding
+    is the one it has alone."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float16)
     engine = load_engine()
-    out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-    show = len(texts) >= PROGRESS_FROM and sys.stderr.isatty()
-    batches = range(0, len(texts), BATCH_SIZE)
-    if show:
-        from tqdm import tqdm
+    texts = list(texts)  # the engine adds the "query: " prefix
+    if len(texts) < PROGRESS_FROM or not sys.stderr.isatty():
+        return engine.encode(texts).astype(np.float16)
+    from tqdm import tqdm
 
-        batches = tqdm(batches, desc="文の埋め込み", unit="batch", file=sys.stderr)
-    for begin in batches:
-        batch = list(texts[begin : begin + BATCH_SIZE])
-        out[begin : begin + len(batch)] = engine.encode(batch)  # adds the "query: " prefix
-    return out.astype(np.float16)
+    windows = engine.text_windows(texts)
+    with tqdm(total=len(windows), desc="文の埋め込み", unit="件", file=sys.stderr) as bar:
+        return engine.encode(texts, done=bar.update, windows=windows).astype(np.float16)
 
 
 class EmbeddingStore:

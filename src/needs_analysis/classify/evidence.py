@@ -1,5 +1,6 @@
-"""Which words stand behind a label: the rules' words, the model's weightiest words, or the
-words whose removal lowers a label the sentence embedding decided.
+"""Which words stand behind a label: the rules' words, the model's weightiest words, the
+words whose removal lowers a label the sentence embedding decided, or the gist of the
+nearest labelled answer for a label the neighbours' vote decided.
 
 These functions return words; how they are written for a reader is
 :mod:`needs_analysis.classify.predictions`' job.
@@ -93,3 +94,14 @@ def negated_words(analysis: Analysis) -> list[str]:
             if negated and token.is_content()
         )
     )
+
+
+def neighbour_gist(model: NeedClassifier, nearest: np.ndarray, column: int) -> str:
+    """The gist (masked when the model was fitted) of the nearest labelled answer (of
+    ``nearest``, row numbers nearest first) that carries the label in ``column``; "" when
+    none of them does."""
+    neighbours = model.neighbours_
+    row = neighbours.nearest_with(nearest, column)
+    if row is None or row >= len(neighbours.texts):
+        return ""
+    return neighbours.texts[row]

@@ -1,7 +1,10 @@
 """Labeled answers: the files the classifier learns from and is evaluated on.
 
 A file (TSV or CSV) has a text column and a label column; labels are separated by ``|``,
-and その他 (or an empty cell) means no need category.
+and その他 (or an empty cell) means no need category. An optional ``status`` column says
+whether the answer states a need at all (``docs/labeling-decisions.md``): ``need``,
+``met`` (covered, or praise), ``offer`` (the helper's side), ``others`` (other people's
+conduct) or ``none``; an answer with a category is always ``need``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from needs_analysis.ingest.raw_table import read_table
 from needs_analysis.text.normalize import normalize_text
 
 LABEL_SEPARATOR = "|"
+STATUS_COLUMN = "status"
+NEED = "need"
+STATUSES = (NEED, "met", "offer", "others", "none")
 
 
 def parse_labels(value: str, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
@@ -30,6 +36,20 @@ def parse_labels(value: str, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
     return tuple(label for label in taxonomy.labels if label in parts)
 
 
+def parse_status(value: str | None, labels: tuple[str, ...], where: str) -> str:
+    """A status cell checked against the codes and the labels (a category means ``need``)."""
+    if value is None or not normalize_text(value):
+        return NEED if labels else ""
+    status = normalize_text(value)
+    if status not in STATUSES:
+        raise InputError(
+            where, f"status「{status}」は使えません（{'・'.join(STATUSES)} のいずれか）。"
+        )
+    if labels and status != NEED:
+        raise InputError(where, f"分類のある回答の status は {NEED} です（「{status}」）。")
+    return status
+
+
 def read_labeled(
     source: Path | str,
     taxonomy: Taxonomy,
@@ -38,7 +58,9 @@ def read_labeled(
 ) -> pd.DataFrame:
     """Labeled answers from a file or every ``.tsv``/``.csv`` in a folder.
 
-    Returns columns ``text`` and ``labels`` (a tuple; empty for その他) and ``source``.
+    Returns columns ``text``, ``labels`` (a tuple; empty for その他), ``status`` (one of
+    :data:`STATUSES`; ``need`` for an answer with a category, ``""`` where a file has no
+    status column and the answer no category) and ``source``.
     """
     source = Path(source)
     files = (
@@ -59,17 +81,21 @@ def read_labeled(
                 column=missing[0],
             )
         text_at, label_at = header.index(text_column), header.index(label_column)
+        status_at = header.index(STATUS_COLUMN) if STATUS_COLUMN in header else None
         records = []
         for row in table.rows:
             if row.problem is not None:
                 raise InputError(path, row.problem, row=row.source_row)
             where = f"{path} の{row.source_row}行目"
+            labels = parse_labels(row.cells[label_at], taxonomy, where)
+            status = None if status_at is None else row.cells[status_at]
             records.append(
                 {
                     "text": row.cells[text_at],
-                    "labels": parse_labels(row.cells[label_at], taxonomy, where),
+                    "labels": labels,
+                    "status": parse_status(status, labels, where),
                     "source": f"{path.name}:{row.source_row}",
                 }
             )
-        frames.append(pd.DataFrame(records, columns=["text", "labels", "source"]))
+        frames.append(pd.DataFrame(records, columns=["text", "labels", "status", "source"]))
     return pd.concat(frames, ignore_index=True)

@@ -7,7 +7,9 @@ answer: a label where its probability reaches its threshold, その他 when none
 coordinator's own categories for a text the town corrected, and the evidence — the words
 its rules matched, or else the words that weighed most for it in the model; for a label
 the sentence embedding decided, the words whose removal lowers its probability most
-(:mod:`~needs_analysis.classify.evidence`). Every sentence written about a classification
+(:mod:`~needs_analysis.classify.evidence`); for a label the neighbours' vote decided, the
+gist of the nearest labelled answer with that label (masked), 「似た回答「…」」; for an
+answer whose labels the need-status gate removed, 「困りごとではない見込み」. Every sentence written about a classification
 is written here. :func:`classify_responses` adds the results to a table of answers.
 """
 
@@ -21,18 +23,25 @@ import numpy as np
 import pandas as pd
 
 from needs_analysis.classify.encoder import embeddings
-from needs_analysis.classify.evidence import negated_words, removal_words, rule_or_model_words
+from needs_analysis.classify.evidence import (
+    negated_words,
+    neighbour_gist,
+    removal_words,
+    rule_or_model_words,
+)
 from needs_analysis.classify.features import Analysis
-from needs_analysis.classify.model import CHUNK_SIZE, NeedClassifier
+from needs_analysis.classify.model import CHUNK_SIZE, NeedClassifier, Scores
 from needs_analysis.classify.parallel import fewer_collections, predict_in_processes
 from needs_analysis.classify.town_model import text_key
-from needs_analysis.paths import usable_cpus
+from needs_analysis.paths import free_cpus
 from needs_analysis.text.normalize import normalize_text
 from needs_analysis.text.tokens import Token
 
 PARALLEL_FROM = 5000
 CORRECTION_EVIDENCE = "町の修正"
 NEGATED = "打ち消し"
+SIMILAR = "似た回答"
+GATED = "困りごとではない見込み"
 RESULT_COLUMNS = ("categories", "confidence", "evidence", "has_text")
 
 
@@ -56,7 +65,7 @@ def predict_answers(
     """Predictions in input order; identical normalised texts are classified once.
 
     On the fast path large inputs are split over ``workers`` processes (default: one per
-    core, at most two, from 5,000 distinct answers on); each process tokenises with its own
+    idle CPU, ``free_cpus``, at most two, from 5,000 distinct answers on); each has its own
     tagger. With the encoder, every text is embedded first (once, through the cache);
     ``explain`` names the words behind labels the encoder decided (it embeds each such
     answer again once per word left out, so it is meant for answers to be shown).
@@ -67,7 +76,7 @@ def predict_answers(
     unique = list(dict.fromkeys(text for text in normalized if text))
     if workers is None:
         parallel = model.fast and len(unique) >= PARALLEL_FROM
-        workers = min(2, usable_cpus()) if parallel else 1
+        workers = free_cpus(limit=2) if parallel else 1  # the CPUs idle now, not all of them
     with fewer_collections():
         if not model.fast:
             embeddings(unique)
@@ -93,31 +102,49 @@ def _predict_distinct(
         chunk = texts[begin : begin + CHUNK_SIZE]
         analyses = model.analyze(chunk, tokens)
         features = model.features(analyses)
-        probabilities = model.head_proba(features)
-        led = model.encoder_led(features, probabilities)
-        explained = removal_words(model, analyses, probabilities, led) if explain else {}
-        for number, (analysis, row) in enumerate(zip(analyses, probabilities, strict=True)):
+        scores = model.scores(features)
+        chosen = model.chosen(scores)
+        led = model.encoder_led(features, scores.head) & ~model.neighbour_led(scores)
+        explained = removal_words(model, analyses, scores.labels, led) if explain else {}
+        explained = _with_neighbours(model, scores, explained)
+        for number, analysis in enumerate(analyses):
             start, end = features.indptr[number], features.indptr[number + 1]
             vector = (features.indices[start:end], features.data[start:end])
             words = explained.get(number, {})
+            row = (scores.labels[number], chosen[number], scores.need[number])
             results.append(_decide(model, analysis, row, vector, words))
     return results
+
+
+def _with_neighbours(
+    model: NeedClassifier, scores: Scores, explained: dict[int, dict[str, list[str]]]
+) -> dict[int, dict[str, list[str]]]:
+    """For labels the neighbours' vote decided: the gist of the nearest labelled answer
+    that carries the label, masked, as the evidence."""
+    led = model.neighbour_led(scores)
+    if scores.vote is None or not led.any():
+        return explained
+    result = {number: dict(words) for number, words in explained.items()}
+    for number, column in zip(*np.nonzero(led), strict=True):
+        gist = neighbour_gist(model, scores.vote.nearest[number], int(column))
+        if gist:
+            result.setdefault(int(number), {})[model.labels[column]] = [f"{SIMILAR}「{gist}」"]
+    return result
 
 
 def _decide(
     model: NeedClassifier,
     analysis: Analysis,
-    row: np.ndarray,
+    row: tuple[np.ndarray, np.ndarray, float],
     vector: tuple[np.ndarray, np.ndarray],
     explained: dict[str, list[str]],
 ) -> Prediction:
-    probabilities = {label: float(p) for label, p in zip(model.labels, row, strict=True)}
+    values, given, need = row
+    probabilities = {label: float(p) for label, p in zip(model.labels, values, strict=True)}
     corrected = (model.overrides or {}).get(text_key(analysis.answer.text))
     if corrected is not None:
         return Prediction(corrected, 1.0, CORRECTION_EVIDENCE, probabilities)
-    chosen = tuple(
-        label for label in model.labels if probabilities[label] >= model.threshold(label)
-    )
+    chosen = tuple(label for label, on in zip(model.labels, given, strict=True) if on)
     if chosen:
         confidence = float(np.mean([probabilities[label] for label in chosen]))
         words = {
@@ -125,6 +152,9 @@ def _decide(
             for label in chosen
         }
         return Prediction(chosen, confidence, evidence_text(words), probabilities)
+    passed = [label for label in model.labels if probabilities[label] >= model.threshold(label)]
+    if passed:  # the status gate took the labels away
+        return Prediction((), float(1.0 - need), GATED, probabilities)
     negated = negated_words(analysis)
     evidence = f"{NEGATED}: {'・'.join(negated)}" if negated else ""
     return Prediction((), 1.0 - max(probabilities.values()), evidence, probabilities)

@@ -17,6 +17,7 @@ from pathlib import Path
 from needs_analysis import __version__
 from needs_analysis.classify.encoder import encoder_version
 from needs_analysis.classify.features import ENCODER_WEIGHT, RULE_WEIGHT
+from needs_analysis.classify.model import NEIGHBOURS_K, NEIGHBOURS_SHARE, STATUS_GATE
 from needs_analysis.config.settings import Config
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.text.mecab import Tokenizer
@@ -114,6 +115,7 @@ class ModelSources:
             "dictionary_version": Tokenizer(self.user_dictionary).version,
             "encoder_version": encoder_version(),
             "block_weights": f"rules {RULE_WEIGHT}, encoder {ENCODER_WEIGHT}",
+            "neighbours": f"k {NEIGHBOURS_K}, share {NEIGHBOURS_SHARE}, gate {STATUS_GATE}",
             "training_data_sha256": digest(labeled_files) if self.use_base else "",
             "rules_sha256": digest([self.rules]),
             "taxonomy_sha256": digest([self.taxonomy]),

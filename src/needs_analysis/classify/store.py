@@ -55,7 +55,9 @@ def train(sources: ModelSources, fast: bool = False) -> NeedClassifier:
     )
     weights = frame["weight"].to_numpy()
     sample_weight = None if (weights == 1.0).all() else weights
-    return model.fit(frame["text"], frame["labels"], sample_weight=sample_weight)
+    return model.fit(
+        frame["text"], frame["labels"], sample_weight=sample_weight, statuses=frame["status"]
+    )
 
 
 def get_classifier(

@@ -4,14 +4,20 @@ Three things an Excel export does that a CSV never does, each handled so that no
 lost without a word: formula cells whose value was never calculated and saved (openpyxl
 reads them as empty), merged cells (only the top-left cell holds the value), and the data
 being on another sheet than the first.
+
+Looking for formulas means reading the sheet a second time, as formulas; a sheet whose XML
+holds no formula element at all (a survey export, as a rule) is only scanned for one.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from needs_analysis.errors import InputError
 
@@ -85,8 +91,10 @@ def _fill_merged(worksheet) -> tuple[str, ...]:
 
 def _check_formulas_have_values(path: Path, sheet: str, rows: list[tuple[int, list]]) -> None:
     """A formula cell that was never calculated reads as empty with ``data_only``; look
-    at the formulas themselves wherever a cell came back empty."""
+    at the formulas themselves wherever a cell came back empty (when the sheet has any)."""
     if not any(value is None for _, values in rows for value in values):
+        return
+    if not sheet_has_formulas(path, sheet):
         return
     from openpyxl.utils import get_column_letter
 
@@ -107,6 +115,65 @@ def _check_formulas_have_values(path: Path, sheet: str, rows: list[tuple[int, li
                     )
     finally:
         workbook.close()
+
+
+# A cell's formula element, <f>, <f t="shared" si="0"/>, with or without a namespace prefix
+# (<x:f>); no other element of a worksheet is called f (<formula> of a rule is not matched).
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_SCAN_BLOCK = 1 << 20
+
+
+def sheet_has_formulas(path: Path, sheet: str) -> bool:
+    """Whether the XML of ``sheet`` holds a formula element (read in blocks, not parsed).
+
+    When the sheet's part cannot be told from the workbook's relationships, every worksheet
+    is scanned; when the file cannot be scanned at all, the answer is yes (look closer)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            names = [parts[sheet]] if sheet in parts else list(dict.fromkeys(parts.values()))
+            names = names or [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+            return any(_holds_formula(archive, name) for name in names)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return True
+
+
+def _holds_formula(archive: zipfile.ZipFile, name: str) -> bool:
+    tail = b""
+    with archive.open(name) as part:
+        while block := part.read(_SCAN_BLOCK):
+            if _FORMULA_ELEMENT.search(tail + block):
+                return True
+            tail = block[-64:]  # an element split between two blocks
+    return False
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part in the archive, from the workbook and its relationships."""
+    book = "xl/workbook.xml"
+    for relation in ElementTree.fromstring(archive.read("_rels/.rels")).iter():
+        if relation.get("Type", "").endswith("/officeDocument"):
+            book = relation.get("Target", book).lstrip("/")
+    folder, file_name = posixpath.split(book)
+    relations = ElementTree.fromstring(archive.read(f"{folder}/_rels/{file_name}.rels"))
+    targets = {
+        item.get("Id"): _part_name(folder, item.get("Target", ""))
+        for item in relations.iter()
+        if item.get("Id")
+    }
+    sheets = ElementTree.fromstring(archive.read(book)).iterfind(".//{*}sheets/{*}sheet")
+    found = {}
+    for item in sheets:
+        relation = next((v for k, v in item.attrib.items() if k.endswith("}id")), None)
+        if relation in targets:
+            found[item.get("name", "")] = targets[relation]
+    return found
+
+
+def _part_name(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target))
 
 
 def _is_formula(value: object) -> bool:

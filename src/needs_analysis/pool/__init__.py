@@ -8,6 +8,13 @@
 
 from needs_analysis.pool.members import Pool, load_pool
 from needs_analysis.pool.overview import run_pool_overview
-from needs_analysis.pool.runner import connect, run_pool
+from needs_analysis.pool.runner import connect, run_pool, starting_cluster
 
-__all__ = ["Pool", "connect", "load_pool", "run_pool", "run_pool_overview"]
+__all__ = [
+    "Pool",
+    "connect",
+    "load_pool",
+    "run_pool",
+    "run_pool_overview",
+    "starting_cluster",
+]

@@ -18,7 +18,7 @@ from needs_analysis.gaps.significance import wilson_interval
 from needs_analysis.ingest.rejects import write_rejects
 from needs_analysis.outputs import safe_file_name
 from needs_analysis.pool.members import load_pool
-from needs_analysis.pool.runner import PoolResult, TownResult, connect, run_pool
+from needs_analysis.pool.runner import PoolResult, TownResult, run_pool, starting_cluster
 from needs_analysis.privacy.disclosure import Disclosure
 from needs_analysis.progress import Progress, quiet
 from needs_analysis.publish.xlsx import COUNT, RATE, Sheet, write_workbook
@@ -224,9 +224,8 @@ def run_pool_overview(
     """
     pool = load_pool(pool_path)
     progress(f"{pool.name}: {len(pool.members)}町をまとめて処理します。")
-    with connect(scheduler, workers) as client:
-        count = len(client.scheduler_info().get("workers", {}))
-        progress(f"Dask のワーカー: {count}　ダッシュボード: {client.dashboard_link}")
-        result = run_pool(pool, client, fast=fast, show_progress=True, progress=progress)
+    # The cluster starts while the client reads the towns' configs and checks their models.
+    with starting_cluster(scheduler, workers) as cluster:
+        result = run_pool(pool, cluster, fast=fast, show_progress=True, progress=progress)
     out_dir = out / "pool"
     return PoolRun(result, out_dir, write_overview(result, out_dir))

@@ -1,17 +1,22 @@
 """Many towns' surveys together on dask.distributed: read, classify, then each town's gaps.
 
-A pool file (TOML) lists the member towns' configs, each unchanged. Every town's survey is
-read on a worker with :func:`~needs_analysis.ingest.survey.load_survey`, split into one or more
-partitions of one ``dask.dataframe`` (the town is a column), and classified partition by
-partition with :func:`~needs_analysis.classify.model.classify_responses`. The classifier is built
-once per worker process from the town's config (from the model cache that the client fills
-beforehand), so no model and no tagger travels between processes. Each town's gap table is
-then computed on the client with :func:`~needs_analysis.report.rundata.year_tables`, the function a
-single-town run uses, so a town's tables are the same in the pool as on its own.
+A pool file (TOML) lists the member towns' configs, each unchanged. The client reads the
+configs and makes sure each distinct classifier is in the model cache (fitting it only if
+it is not there) while the cluster starts. Then everything else runs on the workers, town by
+town as each town's read finishes: the survey is read with
+:func:`~needs_analysis.ingest.survey.load_survey`, cut into partitions of at most
+``rows_per_partition`` rows, each classified with
+:func:`~needs_analysis.classify.predictions.classify_responses`, and the town's gap table
+computed from its classified partitions with
+:func:`~needs_analysis.report.rundata.year_tables`, the function a single-town run uses, so a
+town's tables are the same in the pool as on its own. The classifier is loaded once per
+worker process from the model cache, so no model and no tagger travels between processes,
+and only the towns' counts, masked rejects and gap tables reach the client.
 
 A town that cannot be read is reported with its reason and the others complete. A worker
-lost mid-run is recovered by the scheduler, which recomputes that worker's partitions; the
-result holds every partition exactly once, so nothing is counted twice.
+lost mid-run is recovered by the scheduler, which recomputes the tasks it held or was
+running; each town's table is made from each of its partitions exactly once, so nothing is
+counted twice.
 
 The pool file is read by :mod:`needs_analysis.pool.members`.
 """
@@ -19,6 +24,7 @@ The pool file is read by :mod:`needs_analysis.pool.members`.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,8 +42,6 @@ from needs_analysis.pool.members import Pool
 from needs_analysis.progress import Progress, Stopwatch, quiet
 
 ROWS_PER_PARTITION = 50_000
-PARTITION_COLUMNS = ["town", "area", "text"]
-CLASSIFIED_COLUMNS = ["town", "area", "has_text", "categories"]
 
 
 # --------------------------------------------------------------------------- results
@@ -93,7 +97,8 @@ def run_pool(
     show_progress: bool = False,
     progress: Progress = quiet,
 ) -> PoolResult:
-    """Read, classify and analyse every town of ``pool`` on the cluster behind ``client``."""
+    """Read, classify and analyse every town of ``pool`` on the cluster behind ``client`` (a
+    ``distributed.Client``, or a :class:`ClusterStart` whose cluster is still starting)."""
     from needs_analysis.pool.tasks import prepare_models
 
     watch = Stopwatch()
@@ -106,21 +111,13 @@ def run_pool(
     watch.lap("設定と分類モデル")
     if not towns:
         raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
-    progress(f"調査を読み込んでいます（{len(towns)}町）")
-    classified, partitions = _read_and_classify(
-        client, results, towns, fast, rows_per_partition, show_progress, progress
-    )
-    watch.lap("読み込みと分類")
-    progress("町ごとの困りごとと不足の候補を計算しています")
-    by_town = dict(iter(classified.groupby("town", sort=False)))
-    for result in results.values():
-        if result.processed:
-            try:
-                rows = by_town.get(result.town, classified.iloc[:0])
-                _town_tables(result, towns[result.town][0], rows)
-            except NeedsAnalysisError as error:  # e.g. the town's resource list
-                result.error, result.gaps = str(error), None
-    watch.lap("集計")
+    client = client.client() if isinstance(client, ClusterStart) else client
+    count = len(client.scheduler_info().get("workers", {}))
+    progress(f"Dask のワーカー: {count}　ダッシュボード: {client.dashboard_link}")
+    watch.lap("クラスタの起動を待つ")
+    progress(f"調査を読み込み、分類し、集計しています（{len(towns)}町）")
+    partitions = _process_towns(client, results, towns, fast, rows_per_partition, show_progress)
+    watch.lap("読み込み・分類・集計")
     return PoolResult(pool, list(results.values()), partitions, watch.timings)
 
 
@@ -149,77 +146,60 @@ def _reasons(results: dict[str, TownResult]) -> str:
     return "".join(f"\n  {r.town}: {r.error}" for r in results.values() if r.error)
 
 
-def _read_and_classify(client, results, towns, fast, rows_per_partition, show_progress, progress):
-    """Read every town on the workers, build one dask.dataframe and classify it.
-
-    Returns the classified rows (town, area, has_text, categories) and the partition count.
-    """
-    import dask
-    import dask.dataframe as dd
+def _process_towns(client, results, towns, fast, rows_per_partition, show_progress) -> int:
+    """Read every town on the workers; as each read finishes, classify its partitions and
+    compute its tables there. Fills each town's result; returns the partition count."""
+    from distributed import as_completed
     from distributed import progress as progress_bar
 
-    from needs_analysis.pool.tasks import classify_partition, read_town, town_partition
+    from needs_analysis.pool.tasks import classify_partition, read_town, town_tables
 
-    specs = [_Town(name, str(config.path), year) for name, (config, year) in towns.items()]
-    reads = client.map(read_town, specs, key=[f"read-{s.name}" for s in specs])
-    outcomes = client.gather(client.map(_outcome, reads, key=[f"outcome-{s.name}" for s in specs]))
-    parts = []
-    for spec, read, (error, summary, rejects) in zip(specs, reads, outcomes, strict=True):
-        result = results[spec.name]
-        if error:
-            result.error = error
+    specs = {name: _Town(name, str(config.path), year) for name, (config, year) in towns.items()}
+    reads = {
+        name: client.submit(read_town, spec, key=f"read-{name}") for name, spec in specs.items()
+    }
+    outcomes = {client.submit(_outcome, reads[name], key=f"outcome-{name}"): name for name in reads}
+    tables, partitions = {}, 0
+    for done in as_completed(list(outcomes)):
+        name = outcomes[done]
+        result = results[name]
+        result.error, result.summary, result.rejects = done.result()
+        if result.error:
             continue
-        result.summary, result.rejects = summary, rejects
-        count = max(1, math.ceil(summary.accepted / rows_per_partition))
-        parts += [
-            client.submit(town_partition, read, k, count, key=f"part-{spec.name}-{k}")
+        count = max(1, math.ceil(result.summary.accepted / rows_per_partition))
+        parts = [
+            client.submit(
+                classify_partition,
+                reads[name],
+                k,
+                count,
+                specs[name].config_path,
+                fast,
+                key=f"classify_partition-{name}-{k}",
+            )
             for k in range(count)
         ]
-    if not parts:
+        partitions += count
+        tables[name] = client.submit(
+            town_tables, specs[name], result.summary, *parts, key=f"tables-{name}"
+        )
+    if show_progress and tables:
+        progress_bar(list(tables.values()))
+    for name, future in tables.items():
+        made = future.result()
+        result = results[name]
+        result.classified_rows, result.labels = made.classified_rows, made.labels
+        result.error, result.gaps = made.error, made.gaps
+    for future in reads.values():
+        future.release()
+    if not tables:
         raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
-    configs = {s.name: s.config_path for s in specs}
-    meta = pd.DataFrame({c: pd.Series(dtype=object) for c in PARTITION_COLUMNS})
-    classified_meta = pd.DataFrame(
-        {c: pd.Series(dtype=bool if c == "has_text" else object) for c in CLASSIFIED_COLUMNS}
-    )
-    with dask.config.set({"dataframe.convert-string": False}):
-        frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
-        classified = frame.map_partitions(classify_partition, configs, fast, meta=classified_meta)
-        progress(f"回答を分類しています（{len(parts)}区画）")
-        future = client.compute(classified)
-        if show_progress:
-            progress_bar(future)
-        table = future.result()
-    for read in reads:
-        read.release()
-    return table.reset_index(drop=True), len(parts)
+    return partitions
 
 
 def _outcome(read) -> tuple[str, IngestSummary | None, MaskedRejects | None]:
     """The small part of a town's read that the client needs: error, counts, masked rejects."""
     return read.error, read.summary, read.rejects
-
-
-def _town_tables(result: TownResult, config: Config, rows: pd.DataFrame) -> None:
-    """The town's gap table from its classified rows, computed as a single-town run does."""
-    from needs_analysis.report.rundata import year_tables
-
-    result.classified_rows = len(rows)
-    if result.summary is not None and result.classified_rows != result.summary.accepted:
-        raise AssertionError("classified rows differ from accepted rows")  # a bug
-    run = town_run(config, result.fiscal_year, rows.drop(columns="town"), result.summary)
-    result.gaps = year_tables(run).gaps
-    result.labels = run.taxonomy.labels
-
-
-def town_run(config: Config, year: int, responses: pd.DataFrame, summary: IngestSummary):
-    """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
-    elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
-    from needs_analysis.ingest.inventory import load_resources
-    from needs_analysis.report.rundata import run_data
-
-    resources = load_resources(config) if config.resources is not None else None
-    return run_data(config, year, responses.reset_index(drop=True), summary, resources)
 
 
 # --------------------------------------------------------------------------- the cluster
@@ -229,30 +209,87 @@ def town_run(config: Config, year: int, responses: pd.DataFrame, summary: Ingest
 def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator:
     """A ``distributed.Client``: to the scheduler at ``scheduler``, or to a LocalCluster of
     ``workers`` single-threaded worker processes (default: one per core), closed on exit."""
+    client, cluster = _open(scheduler, workers)
+    try:
+        yield client
+    finally:
+        _close(client, cluster)
+
+
+def _open(scheduler: str | None, workers: int | None):
+    """(client, the LocalCluster it started or None)."""
     import logging
 
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
+            return Client(scheduler, timeout="20s"), None
         except (OSError, TimeoutError) as error:
             raise NeedsAnalysisError(
                 f"スケジューラ {scheduler} に接続できません（{error}）。アドレスを確認してください。"
             ) from None
-        with client:
-            yield client
-        return
     count = workers if workers is not None else usable_cpus()
     if count < 1:
         raise NeedsAnalysisError("--workers には1以上の数を指定してください。")
-    with (
-        LocalCluster(
-            n_workers=count,
-            threads_per_worker=1,
-            processes=True,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+    cluster = LocalCluster(
+        n_workers=count, threads_per_worker=1, processes=True, silence_logs=logging.ERROR
+    )
+    try:
+        return Client(cluster), cluster
+    except BaseException:
+        cluster.close()
+        raise
+
+
+def _close(client, cluster) -> None:
+    try:
+        client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+class ClusterStart:
+    """A cluster being started (or a scheduler being connected to) in a background thread,
+    so that the client reads the configs and checks the models meanwhile;
+    :meth:`client` waits for it. Made by :func:`starting_cluster`."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None):
+        if not scheduler and workers is not None and workers < 1:
+            raise NeedsAnalysisError("--workers には1以上の数を指定してください。")
+        self._opened = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._start, args=(scheduler, workers), name="cluster-start", daemon=True
+        )
+        self._thread.start()
+
+    def _start(self, scheduler: str | None, workers: int | None) -> None:
+        try:
+            self._opened = _open(scheduler, workers)
+        except BaseException as error:  # raised again in the thread that asks for the client
+            self._error = error
+
+    def client(self):
+        """The ``distributed.Client``, once the cluster is up."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._opened[0]
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._opened is not None:
+            _close(*self._opened)
+
+
+@contextmanager
+def starting_cluster(scheduler: str | None = None, workers: int | None = None) -> Iterator:
+    """:func:`connect`, started in the background: yields a :class:`ClusterStart` at once
+    (:func:`run_pool` takes it in place of a client), closed on exit."""
+    start = ClusterStart(scheduler, workers)
+    try:
+        yield start
+    finally:
+        start.close()

@@ -1,9 +1,12 @@
-"""What runs on a Dask worker for the pool: read a town, cut it, classify a partition.
+"""What runs on a Dask worker for the pool: read a town, classify a part of it, and compute
+the town's tables.
 
 Every task takes small picklable arguments (paths, names, numbers) and builds what it needs
 in its own process. The classifier of a config is loaded once per worker process and kept
 in a module-level cache: a fitted model is large, and its tokenizer holds a MeCab tagger
-that cannot be pickled, so neither is ever sent between processes.
+that cannot be pickled, so neither is ever sent between processes. A town's gap table is
+computed on a worker too, from its classified parts, so that the client only receives the
+tables.
 
 A worker process is daemonic and may not start processes of its own, so a partition is
 classified in the worker's process (``workers=1``; the cluster supplies the parallelism).
@@ -12,6 +15,7 @@ classified in the worker's process (``workers=1``; the cluster supplies the para
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -21,7 +25,6 @@ from needs_analysis.ingest.intake import IngestSummary
 
 if TYPE_CHECKING:
     from needs_analysis.classify.model import NeedClassifier
-    from needs_analysis.classify.sources import ModelSources
     from needs_analysis.config.settings import Config
     from needs_analysis.ingest.rejects import MaskedRejects
 
@@ -75,24 +78,52 @@ def town_partition(read: TownRead, number: int, count: int) -> pd.DataFrame:
 
 
 def classify_partition(
-    partition: pd.DataFrame, configs: dict[str, str], fast: bool
+    read: TownRead, number: int, count: int, config_path: str, fast: bool
 ) -> pd.DataFrame:
-    """Classify a partition with each town's own classifier, as a single-town run does."""
+    """Classify part ``number`` of ``count`` of a town's rows with the town's classifier, as
+    a single-town run does; its area, has_text and categories."""
     from needs_analysis.classify.predictions import classify_responses
 
-    pieces = []
-    for town, rows in partition.groupby("town", sort=False):
-        # A Dask worker is daemonic and cannot fork: predict in this process.
-        classified = classify_responses(rows, worker_model(configs[town], fast), workers=1)
-        pieces.append(classified[["town", "area", "has_text", "categories"]])
-    if not pieces:
-        return pd.DataFrame(
-            {
-                c: pd.Series(dtype=bool if c == "has_text" else object)
-                for c in ("town", "area", "has_text", "categories")
-            }
-        )
-    return pd.concat(pieces)
+    rows = town_partition(read, number, count)
+    # A Dask worker is daemonic and cannot fork: predict in this process.
+    classified = classify_responses(rows, worker_model(config_path, fast), workers=1)
+    return classified[["area", "has_text", "categories"]]
+
+
+@dataclass
+class TownTables:
+    """A town's gap table and labels from its classified rows, or why not."""
+
+    error: str = ""
+    gaps: pd.DataFrame | None = None
+    labels: tuple[str, ...] = ()
+    classified_rows: int = 0
+
+
+def town_tables(town, summary: IngestSummary, *parts: pd.DataFrame) -> TownTables:
+    """The town's gap table from its classified parts, computed as a single-town run does
+    (its resources, populations and taxonomy, on this worker)."""
+    from needs_analysis.config.load import load_config
+    from needs_analysis.report.rundata import year_tables
+
+    rows = pd.concat(parts, ignore_index=True)
+    if len(rows) != summary.accepted:
+        raise AssertionError("classified rows differ from accepted rows")  # a bug
+    try:
+        run = town_run(load_config(town.config_path), town.fiscal_year, rows, summary)
+    except NeedsAnalysisError as error:  # e.g. the town's resource list
+        return TownTables(error=str(error), classified_rows=len(rows))
+    return TownTables("", year_tables(run).gaps, tuple(run.taxonomy.labels), len(rows))
+
+
+def town_run(config: Config, year: int, responses: pd.DataFrame, summary: IngestSummary):
+    """The :class:`~needs_analysis.report.rundata.RunData` of one town and year from rows classified
+    elsewhere, with the town's resources, populations and taxonomy (no previous year)."""
+    from needs_analysis.ingest.inventory import load_resources
+    from needs_analysis.report.rundata import run_data
+
+    resources = load_resources(config) if config.resources is not None else None
+    return run_data(config, year, responses.reset_index(drop=True), summary, resources)
 
 
 def worker_model(config_path: str, fast: bool) -> NeedClassifier:
@@ -129,20 +160,35 @@ def build_classifier(config: Config, fast: bool) -> NeedClassifier:
 
 
 def prepare_models(configs: dict[str, Config], fast: bool) -> dict[str, str]:
-    """Fit (or find in the cache) each distinct classifier once, on the client, so that the
-    workers only load it. Returns the towns whose classifier cannot be built, with why."""
+    """Make sure each distinct classifier is in the model cache, so that the workers only
+    load it: a model already there is not opened here; one that is not is fitted once, on
+    the client. Towns whose files have the same contents share one model. Returns the towns
+    whose classifier cannot be built, with why."""
     from needs_analysis.classify.sources import ModelSources
+    from needs_analysis.classify.store import model_cache_path
 
     failed: dict[str, str] = {}
-    built: dict[tuple[ModelSources, bool], str] = {}
+    built: dict[Path, str] = {}
     for town, config in configs.items():
-        key = (ModelSources.from_config(config), uses_fast_path(config, fast))
-        if key not in built:
-            try:
-                build_classifier(config, fast)
-                built[key] = ""
-            except NeedsAnalysisError as error:
-                built[key] = str(error)
-        if built[key]:
-            failed[town] = built[key]
+        try:
+            on_fast = uses_fast_path(config, fast)
+            cache = model_cache_path(ModelSources.from_config(config).fingerprint(), on_fast)
+        except NeedsAnalysisError as error:  # e.g. a user dictionary that cannot be read
+            failed[town] = str(error)
+            continue
+        if cache not in built:
+            built[cache] = _model_in_cache(config, fast, cache)
+        if built[cache]:
+            failed[town] = built[cache]
     return failed
+
+
+def _model_in_cache(config: Config, fast: bool, cache: Path) -> str:
+    """Fit the config's classifier into the cache unless it is there; why not, or ""."""
+    if cache.is_file():
+        return ""
+    try:
+        build_classifier(config, fast)
+    except NeedsAnalysisError as error:
+        return str(error)
+    return ""

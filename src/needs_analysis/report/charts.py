@@ -54,29 +54,24 @@ def rate_heatmap(
     """
     rule = Disclosure(min_count)
     published = protect_gaps(rates, rule)
-    table = published.set_index(["area", "category"])
+    # One dict per cell, looked up by (area, category): a table lookup per cell costs more.
+    table = {(row["area"], row["category"]): row for row in published.to_dict("records")}
     top = published["rate"].max(skipna=True) if len(published) else None
     highest = max(float(0 if pd.isna(top) else top), 1e-9)
-    figure = go.Figure()
-    xs, ys, text, hover, ink = [], [], [], [], []
+    shapes, xs, ys, text, hover, ink = [], [], [], [], [], []
     for y, area in enumerate(areas):
         for x, label in enumerate(labels):
             cell, fill, hover_text = _heat_cell(table, area, label, rule, highest)
-            figure.add_shape(
-                type="rect",
-                x0=x - 0.5,
-                x1=x + 0.5,
-                y0=y - 0.5,
-                y1=y + 0.5,
-                fillcolor=fill,
-                line=dict(color="white", width=2),
-                layer="below",
-            )
+            shapes.append(_cell_shape(x, y, fill))
             xs.append(x)
             ys.append(y)
             text.append(cell)
             hover.append(hover_text)
             ink.append("white" if fill in _DARK_FILLS else "#222")
+    figure = go.Figure()
+    # All shapes in one assignment: adding them one at a time validates every earlier shape
+    # again, which grows with the square of the cells.
+    figure.update_layout(shapes=shapes)
     figure.add_scatter(
         x=xs,
         y=ys,
@@ -96,6 +91,20 @@ def rate_heatmap(
     )
     _grid_axes(figure, areas, labels)
     return figure
+
+
+def _cell_shape(x: int, y: int, fill: str) -> dict:
+    """The rectangle of one heatmap cell, with a white border."""
+    return dict(
+        type="rect",
+        x0=x - 0.5,
+        x1=x + 0.5,
+        y0=y - 0.5,
+        y1=y + 0.5,
+        fillcolor=fill,
+        line=dict(color="white", width=2),
+        layer="below",
+    )
 
 
 def _grid_axes(figure: go.Figure, areas: Sequence[str], labels: Sequence[str]) -> None:
@@ -128,16 +137,16 @@ _NO_RATE = "#f0f0f0"
 
 
 def _heat_cell(
-    table: pd.DataFrame, area: str, label: str, rule: Disclosure, highest: float
+    table: dict[tuple[str, str], dict], area: str, label: str, rule: Disclosure, highest: float
 ) -> tuple[str, str, str]:
     """(text in the cell, its fill, its hover text) for one 圏域 × category.
 
-    ``table`` is the gap table as :func:`protect_gaps` publishes it, indexed by area and
-    category; a hidden cell shows its count's label and nothing computed from it.
+    ``table`` holds the rows of the gap table as :func:`protect_gaps` publishes it, by area
+    and category; a hidden cell shows its count's label and nothing computed from it.
     """
-    if (area, label) not in table.index:
+    if (area, label) not in table:
         return "", _NO_RATE, f"{area}／{label}: 回答なし"
-    row = table.loc[(area, label)]
+    row = table[(area, label)]
     count = people(rule, row["count"], row["count_status"])
     n = people(rule, row["n"], row["n_status"])
     counts = f"{area}／{label}<br>該当 {count} / 自由記述 {n}"
@@ -217,18 +226,22 @@ def _write_beside(figure: go.Figure, merged: pd.DataFrame, small: pd.Series) -> 
             small, merged["rate"], merged["count_label"], merged["count_status"], strict=True
         )
     ]
-    for row, text in zip(merged["category"], beside, strict=True):
-        figure.add_annotation(
-            x=1.0,
-            xref="paper",
-            xanchor="left",
-            xshift=6,
-            y=row,
-            yref="y",
-            text=text,
-            showarrow=False,
-            font=dict(size=11),
-        )
+    figure.update_layout(
+        annotations=[
+            dict(
+                x=1.0,
+                xref="paper",
+                xanchor="left",
+                xshift=6,
+                y=row,
+                yref="y",
+                text=text,
+                showarrow=False,
+                font=dict(size=11),
+            )
+            for row, text in zip(merged["category"], beside, strict=True)
+        ]
+    )
 
 
 def supply_bars(supply: pd.DataFrame, areas: Sequence[str], labels: Sequence[str]) -> go.Figure:
@@ -278,29 +291,36 @@ def change_dumbbell(
     """
     rows = change_rows(change, min_change)
     names = rows["area"] + "／" + rows["category"]
-    figure = go.Figure()
-    for _, row in rows.iterrows():
-        figure.add_scatter(
-            x=[row["rate_previous"] * 100, row["rate"] * 100],
-            y=[f"{row['area']}／{row['category']}"] * 2,
+    lines = [
+        go.Scatter(
+            x=[previous * 100, current * 100],
+            y=[name] * 2,
             mode="lines",
             line=dict(color="#bbb"),
             showlegend=False,
             hoverinfo="skip",
         )
-    figure.add_scatter(
-        name=previous_label,
-        x=rows["rate_previous"] * 100,
-        y=names,
-        mode="markers",
-        marker=dict(color="#999", size=9),
-    )
-    figure.add_scatter(
-        name=current_label,
-        x=rows["rate"] * 100,
-        y=names,
-        mode="markers",
-        marker=dict(color="#d95f02", size=11),
+        for previous, current, name in zip(rows["rate_previous"], rows["rate"], names, strict=True)
+    ]
+    figure = go.Figure()
+    figure.add_traces(  # in one call, not a trace at a time
+        [
+            *lines,
+            go.Scatter(
+                name=previous_label,
+                x=rows["rate_previous"] * 100,
+                y=names,
+                mode="markers",
+                marker=dict(color="#999", size=9),
+            ),
+            go.Scatter(
+                name=current_label,
+                x=rows["rate"] * 100,
+                y=names,
+                mode="markers",
+                marker=dict(color="#d95f02", size=11),
+            ),
+        ]
     )
     figure.update_layout(
         title=_title("前回調査からの変化（割合 %）"),

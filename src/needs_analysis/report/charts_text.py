@@ -120,11 +120,12 @@ def _add_nodes(
     """One trace of nodes per coloured group (the rest as その他), sized by answers."""
     sizes = dict(zip(nodes["word"], marker_px(nodes["doc_count"]), strict=True))
     shown = nodes["color_group"].where(nodes["color_group"].isin(list(colours)), _OTHERS)
+    traces = []
     for name, colour in colours.items():
         members = nodes[shown == name]
         if members.empty:
             continue
-        figure.add_trace(
+        traces.append(
             go.Scatter(
                 x=members["x"],
                 y=members["y"],
@@ -149,6 +150,7 @@ def _add_nodes(
                 ),
             )
         )
+    figure.add_traces(traces)  # in one call, not a trace at a time
 
 
 def _natural_key(name: str) -> tuple[int, str]:
@@ -185,6 +187,7 @@ def _add_edges(
     # One line trace per width (a trace has a single width): fast with hundreds of edges.
     cuts = np.quantile(edges["jaccard"], [1 / 3, 2 / 3]) if len(edges) > 2 else [0.0, 0.0]
     bands = np.digitize(edges["jaccard"], cuts, right=True) if len(edges) > 2 else [1] * len(edges)
+    traces = []
     for band, width in enumerate(_EDGE_WIDTHS):
         xs: list[float | None] = []
         ys: list[float | None] = []
@@ -197,7 +200,7 @@ def _add_edges(
                 xs += [position[source][0], position[target][0], None]
                 ys += [position[source][1], position[target][1], None]
         if xs:
-            figure.add_trace(
+            traces.append(
                 go.Scatter(
                     x=xs,
                     y=ys,
@@ -215,7 +218,7 @@ def _add_edges(
         (position[s][1] + position[t][1]) / 2
         for s, t in zip(edges["source"], edges["target"], strict=True)
     ]
-    figure.add_trace(
+    traces.append(
         go.Scatter(
             x=middle_x,
             y=middle_y,
@@ -237,6 +240,7 @@ def _add_edges(
             showlegend=False,
         )
     )
+    figure.add_traces(traces)  # in one call, not a trace at a time
 
 
 def _finish(figure: go.Figure, heading: str, notes: list[str], ranges: tuple | None = None) -> None:

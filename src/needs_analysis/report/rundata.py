@@ -4,12 +4,20 @@
 :func:`save_run` writes it beside the reports and every notebook reads it back with
 :func:`load_run`. Nothing here classifies, tokenises or reads a survey: a notebook that
 finds no saved run says how to make one.
+
+The run is saved in parts, so that a notebook reads only what it shows: ``run.pkl`` holds
+the settings, counts, responses, rejects and year tables (what the overview draws),
+``answers.pkl`` the masked answers that examples are chosen from (handouts, plan table) and
+``documents.pkl`` the documents table with every answer's words (the exploration page).
+:func:`load_run` reads ``run.pkl`` alone; the other parts are read the first time
+:attr:`RunData.answers` or :attr:`RunData.documents` is asked for, and then kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +42,12 @@ if TYPE_CHECKING:
     from needs_analysis.ingest.rejects import MaskedRejects
 
 RUN_FILE = "run.pkl"
+# The parts read only where they are shown, and the file of each.
+DOCUMENTS = "documents"
+ANSWERS = "answers"
+PART_FILES = {ANSWERS: "answers.pkl", DOCUMENTS: "documents.pkl"}
+# The documents' columns that examples are chosen from (the answers part).
+ANSWER_COLUMNS = ("respondent_id", "area", "has_text", "text", "categories", "confidence")
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,9 @@ class RunData:
     each input file, masked; ``tables`` the gap tables. With a coordinator's check
     (``check``), ``responses`` also holds each checked answer's categories and inclusion
     probability (the columns of :mod:`needs_analysis.gaps.corrected`).
+
+    A run read by :func:`load_run` reads ``documents`` and ``answers`` from their own files
+    the first time they are asked for. :func:`dataclasses.replace` gives a run without them.
     """
 
     municipality: str
@@ -104,10 +121,39 @@ class RunData:
     rules_path: str = ""
     user_dictionary: str = ""
     gap_settings: GapSettings = field(default_factory=GapSettings)
-    documents: pd.DataFrame | None = None
     rejects: list[MaskedRejects] = field(default_factory=list)
     tables: YearTables | None = None
     check: CheckInfo | None = None
+    # SHA-256 of each part's file, written by save_run: a part is read only with its run.
+    part_digests: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._parts: dict[str, pd.DataFrame] = {}  # documents and answers held in memory
+        self._saved_in: Path | None = None  # where load_run found the run and its parts
+
+    def __getstate__(self) -> dict:
+        """What ``run.pkl`` holds: everything but the parts and where they were read from."""
+        state = dict(self.__dict__)
+        state.pop("_parts", None)
+        state.pop("_saved_in", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def documents(self) -> pd.DataFrame | None:
+        """The documents table of the word views (read from its part once, when asked)."""
+        return self._part(DOCUMENTS)
+
+    @documents.setter
+    def documents(self, frame: pd.DataFrame | None) -> None:
+        self._parts.pop(ANSWERS, None)  # the answers are the documents' columns
+        if frame is None:
+            self._parts.pop(DOCUMENTS, None)
+        else:
+            self._parts[DOCUMENTS] = frame
 
     @property
     def disclosure(self) -> Disclosure:
@@ -126,8 +172,30 @@ class RunData:
 
     @property
     def answers(self) -> pd.DataFrame:
-        """The masked answers examples are chosen from: the documents, else the responses."""
-        return self.responses if self.documents is None else self.documents
+        """The masked answers examples are chosen from (normalised, as in the documents):
+        the documents when they are at hand, else their answers part, else the responses."""
+        if DOCUMENTS in self._parts:
+            return self._parts[DOCUMENTS]
+        found = self._part(ANSWERS)
+        return self.responses if found is None else found
+
+    @property
+    def parts_in_memory(self) -> tuple[str, ...]:
+        """The parts held now (a loaded run: those read so far), by name."""
+        return tuple(sorted(self._parts))
+
+    def _part(self, name: str) -> pd.DataFrame | None:
+        if name not in self._parts and self._saved_in is not None and name in self.part_digests:
+            self._parts[name] = _read_part(self._saved_in, name, self.part_digests[name])
+        return self._parts.get(name)
+
+    def part_frames(self) -> dict[str, pd.DataFrame]:
+        """The parts saved beside ``run.pkl``: the documents and their answers' columns."""
+        documents = self.documents
+        if documents is None:
+            return {}
+        answers = documents[[c for c in ANSWER_COLUMNS if c in documents.columns]]
+        return {ANSWERS: answers, DOCUMENTS: documents}
 
 
 def run_data(
@@ -176,17 +244,35 @@ def _empty_resources() -> pd.DataFrame:
     )
 
 
-def save_run(run: RunData, directory: Path | str) -> Path:
+def save_run(run: RunData, directory: Path | str) -> list[Path]:
+    """Write the run to ``directory``: ``run.pkl`` and its parts; the files written.
+
+    A part this run does not have (a run without documents) is removed, so that no part of
+    an earlier run is read with this one.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    frames = run.part_frames()
+    digests = {}
+    for name, file_name in PART_FILES.items():
+        path = directory / file_name
+        if name not in frames:
+            path.unlink(missing_ok=True)
+            continue
+        data = pickle.dumps(frames[name], protocol=pickle.HIGHEST_PROTOCOL)
+        path.write_bytes(data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+        written.append(path)
+    run.part_digests = digests
     path = directory / RUN_FILE
-    with path.open("wb") as handle:
-        pickle.dump(run, handle)
-    return path
+    path.write_bytes(pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL))
+    return [path, *written]
 
 
 def load_run(directory: Path | str = "") -> RunData:
-    """The run saved in ``directory`` by ``needs-analysis run``.
+    """The run saved in ``directory`` by ``needs-analysis run`` (``run.pkl``; its other
+    parts are read when first asked for).
 
     A notebook never classifies: with no directory it stops and says how to prepare the run.
     A run saved by another version of the package is not read (its classes may have moved or
@@ -203,18 +289,47 @@ def load_run(directory: Path | str = "") -> RunData:
         raise NeedsAnalysisError(
             f"{path} がありません。先に `needs-analysis run` を実行してください。"
         )
-    stale = NeedsAnalysisError(
+    run = _unpickle(path)
+    saved = set(vars(run)) if isinstance(run, RunData) else set()
+    if not saved >= {item.name for item in fields(RunData)} or run.package_version != __version__:
+        raise _stale(path)  # another version, or a run saved in another layout
+    run._saved_in = Path(directory)
+    return run
+
+
+def _stale(path: Path) -> NeedsAnalysisError:
+    return NeedsAnalysisError(
         f"{path} は別の版の needs-analysis で作られたため読めません。"
         "`needs-analysis run` をもう一度実行して作り直してください。"
     )
+
+
+def _unpickle(path: Path) -> object:
     try:
         with path.open("rb") as handle:
-            run = pickle.load(handle)
+            return pickle.load(handle)
     except (ImportError, AttributeError, TypeError, EOFError, pickle.UnpicklingError):
-        raise stale from None  # a class moved or changed since the run was saved
-    if not isinstance(run, RunData) or run.package_version != __version__:
-        raise stale
-    return run
+        raise _stale(path) from None  # a class moved or changed since the run was saved
+
+
+def _read_part(directory: Path, name: str, digest: str) -> pd.DataFrame:
+    """One part of a saved run, after checking it is the part saved with ``run.pkl``."""
+    path = directory / PART_FILES[name]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NeedsAnalysisError(
+            f"{path} がありません。`needs-analysis run` をもう一度実行してください。"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise NeedsAnalysisError(
+            f"{path} は {directory / RUN_FILE} と一緒に保存されたものではありません。"
+            "`needs-analysis run` をもう一度実行して作り直してください。"
+        )
+    try:
+        return pickle.loads(data)
+    except (ImportError, AttributeError, TypeError, EOFError, pickle.UnpicklingError):
+        raise _stale(path) from None
 
 
 def year_tables(run: RunData) -> YearTables:

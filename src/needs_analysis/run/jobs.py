@@ -103,7 +103,7 @@ def run_reports(
     run = prepare_run(config, year, progress=progress, check=check)
     watch.lap("読み込みと分類")
 
-    files = [save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
+    files = [*save_run(run, out_dir / DATA_DIR), *write_run_rejects(run, out_dir)]
     progress("集計表を Excel に書き出しています")
     files.append(write_run_workbook(run, year_tables(run), out_dir / f"needs_analysis_{year}.xlsx"))
     watch.lap("集計と Excel")
