@@ -5,7 +5,8 @@ of the group must be hidden. Statistical offices choose them by a cost — in τ
 cell's own value for frequency tables, so that a table loses as little as it can — rather
 than by a fixed order. :func:`cheapest_complements` does that for one group: among all
 sets of candidate cells that protect every small count, the set whose costs add up to the
-least (ties: the cells earlier in the order of their costs, then of the group).
+least (ties: fewer cells, then the cells earlier in the order of their costs, then of
+the group).
 
 The search is uniform-cost over sets of candidates (a set is reached only from the set
 without its last candidate, so each is tried once, cheapest first); the first set that
@@ -39,23 +40,28 @@ def cheapest_complements(
     [3]
     >>> cheapest_complements([1, 2], [5, 6], lambda chosen: len(chosen) == 2)
     [1, 2]
+    >>> cheapest_complements([0, 2, 3], [10, 5, 5], lambda chosen: chosen != [2])  # one cell
+    [0]
     """
     if protects([]):
         return []
     order = sorted(range(len(candidates)), key=lambda i: (costs[i], i))
     ranked = [candidates[i] for i in order]
     price = [float(costs[i]) for i in order]
-    frontier: list[tuple[float, tuple[int, ...]]] = [(p, (i,)) for i, p in enumerate(price)]
+    # (cost, cells, chosen): at equal cost, fewer cells hidden first.
+    frontier: list[tuple[float, int, tuple[int, ...]]] = [(p, 1, (i,)) for i, p in enumerate(price)]
     heapq.heapify(frontier)
     tried = 0
     while frontier and tried < MAX_TRIED:
-        cost, chosen = heapq.heappop(frontier)
+        cost, _, chosen = heapq.heappop(frontier)
         tried += 1
         cells = [ranked[i] for i in chosen]
         if protects(cells):
             return sorted(cells)
         for following in range(chosen[-1] + 1, len(ranked)):
-            heapq.heappush(frontier, (cost + price[following], (*chosen, following)))
+            heapq.heappush(
+                frontier, (cost + price[following], len(chosen) + 1, (*chosen, following))
+            )
     if tried < MAX_TRIED:
         return sorted(ranked)  # not even every candidate protects
     return _greedy(ranked, protects)
