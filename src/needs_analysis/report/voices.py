@@ -14,9 +14,9 @@ answers — a few answers are quoted that:
 - are **typical** of the category: highest first by the typicality the run saved (cosine
   similarity to the centre of the town's answers of the category,
   :mod:`needs_analysis.classify.typicality`);
-- are **distinct**: an answer that repeats one already quoted on the page (similar
-  character bigrams, or one inside the other) is skipped, and answers that had personal
-  data masked in them come last;
+- are **distinct**: an answer that repeats one already quoted on the page (character
+  bigrams overlapping by :data:`SIMILARITY` or more, or one inside the other) is skipped,
+  and answers that had personal data masked in them come last;
 - are of a length that prints (at most :data:`MAX_CHARS` characters).
 
 Where the area has too few answers to quote safely, the page says so in one sentence.
@@ -42,6 +42,10 @@ PER_NEED = 2  # answers quoted per need
 CONFIDENT = 0.7  # the model's confidence an unchecked answer needs to be quoted
 MAX_CHARS = 90  # longer answers do not print well in a list
 MIN_CHARS = 6  # shorter ones say too little
+# Two quotes whose character bigrams overlap this much say the same thing in other words
+# (「バスが一日二本…」 and 「バスが1日2本…」 share 0.38): stricter than the plan table's
+# limit, since a page quotes only a few answers a need.
+SIMILARITY = 0.3
 
 TOO_FEW = (
     "この圏域は回答が少ないため、個人が特定されないよう、寄せられた声（回答の例）は載せていません。"
@@ -63,15 +67,16 @@ def quotable_needs(run, gaps: pd.DataFrame, area: str, most: int = LEADING_NEEDS
     rank, then by the number of answers (taxonomy order on ties)."""
     published = protect_gaps(gaps, run.disclosure)
     rows = published[published["area"] == area].reset_index(drop=True)
+    rows = rows.assign(
+        _order=range(len(rows)),
+        _rank=rows["rank"].astype("Float64").fillna(math.inf).astype(float),
+    )
     quotable = (
         (rows["count_status"] == SHOWN)
         & (rows["count"] >= run.min_count)
         & (rows.get("n_status", pd.Series(SHOWN, index=rows.index)) != SMALL)
     )
-    rows = rows[quotable].assign(
-        _order=range(int(quotable.sum())),
-        _rank=rows["rank"].astype("Float64").fillna(math.inf).astype(float),
-    )
+    rows = rows[quotable]
     ordered = rows.sort_values(["_rank", "count", "_order"], ascending=[True, False, True])
     return ordered.head(most).drop(columns=["_order", "_rank"])
 
@@ -119,7 +124,7 @@ def choose_voices(
     for text in _candidates(written, category):
         if len(chosen) >= limit:
             break
-        if any(is_repeat(text, other) for other in [*seen, *chosen, *held_back]):
+        if any(is_repeat(text, other, SIMILARITY) for other in [*seen, *chosen, *held_back]):
             continue
         personal = any(mask in text for mask in MASKS)
         (held_back if personal else chosen).append(text)
