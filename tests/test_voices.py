@@ -139,7 +139,8 @@ def test_the_leading_needs_are_the_flagged_ones_then_the_most_answered():
     flagged = gaps.assign(
         flag=(gaps["area"] == "北") & (gaps["category"] == "配食"),
         rank=[
-            1 if (a, c) == ("北", "配食") else pd.NA for a, c in zip(gaps["area"], gaps["category"])
+            1 if (a, c) == ("北", "配食") else pd.NA
+            for a, c in zip(gaps["area"], gaps["category"], strict=True)
         ],
     )
     assert list(voices.quotable_needs(run, flagged, "北")["category"]) == ["配食", "移動支援"]
