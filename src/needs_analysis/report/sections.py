@@ -9,7 +9,7 @@ from IPython.display import HTML, Markdown
 
 from needs_analysis.gaps.change import CHANGE_CLOSED, CHANGE_DROPPED, ranked_gaps
 from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW
-from needs_analysis.privacy.disclosure import people, protect_gaps
+from needs_analysis.privacy.disclosure import SHOWN, Disclosure, people, protect_gaps
 from needs_analysis.report.plain import NOT_JUDGED, plain_reason, tied_first
 from needs_analysis.report.plan import plan_table, plan_table_for_display
 from needs_analysis.report.rundata import (
@@ -47,12 +47,14 @@ def council_questions(
 
 
 def _top_need_question(gaps: pd.DataFrame, area: str, min_count: int) -> str:
-    # Only a category counted at or above the disclosure threshold may be named; a tie at
-    # the top is said as a tie.
+    # Only a category whose count is published may be named (a hidden count, even the
+    # largest, is not); a tie at the top is said as a tie.
+    published = protect_gaps(gaps, Disclosure(min_count)).set_index(["area", "category"])
     rows = gaps[(gaps["area"] == area) & gaps["rate"].notna() & (gaps["count"] >= min_count)]
-    if rows.empty:
-        return "この圏域で、いま一番困っていそうなことは何でしょうか。"
     top = rows[rows["count"] == rows["count"].max()]
+    status = [published.loc[(area, name), "count_status"] for name in top["category"]]
+    if top.empty or any(value != SHOWN for value in status):
+        return "この圏域で、いま一番困っていそうなことは何でしょうか。"
     names = [str(name) for name in top["category"]]
     what = "いちばん多い困りごとは" if len(names) == 1 else "多い困りごとは"
     return (
@@ -156,7 +158,9 @@ def gap_sections(run: RunData, gaps: pd.DataFrame, area: str) -> HTML:
 
 def nothing_flagged(in_area: pd.DataFrame) -> str:
     """Why no need of a judged area is a candidate, naming the needs that are higher than
-    the town's but not beyond chance (「回答が少ないため差を判断できません」)."""
+    the town's but not beyond chance: 「回答が少ないため差を判断できません」 where the
+    rate's range is wider than the town's rate itself (too few answers to tell), else that
+    the difference is small."""
     shown = in_area[in_area["shown"].astype(bool) & in_area["rate"].notna()]
     above = shown[shown["above"].astype(bool)]
     higher = shown[~shown["above"].astype(bool) & (shown["rate"] > shown["municipal_rate"])]
@@ -164,11 +168,15 @@ def nothing_flagged(in_area: pd.DataFrame) -> str:
     if not above.empty:
         names = "・".join(above["category"])
         sentence += f"{names}は町全体より高い（偶然とは考えにくい差）ですが、資源は町全体の水準近くあります。"
-    if not higher.empty:
-        names = "・".join(higher["category"])
+    wide = (higher["ci_high"] - higher["ci_low"]) > higher["municipal_rate"]
+    if wide.any():
+        names = "・".join(higher.loc[wide, "category"])
         sentence += (
             f"{names}は町全体より高めですが、{NOT_JUDGED}（この人数では偶然の差と区別できません）。"
         )
+    if (~wide).any():
+        names = "・".join(higher.loc[~wide, "category"])
+        sentence += f"{names}は町全体より高めですが、差はわずかで、偶然の差と区別できません。"
     return sentence
 
 
