@@ -563,3 +563,63 @@ def test_pages_are_marked_japanese(sample_run):
     for page in sorted(sample_run.out_dir.glob("*.html")):
         head = page.read_text(encoding="utf-8")[:500]
         assert '<html lang="ja">' in head, page.name
+
+
+def _overlaps(boxes: list[list]) -> list[tuple[str, str]]:
+    """Pairs of label boxes [text, left, top, right, bottom] that overlap by over 0.5 px."""
+    found = []
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            wide = min(first[3], second[3]) - max(first[1], second[1])
+            high = min(first[4], second[4]) - max(first[2], second[2])
+            if wide > 0.5 and high > 0.5:
+                found.append((first[0], second[0]))
+    return found
+
+
+def test_network_labels_do_not_overlap_on_the_page(sample_run):
+    # The co-occurrence network's words, as the browser draws them at the A4 width.
+    driver = chromium_driver()
+    try:
+        driver.set_window_size(794, 1123)
+        driver.get((sample_run.out_dir / "explore.html").as_uri())
+        plots = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(plot =>"
+            " Array.from(plot.querySelectorAll('g.textpoint text')).map(t => {"
+            "  const b = t.getBoundingClientRect();"
+            "  return [t.textContent, b.left, b.top, b.right, b.bottom]; }))"
+            ".filter(labels => labels.length > 0)"
+        )
+    finally:
+        driver.quit()
+    assert plots and sum(len(labels) for labels in plots) >= 20
+    for labels in plots:
+        assert all(right - left > 1 for _, left, _, right, _ in labels)  # drawn, measurable
+        assert _overlaps(labels) == []
+    # The check can fail: two labels at the same place overlap.
+    same = plots[0][0]
+    assert _overlaps([same, [f"{same[0]}2", *same[1:]]]) == [(same[0], f"{same[0]}2")]
+
+
+@pytest.mark.parametrize("page", ["handout_01_駅前.html", "index.html", "plan_table.html"])
+def test_table_cells_never_break_a_word(sample_run, page):
+    # A short cell (a category, an area, a count) is held together between its
+    # punctuation: each part is one no-break span, and no span runs over two lines.
+    driver = chromium_driver()
+    try:
+        driver.set_window_size(1123 if page == "plan_table.html" else 794, 1123)
+        driver.get((sample_run.out_dir / page).as_uri())
+        cells = driver.execute_script(
+            "return Array.from(document.querySelectorAll('td, th'))"
+            ".filter(c => c.getClientRects().length && c.textContent.length <= 16"
+            " && !c.closest('.na-terms'))"
+            ".map(c => [c.textContent,"
+            "  Array.from(c.querySelectorAll('.na-nb')).map(s => s.textContent).join(''),"
+            "  Array.from(c.querySelectorAll('.na-nb')).filter(s => s.getClientRects().length > 1)"
+            "   .map(s => s.textContent)])"
+        )
+    finally:
+        driver.quit()
+    assert len(cells) >= 10
+    for text, held, broken in cells:
+        assert held == text and broken == [], (text, held, broken)

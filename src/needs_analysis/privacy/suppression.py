@@ -40,7 +40,8 @@ def cheapest_complements(
     [3]
     >>> cheapest_complements([1, 2], [5, 6], lambda chosen: len(chosen) == 2)
     [1, 2]
-    >>> cheapest_complements([0, 2, 3], [10, 5, 5], lambda chosen: chosen != [2])  # one cell
+    >>> either = lambda chosen: 0 in chosen or {2, 3} <= set(chosen)
+    >>> cheapest_complements([0, 2, 3], [10, 5, 5], either)  # equal cost: one cell
     [0]
     """
     if protects([]):
