@@ -78,8 +78,8 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
    breaks only at its punctuation, a long one at the phrase boundaries Chromium finds. */
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {{ word-break: auto-phrase; }}
 .na-nb {{ white-space: nowrap; }}
-.jp-RenderedHTMLCommon table.na-plan {{ font-size: 14px; width: 100%; }}
-.na-plan td, .na-plan th {{ padding: 3px 8px !important; border-bottom: 1px solid #ccc; }}
+.jp-RenderedHTMLCommon table.na-plan {{ font-size: 15px; line-height: 1.2; width: 100%; }}
+.na-plan td, .na-plan th {{ padding: 5px 8px !important; border-bottom: 1px solid #ccc; }}
 .na-plan td:last-child, .na-plan th:last-child {{ text-align: right !important; }}
 .modebar-container {{ display: none !important; }}
 @media print {{
