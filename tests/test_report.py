@@ -21,6 +21,7 @@ from needs_analysis.privacy.disclosure import protect_gaps
 from needs_analysis.publish.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.report.plan import plan_table
 from needs_analysis.report.rundata import load_run, year_tables
+from needs_analysis.report.sections import plan_display_table
 from needs_analysis.report.views import respondent_table
 from needs_analysis.run.jobs import run_reports
 
@@ -164,8 +165,9 @@ def test_overview_numbers_match_the_package(small_run):
     assert f"自由記述あり **{int(run.responses['has_text'].sum()):,}人**" in text
     flagged = ranked_gaps(protect_gaps(year_tables(run).gaps, run.disclosure))
     assert not flagged.empty
+    plain = re.sub(r"<[^>]+>", "", text)  # cells are held together in no-break spans
     for row in flagged.itertuples():
-        assert f"{row.count_label} / {row.n_label}" in text  # 「5未満 / 32」 for a hidden count
+        assert f"{row.count_label} / {row.n_label}" in plain  # 「5未満 / 32」 for a hidden count
     assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
 
 
@@ -199,15 +201,22 @@ def test_handout_numbers_match_the_package(small_run):
 def test_plan_table_numbers_match_the_package(small_run):
     result, run = small_run
     text = outputs_text(result.out_dir / "notebooks" / "plan_table.ipynb")
-    table = plan_table(
-        run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup
-    )
+    plain = re.sub(r"<(?!/?t[dr][ >])[^>]+>", "", text)  # the cells, without their spans
+    # One row per category by default; a roll-up names what it holds.
+    table = plan_table(run.responses, run.taxonomy.labels, run.min_count)
+    assert len(table) == len(run.taxonomy.labels)
     for row in table.itertuples():
         assert re.search(
             rf"<td>{re.escape(row.heading)}</td>\s*<td>.*?</td>\s*<td>{re.escape(row.count_display)}</td>",
-            text,
+            plain,
             re.S,
         ), row.heading
+    rolled = plan_display_table(run, use_rollup=True)
+    for heading in rolled["項目"]:
+        name = heading.split("（")[0]
+        members = run.taxonomy.rollup.get(name, ())
+        if len(members) > 1:
+            assert heading == f"{name}（{'・'.join(members)}）", heading
 
 
 def test_explore_numbers_match_the_package(small_run):
@@ -276,7 +285,8 @@ def test_hidden_cells_publish_nothing_derived_anywhere(small_run):
         text = path.read_text(encoding="utf-8")
         assert f"{rule}人" not in text, path.name
     index = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
-    assert f"人数が{run.min_count}人未満のところは「{rule}」" in index
+    # The 用語の説明 box says what the labels mean.
+    assert f"人数が少ないところは「{rule}」とし、そこから計算できる数字は出していません" in index
     sheet = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")["困りごとと資源"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
