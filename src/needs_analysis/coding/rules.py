@@ -46,6 +46,9 @@ _CONTRAST_CONJUNCTIONS = frozenset({"然し", "でも", "だが", "但し", "け
 
 
 _SENTENCE_ENDS = frozenset({"。", "!", "?", "…", "／", "/", "｜", "|"})
+# How far a negation reaches, in the cached model's key: a model fitted when it reached
+# further marked other words as negated.
+NEGATION_SCOPE = "clause, stopped by sentence ends, slashes and spaces"
 
 
 # Lemmas of the negative auxiliaries (ない, ぬ/ず as in ません).
