@@ -183,24 +183,6 @@ def test_heatmap_builds_each_cell_once(monkeypatch):
     assert len(built) == 90 * len(labels)
 
 
-def test_heatmap_time_grows_with_the_cells_not_their_square():
-    """90 圏域 against 30 in the same process (best of three each): three times the cells
-    take about three times as long; a cost in the square of the cells took about ten."""
-    import time
-
-    def best(count: int) -> float:
-        table, areas, labels = _many_areas(count)
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            charts.rate_heatmap(table, areas, labels, min_count=5)
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    best(30)  # plotly's validators are built on first use
-    assert best(90) < 6 * best(30)
-
-
 def test_change_chart_has_one_line_per_row_and_both_years():
     figure = charts.change_dumbbell(change_table(40), "令和4年度", "令和7年度")
     lines = [trace for trace in figure.data if trace.mode == "lines"]

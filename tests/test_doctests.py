@@ -22,7 +22,7 @@ MODULES = [
     "privacy.suppression",
     "report.plan",
     "report.pages",
-    "cli.command",
+    "cli.review",
 ]
 
 

@@ -275,6 +275,19 @@ NOTEBOOK_PARTS = {
     "03_tabulate_plan.ipynb": (["answers"], {}),
     "04_explore_free_text.ipynb": (["documents"], {}),
 }
+# The word views' modules: only the exploration page shows them.
+WORD_VIEW_MODULES = (
+    "needs_analysis.textstats",
+    "needs_analysis.report.explore",
+    "needs_analysis.report.charts_text",
+)
+# What no notebook may load: the classifier and the encoder.
+CLASSIFIER_MODULES = (
+    "sklearn",
+    "onnxruntime",
+    "needs_analysis.classify.model",
+    "needs_analysis.classify.encoder",
+)
 _EXECUTE = """
 import json, sys
 from needs_analysis.paths import notebooks_dir
@@ -287,13 +300,17 @@ for cell in cells:
     if "parameters" in cell.get("metadata", {}).get("tags", []):
         namespace.update(parameters)
 print("PARTS", json.dumps(namespace["run"].parts_in_memory))
+print("MODULES", json.dumps(sorted(sys.modules)))
 """
 
 
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOK_PARTS))
-def test_each_notebook_reads_only_the_parts_it_shows(counted_run, notebook):
+def test_each_notebook_reads_and_loads_only_what_it_shows(counted_run, notebook):
     """The overview reads run.pkl alone, the handouts and the plan table the answers, the
-    exploration page the documents (its code cells run in order, as papermill runs them)."""
+    exploration page the documents (its code cells run in order, as papermill runs them);
+    only the exploration page loads the word views' modules and MeCab (its keyword-in-context
+    blocks read each search word with the town's dictionary), and no page loads the
+    classifier or the encoder."""
     parts, parameters = NOTEBOOK_PARTS[notebook]
     parameters = {**parameters, "data_dir": str(counted_run["result"].out_dir / "data")}
     if "area" in parameters:
@@ -305,8 +322,16 @@ def test_each_notebook_reads_only_the_parts_it_shows(counted_run, notebook):
         text=True,
         check=True,
     )
-    line = next(line for line in done.stdout.splitlines() if line.startswith("PARTS "))
-    assert json.loads(line.removeprefix("PARTS ")) == parts
+    printed = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert json.loads(printed["PARTS"]) == parts
+    modules = set(json.loads(printed["MODULES"]))
+    assert "needs_analysis.report.rundata" in modules  # the listing is the notebook's own
+    assert sorted(modules & set(CLASSIFIER_MODULES)) == []
+    shows_words = notebook == "04_explore_free_text.ipynb"
+    assert {name for name in WORD_VIEW_MODULES if name in modules} == (
+        set(WORD_VIEW_MODULES) if shows_words else set()
+    )
+    assert ("fugashi" in modules) == shows_words
 
 
 def test_a_run_saved_by_another_version_asks_for_a_new_run(tmp_path):
