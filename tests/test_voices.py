@@ -23,6 +23,7 @@ NORTH = [
     ("買い物に行く足がなくて困っている", ("移動支援",), 0.92, 0.85),
     ("免許を返したら通院できなくなる", ("移動支援",), 0.90, 0.80),
     ("タクシー代が高くて外出を控えている", ("移動支援",), 0.91, 0.60),
+    ("雪の日は家から一歩も出られない", ("移動支援",), 0.88, 0.55),
     ("車がない", ("移動支援",), 0.99, 0.99),  # too short to say much
     ("夜に一人でいるのが不安です", ("見守り",), 0.99, 0.99),
     ("誰にも気づかれずに倒れたらと思うと怖い", ("見守り",), 0.99, 0.99),
@@ -57,7 +58,7 @@ def answers() -> pd.DataFrame:
                 }
             )
     # 中: fewer answers than 北, so that its cells, not 北's, hide 南's small counts.
-    middle = [("移動支援",)] * 6 + [("その他",)] * 6
+    middle = [("移動支援",)] * 7 + [("その他",)] * 5
     for i, categories in enumerate(middle):
         rows.append(
             {
@@ -117,7 +118,7 @@ def test_voices_are_typical_confident_distinct_and_only_from_published_cells():
     )
     assert voices.quote_count(run, gaps, "北") == 4
     html = voices.voices_block(run, gaps, "北").data
-    assert "バスが一日二本" in html and "（6人が書いています）" in html
+    assert "バスが一日二本" in html and "（8人が書いています）" in html
 
 
 def test_an_area_with_too_few_answers_says_so_in_one_sentence():
@@ -135,7 +136,7 @@ def test_the_leading_needs_are_the_flagged_ones_then_the_most_answered():
     run = Run(frame)
     gaps = gaps_of(frame)
     order = voices.quotable_needs(run, gaps, "北")
-    assert list(order["category"]) == ["移動支援", "配食"]  # 6 and 6: taxonomy order on ties
+    assert list(order["category"]) == ["移動支援", "配食"]  # 8, then 6
     flagged = gaps.assign(
         flag=(gaps["area"] == "北") & (gaps["category"] == "配食"),
         rank=[
