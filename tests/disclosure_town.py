@@ -135,6 +135,7 @@ def fixed_classifier(monkeypatch, config) -> None:
         rules=load_rules(config.rules_path, tokenizer),
         other="その他",
         metadata={},
+        fast=True,  # no sentence encoder: the run scores typicality on the answers' words
     )
 
     def predict(model, texts, workers=None, explain=False, tokens=None):

@@ -3,6 +3,7 @@ sentence instead of an empty chart."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -116,11 +117,11 @@ def test_change_table_carries_n_and_interval_of_both_years():
     tables = SimpleNamespace(previous_gaps=previous, gaps=current, change=change)
     table = pages.change_interval_table(run, tables).set_index("圏域")
     assert table.loc["北", "前回の n"] == "90人" and table.loc["北", "今回の n"] == "100人"
-    assert table.loc["北", "前回の割合（95%区間）"] == "10.0%（7.0〜14.0）"
-    assert table.loc["北", "今回の割合（95%区間）"] == "15.0%（12.0〜19.0）"
-    assert table.loc["南", "前回の割合（95%区間）"] == "5未満"
+    assert table.loc["北", "前回の割合（幅）"] == "10.0%（7.0〜14.0）"
+    assert table.loc["北", "今回の割合（幅）"] == "15.0%（12.0〜19.0）"
+    assert table.loc["南", "前回の割合（幅）"] == "5未満"
     html = pages.change_block(run, tables).data
-    assert "Plotly.newPlot" in html and "今回の割合（95%区間）" in html
+    assert "Plotly.newPlot" in html and "今回の割合（幅）" in re.sub("<[^>]+>", "", html)
 
 
 def test_no_resources_gives_a_sentence():

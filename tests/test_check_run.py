@@ -193,7 +193,7 @@ def test_the_run_with_a_check_says_so_everywhere(runs):
 def test_the_run_without_a_check_says_the_rates_are_automatic(runs):
     _, plain = runs
     out = plain.out_dir
-    assert "自動で分類して数えた割合（自動の割合）" in page_text(out, "index.ipynb")
+    assert "自動で分類して数えたもの（自動の割合）" in page_text(out, "index.ipynb")
     assert "補正した割合" not in page_text(out, "index.ipynb")
     run = load_run(out / "data")
     assert run.check is None and run.tables.automatic is None

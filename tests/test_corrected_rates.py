@@ -15,7 +15,7 @@ from needs_analysis.gaps.corrected import CHECKED_COLUMN, INCLUSION_COLUMN, TEST
 from needs_analysis.gaps.corrected import TOWN as CORRECTED_TOWN
 from needs_analysis.gaps.significance import benjamini_hochberg
 from needs_analysis.gaps.table import analyse_gaps, need_rates
-from needs_analysis.report.sections import area_answers, area_examples
+from needs_analysis.report.voices import area_answers, choose_voices
 
 LABEL = "居場所"
 LABELS = (LABEL, "配食")
@@ -187,10 +187,10 @@ def test_examples_come_from_checked_answers_first_and_never_from_refuted_ones():
         }
     )
     written = area_answers(Run(frame), "東")
-    examples = area_examples(written, LABEL, 3)
+    examples = choose_voices(written, LABEL, 3)
     assert set(examples[:2]) == {"サロンがなくて寂しい", "話し相手がほしいです"}
     assert examples[2] in ("近所に集まる場所がほしい", "家で一人で過ごしている")
-    assert "サロンはいつも楽しい" not in area_examples(written, LABEL, 5)
+    assert "サロンはいつも楽しい" not in choose_voices(written, LABEL, 5)
 
 
 def test_the_plan_from_the_models_probabilities_is_the_expected_one():

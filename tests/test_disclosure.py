@@ -190,7 +190,7 @@ def test_printed_tables_and_charts_carry_nothing_for_hidden_cells(gaps):
         rows = published[published["area"] == area]
         for printed, shown in zip(table.itertuples(index=False), rows["shown"], strict=True):
             if not shown:
-                assert printed.割合 == "—" and printed._4 == "—〜—"
+                assert printed.割合 == "—" and printed[4] == "—〜—"  # the range
     figure = rate_heatmap(gaps, list(TOWN), LABELS, THRESHOLD)
     # One rectangle per cell (vector graphics on paper) and the cells' texts, row by row.
     heat = figure.data[0]

@@ -58,8 +58,14 @@ def pages(folder: Path) -> dict[str, bs4.BeautifulSoup]:
 
 
 def tables(soup: bs4.BeautifulSoup) -> list[list[list[str]]]:
+    # A cell's parts (its no-break spans) join without a space; a line break is a space.
+    for br in soup("br"):
+        br.replace_with(" ")
     return [
-        [[cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])] for row in t("tr")]
+        [
+            [" ".join(cell.get_text("").split()) for cell in row.find_all(["th", "td"])]
+            for row in t("tr")
+        ]
         for t in soup("table")
     ]
 
@@ -298,14 +304,23 @@ def read_overview(reader: Reader, soup, run) -> None:
 
 def read_handout(reader: Reader, soup, run) -> None:
     area = next(a for a in run.areas if f" {a} " in soup.title.get_text())
-    table = next(t for t in tables(soup) if t[0][:3] == ["分類", "該当", "自由記述"])
-    for row in table[1:]:
-        reader.printed(("c", area, row[0]), row[1])
-        reader.printed(("n", area), row[2])
-        rate = re.fullmatch(r"(\d+\.\d)%", row[5])
-        if rate:  # the town's rate of the category: its count, from the town's n
-            town_n = int(run.responses["has_text"].sum())
-            reader.printed(("C", row[0]), str(round(float(rate.group(1)) / 100 * town_n)))
+    found = tables(soup)
+    # The rates beside the chart (the area's n in the header: 「該当（40人中）」), or, for an
+    # area with little data, its needs in order (a row may name several categories).
+    table = next((t for t in found if t[0][0] == "分類" and t[0][1].startswith("該当（")), None)
+    if table is not None:
+        reader.printed(("n", area), re.fullmatch(r"該当（(.+?)(人)?中）", table[0][1]).group(1))
+        for row in table[1:]:
+            reader.printed(("c", area, row[0]), row[1])
+            rate = re.fullmatch(r"(\d+\.\d)%", row[4])
+            if rate:  # the town's rate of the category: its count, from the town's n
+                town_n = int(run.responses["has_text"].sum())
+                reader.printed(("C", row[0]), str(round(float(rate.group(1)) / 100 * town_n)))
+    else:
+        order = next(t for t in found if t[0][:3] == ["順位", "困りごと", "人数"])
+        for row in order[1:]:
+            for label in row[1].split("・"):
+                reader.printed(("c", area, label), row[2].removesuffix("人"))
     sentence = re.search(r"回答者\s+(\S+)\s+、うち自由記述あり\s+(\S+)\s+。", soup.get_text(" "))
     reader.printed(("r", area), sentence.group(1))
     reader.printed(("n", area), sentence.group(2))
@@ -511,8 +526,14 @@ def test_the_roll_up_that_would_pin_a_member_is_hidden(published):
     folder, run = published
     plan = tables(pages(folder)["plan_table.html"])[0]
     counts = {row[0]: row[2] for row in plan[1:]}
-    assert counts["移動支援等"] == COMPLEMENT_LABEL  # 配食 (4) = union − the others
     assert counts["ゴミ出し"].isdigit()
+    # The plan table is per category by default; where it rolls categories up, the
+    # roll-up is named by its members and hidden.
+    rolled = [heading for heading in counts if heading.startswith("移動支援等")]
+    if rolled:
+        assert counts[rolled[0]] == COMPLEMENT_LABEL  # 配食 (4) = union − the others
+    else:
+        assert counts["配食"] == "5未満" and "移動支援等" not in counts
 
 
 def test_groups_hidden_elsewhere_are_not_listed_on_the_exploration_page(published):

@@ -19,6 +19,10 @@ MODULES = [
     "frames",
     "text.mecab",
     "text.tokens",
+    "privacy.suppression",
+    "report.plan",
+    "report.pages",
+    "cli.review",
 ]
 
 

@@ -13,7 +13,7 @@ from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import GapSettings
 from needs_analysis.errors import InputError, NeedsAnalysisError
 from needs_analysis.gaps.change import (
-    CHANGE_CLOSED,
+    CHANGE_DROPPED,
     CHANGE_KEPT,
     CHANGE_NEW,
     CHANGE_NONE,
@@ -444,7 +444,8 @@ def test_year_over_year_rates_flags_and_supply():
     now = analyse_gaps(classified, inventory, populations, MAPPING, LABELS, 2024)
     change = year_over_year(now, before)
     north = cell(change, "北部", "移動支援")
-    assert north["flag_change"] == CHANGE_CLOSED
+    # A resource started, so the flag dropped; the rate is as high as before: not 解消.
+    assert north["flag_change"] == CHANGE_DROPPED
     assert (north["resources_previous"], north["resources"], north["resources_change"]) == (
         0,
         1,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import HEADER, ROWS, write_survey
+from conftest import HEADER, ROWS, csv_text, write_survey
 
 from needs_analysis.errors import InputError
 from needs_analysis.ingest.intake import REJECT_DUPLICATE_ID, REJECT_NO_AREA, REJECT_UNKNOWN_AREA
@@ -156,6 +156,42 @@ def test_a_workbook_whose_sheet_cannot_be_found_is_scanned_whole(tmp_path):
 def test_tsv_is_read(town_dir, town_config):
     path = write_survey(town_dir, ROWS, name="survey.tsv")
     assert_accounted(load_survey(town_config, path=path), 4)
+
+
+def test_a_title_above_the_header_is_skipped_and_said(town_dir, town_config):
+    # A vendor export: a title line and an empty line above the header.
+    title = "令和7年度 高齢者の生活支援ニーズ調査 集計結果（出力日 2025/10/01）\r\n\r\n"
+    path = town_dir / "survey.csv"
+    path.write_bytes((title + csv_text(ROWS)).encode("cp932"))
+    data = load_survey(town_config)
+    assert_accounted(data, 4)
+    assert data.responses["source_row"].tolist() == [4, 5, 6, 7]
+    assert data.responses["text"].tolist() == [row[5] for row in ROWS]
+    assert any("表の見出しが 3 行目にあるようです" in note for note in data.summary.notes)
+
+
+def test_a_title_above_the_header_of_a_workbook(town_dir, town_config):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["ニーズ調査 回答一覧"])
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append(row)
+    path = town_dir / "survey.xlsx"
+    workbook.save(path)
+    data = load_survey(town_config, path=path)
+    assert_accounted(data, 4)
+    assert data.responses["source_row"].tolist() == [3, 4, 5, 6]
+    assert any("表の見出しが 2 行目にあるようです" in note for note in data.summary.notes)
+
+
+def test_a_header_not_found_in_the_first_rows_is_still_an_error(town_dir, town_config):
+    title = "".join(f"メモ{i}\r\n" for i in range(12))
+    (town_dir / "survey.csv").write_bytes((title + csv_text(ROWS)).encode("utf-8"))
+    with pytest.raises(InputError, match="列が見つかりません"):
+        load_survey(town_config)
 
 
 def test_missing_column_names_file_row_and_column(town_dir, town_config):

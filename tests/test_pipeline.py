@@ -16,9 +16,9 @@ from needs_analysis.classify.predictions import classify_responses
 from needs_analysis.classify.store import get_classifier
 from needs_analysis.config.load import load_config
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.ingest import inventory, survey
+from needs_analysis.ingest import columns, inventory, survey
 from needs_analysis.paths import sample_config_path
-from needs_analysis.report import sections
+from needs_analysis.report import sections, voices
 from needs_analysis.report.rundata import compute_year_tables, load_run
 from needs_analysis.run import jobs
 from needs_analysis.text.mecab import Tokenizer
@@ -58,7 +58,7 @@ def counted_run(tmp_path_factory):
 
     reads: Counter[Path] = Counter()
     tokenised: list[str] = []
-    read_table, tokenize = survey.read_table, Tokenizer.tokenize
+    read_table, tokenize = columns.read_table, Tokenizer.tokenize
 
     def counting_read(path, *args, **kwargs):
         reads[Path(path).resolve()] += 1
@@ -69,17 +69,19 @@ def counted_run(tmp_path_factory):
         return tokenize(self, text)
 
     with pytest.MonkeyPatch.context() as patch:
-        # The survey is read through ingest.survey, the resource inventory through ingest.inventory.
-        patch.setattr(survey, "read_table", counting_read)
-        patch.setattr(inventory, "read_table", counting_read)
+        # The survey and the resource inventory are read through ingest.columns (which
+        # looks for a header below a title; a file whose header is on its first line is
+        # read once).
+        patch.setattr(columns, "read_table", counting_read)
         patch.setattr(Tokenizer, "tokenize", counting_tokenize)
         patch.setattr(jobs, "_execute_notebooks", lambda *args, **kwargs: [])
         out = tmp_path_factory.mktemp("run")
         result = jobs.run_reports(config, out=out, pdf=False)
         run = load_run(result.out_dir / "data")
         during_run = list(tokenised)
-        for area in run.areas:  # the handouts' example answers come from the documents
+        for area in run.areas:  # the handouts' voices come from the documents
             sections.gap_sections(run, run.tables.gaps, area)
+            voices.voices_block(run, run.tables.gaps, area)
         sections.plan_display_table(run)
         after_run = tokenised[len(during_run) :]
     return {

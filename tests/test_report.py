@@ -21,6 +21,7 @@ from needs_analysis.privacy.disclosure import protect_gaps
 from needs_analysis.publish.notebooks import NotebookError, NotebookJob, execute
 from needs_analysis.report.plan import plan_table
 from needs_analysis.report.rundata import load_run, year_tables
+from needs_analysis.report.sections import plan_display_table
 from needs_analysis.report.views import respondent_table
 from needs_analysis.run.jobs import run_reports
 
@@ -164,8 +165,9 @@ def test_overview_numbers_match_the_package(small_run):
     assert f"自由記述あり **{int(run.responses['has_text'].sum()):,}人**" in text
     flagged = ranked_gaps(protect_gaps(year_tables(run).gaps, run.disclosure))
     assert not flagged.empty
+    plain = re.sub(r"<[^>]+>", "", text)  # cells are held together in no-break spans
     for row in flagged.itertuples():
-        assert f"{row.count_label} / {row.n_label}" in text  # 「5未満 / 32」 for a hidden count
+        assert f"{row.count_label} / {row.n_label}" in plain  # 「5未満 / 32」 for a hidden count
     assert ("北", "ゴミ出し") in set(zip(flagged["area"], flagged["category"], strict=True))
 
 
@@ -199,15 +201,22 @@ def test_handout_numbers_match_the_package(small_run):
 def test_plan_table_numbers_match_the_package(small_run):
     result, run = small_run
     text = outputs_text(result.out_dir / "notebooks" / "plan_table.ipynb")
-    table = plan_table(
-        run.responses, run.taxonomy.labels, run.min_count, rollup=run.taxonomy.rollup
-    )
+    plain = re.sub(r"<(?!/?t[dr][ >])[^>]+>", "", text)  # the cells, without their spans
+    # One row per category by default; a roll-up names what it holds.
+    table = plan_table(run.responses, run.taxonomy.labels, run.min_count)
+    assert len(table) == len(run.taxonomy.labels)
     for row in table.itertuples():
         assert re.search(
             rf"<td>{re.escape(row.heading)}</td>\s*<td>.*?</td>\s*<td>{re.escape(row.count_display)}</td>",
-            text,
+            plain,
             re.S,
         ), row.heading
+    rolled = plan_display_table(run, use_rollup=True)
+    for heading in rolled["項目"]:
+        name = heading.split("（")[0]
+        members = run.taxonomy.rollup.get(name, ())
+        if len(members) > 1:
+            assert heading == f"{name}（{'・'.join(members)}）", heading
 
 
 def test_explore_numbers_match_the_package(small_run):
@@ -276,7 +285,8 @@ def test_hidden_cells_publish_nothing_derived_anywhere(small_run):
         text = path.read_text(encoding="utf-8")
         assert f"{rule}人" not in text, path.name
     index = outputs_text(result.out_dir / "notebooks" / "index.ipynb")
-    assert f"人数が{run.min_count}人未満のところは「{rule}」" in index
+    # The 用語の説明 box says what the labels mean.
+    assert f"人数が少ないところは「{rule}」とし、そこから計算できる数字は出していません" in index
     sheet = load_workbook(result.out_dir / "needs_analysis_2025.xlsx")["困りごとと資源"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
@@ -397,7 +407,7 @@ def test_sample_pdfs_have_the_promised_pages(sample_run):
         assert pdf_pages(handout) == [A4_PORTRAIT], handout.name
     overview = pdf_pages(out / "index.pdf")
     assert 1 <= len(overview) <= 4 and set(overview) == {A4_PORTRAIT}
-    assert set(pdf_pages(out / "plan_table.pdf")) == {A4_LANDSCAPE}
+    assert pdf_pages(out / "plan_table.pdf") == [A4_LANDSCAPE]  # one sheet, per category
     assert (out / "explore.pdf").is_file()
 
 
@@ -563,3 +573,64 @@ def test_pages_are_marked_japanese(sample_run):
     for page in sorted(sample_run.out_dir.glob("*.html")):
         head = page.read_text(encoding="utf-8")[:500]
         assert '<html lang="ja">' in head, page.name
+
+
+def _overlaps(boxes: list[list]) -> list[tuple[str, str]]:
+    """Pairs of label boxes [text, left, top, right, bottom] that overlap by over 0.5 px."""
+    found = []
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            wide = min(first[3], second[3]) - max(first[1], second[1])
+            high = min(first[4], second[4]) - max(first[2], second[2])
+            if wide > 0.5 and high > 0.5:
+                found.append((first[0], second[0]))
+    return found
+
+
+def test_network_labels_do_not_overlap_on_the_page(sample_run):
+    # The co-occurrence network's words, as the browser draws them at the A4 width.
+    driver = chromium_driver()
+    try:
+        driver.set_window_size(794, 1123)
+        driver.get((sample_run.out_dir / "explore.html").as_uri())
+        plots = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(plot =>"
+            " Array.from(plot.querySelectorAll('g.textpoint text')).map(t => {"
+            "  const b = t.getBoundingClientRect();"
+            "  return [t.textContent, b.left, b.top, b.right, b.bottom]; }))"
+            ".filter(labels => labels.length > 0)"
+        )
+    finally:
+        driver.quit()
+    assert plots and sum(len(labels) for labels in plots) >= 20
+    for labels in plots:
+        assert all(right - left > 1 for _, left, _, right, _ in labels)  # drawn, measurable
+        assert _overlaps(labels) == []
+    # The check can fail: two labels at the same place overlap.
+    same = plots[0][0]
+    assert _overlaps([same, [f"{same[0]}2", *same[1:]]]) == [(same[0], f"{same[0]}2")]
+
+
+@pytest.mark.parametrize("page", ["handout_01_駅前.html", "index.html", "plan_table.html"])
+def test_table_cells_never_break_a_word(sample_run, page):
+    # A short cell with Japanese in it (a category, an area, a count in 人) is held
+    # together between its punctuation: each part is one no-break span, and no span runs
+    # over two lines. (A run of digits never breaks.)
+    driver = chromium_driver()
+    try:
+        driver.set_window_size(1123 if page == "plan_table.html" else 794, 1123)
+        driver.get((sample_run.out_dir / page).as_uri())
+        cells = driver.execute_script(
+            "return Array.from(document.querySelectorAll('td, th'))"
+            ".filter(c => c.getClientRects().length && c.textContent.length <= 16"
+            " && !c.closest('.na-terms') && /[\\u3040-\\u30ff\\u4e00-\\u9fff]/.test(c.textContent))"
+            ".map(c => [c.textContent,"
+            "  Array.from(c.querySelectorAll('.na-nb')).map(s => s.textContent).join(''),"
+            "  Array.from(c.querySelectorAll('.na-nb')).filter(s => s.getClientRects().length > 1)"
+            "   .map(s => s.textContent)])"
+        )
+    finally:
+        driver.quit()
+    assert len(cells) >= 10
+    for text, held, broken in cells:
+        assert held == text and broken == [], (text, held, broken)

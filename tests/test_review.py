@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -117,8 +118,16 @@ def _categories(config_path: Path) -> dict[str, tuple[str, ...]]:
 
 
 @pytest.mark.slow
-def test_review_sheet_names_no_respondent_and_masks_planted_data(town):
+def test_review_sheet_names_no_respondent_and_masks_planted_data(town, capsys, monkeypatch):
+    monkeypatch.chdir(town)
     path = _review(town)
+    # The command it prints works from the current folder: both paths lead to the files.
+    printed = capsys.readouterr().out
+    command = next(line for line in printed.splitlines() if "--corrections" in line)
+    words = shlex.split(command)
+    assert Path(words[words.index("--config") + 1]).resolve() == (town / "config.toml").resolve()
+    assert Path(words[words.index("--corrections") + 1]).resolve() == path.resolve()
+    assert words[words.index("--corrections") + 1] == "out/2025/review_2025.xlsx"
     book = load_workbook(path)
     assert book.sheetnames[0] == "説明"
     sheet = book[SHEET_NAME]

@@ -47,6 +47,26 @@ def test_negation_stops_at_a_contrast(rules):
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "ゴミ出しに困っている。配食は必要ない",
+        "ゴミ出しに困っている／配食は必要ない",
+        "ゴミ出しに困っている\n配食は必要ない",  # two lines of one cell
+        "ゴミ出しに困っている　配食は必要ない",
+    ],
+)
+def test_negation_stops_at_a_sentence_boundary(rules, text):
+    assert "ゴミ出し" in matched(rules, text)
+    assert negated_words(rules, text) == ["配食", "は", "必要", "ない"]
+
+
+def test_negation_still_covers_its_own_sentence(rules):
+    # Without a boundary (a comma lists the things denied), the denial reaches back.
+    assert "ゴミ出し" not in matched(rules, "ゴミ出し、配食は必要ない")
+    assert "ゴミ出し" in negated_words(rules, "ゴミ出しや配食は必要ない")
+
+
+@pytest.mark.parametrize(
+    "text",
     ["一人で大丈夫か心配", "人手が足りない", "大丈夫じゃない"],
 )
 def test_questions_and_double_negatives_are_not_denials(rules, text):

@@ -18,6 +18,7 @@ from needs_analysis import __version__
 from needs_analysis.classify.encoder import encoder_version
 from needs_analysis.classify.features import ENCODER_WEIGHT, RULE_WEIGHT
 from needs_analysis.classify.model import NEIGHBOURS_K, NEIGHBOURS_SHARE, STATUS_GATE
+from needs_analysis.coding.rules import NEGATION_SCOPE
 from needs_analysis.config.settings import Config
 from needs_analysis.paths import labeled_data_dir, package_file
 from needs_analysis.text.mecab import Tokenizer
@@ -118,6 +119,7 @@ class ModelSources:
             "neighbours": f"k {NEIGHBOURS_K}, share {NEIGHBOURS_SHARE}, gate {STATUS_GATE}",
             "training_data_sha256": digest(labeled_files) if self.use_base else "",
             "rules_sha256": digest([self.rules]),
+            "negation_scope": NEGATION_SCOPE,
             "taxonomy_sha256": digest([self.taxonomy]),
         }
         if self.is_town_model:  # the town's own files; absent, the key is the bundled one's

@@ -24,10 +24,32 @@ def run_review(args: argparse.Namespace) -> int:
     print(f"確認シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
     print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
     print(
-        "  正しい分類に ○ をつけて保存し、needs-analysis train --config 設定ファイル "
-        f"--corrections {result.path.name} で読み込ませてください。"
+        "  正しい分類に ○ をつけて保存し、次のコマンドで読み込ませてください:\n"
+        f"  needs-analysis train --config {shell_path(config.path)} "
+        f"--corrections {shell_path(result.path)}"
     )
     return 0
+
+
+def shell_path(path) -> str:
+    """A path to paste into the next command: relative to the current folder when inside
+    it, else absolute, quoted where the shell needs it.
+
+    >>> import os
+    >>> shell_path(os.path.join(os.getcwd(), "reports", "2025", "review_2025.xlsx"))
+    'reports/2025/review_2025.xlsx'
+    >>> shell_path("/tmp/町 の 資料/review.xlsx")
+    "'/tmp/町 の 資料/review.xlsx'"
+    """
+    import shlex
+    from pathlib import Path
+
+    absolute = Path(path).resolve()
+    try:
+        shown = str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(absolute)
+    return shlex.quote(shown)
 
 
 def _run_sample(args: argparse.Namespace) -> int:

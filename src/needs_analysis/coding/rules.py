@@ -14,7 +14,10 @@ A condition combines words::
 A word the dictionary splits into several tokens (免許返納 → 免許 + 返納) is matched as a
 sequence. Words are compared by lemma after the synonym table, so a rule may be written in
 any inflection or spelling. Words inside a negated stretch of the answer — from the start of
-the clause to a negation expression such as 必要ない, 困っていない, 大丈夫 — do not count.
+the clause to a negation expression such as 必要ない, 困っていない, 大丈夫 — do not count. A
+negation never reaches back over a sentence boundary: 。！？…, a slash between two parts
+(「…困っている／配食は必要ない」), or the space that separates two sentences written
+without 。 (a line break in the cell).
 """
 
 from __future__ import annotations
@@ -48,7 +51,10 @@ _CONTRAST_PARTICLES = frozenset({"が", "けれど", "けれども", "けど", "
 _CONTRAST_CONJUNCTIONS = frozenset({"然し", "でも", "だが", "但し", "けれど", "けど", "ただ"})
 
 
-_SENTENCE_ENDS = frozenset({"。", "!", "?", "…"})
+_SENTENCE_ENDS = frozenset({"。", "!", "?", "…", "／", "/", "｜", "|"})
+# How far a negation reaches, in the cached model's key: a model fitted when it reached
+# further marked other words as negated.
+NEGATION_SCOPE = "clause, stopped by sentence ends, slashes and spaces"
 
 
 # Lemmas of the negative auxiliaries (ない, ぬ/ず as in ません).
@@ -117,6 +123,7 @@ class RuleSet:
         negated = [False] * len(tokens)
         present = self._negation_starts.intersection(lemmas)
         if present:
+            spaced = _after_space(text, tokens)
             for cue in (cue for cue in self.negations if cue[0] in present):
                 for end in _cue_ends(lemmas, cue):
                     if end + 1 < len(tokens) and tokens[end + 1].surface == "か":
@@ -124,7 +131,7 @@ class RuleSet:
                     if cue[-1] not in _DENIALS and _DENIALS.intersection(lemmas[end + 1 : end + 3]):
                         continue  # 足りない, 大丈夫じゃない: the need, not its denial
                     start = end
-                    while start > 0 and not _is_boundary(tokens[start - 1]):
+                    while start > 0 and not _is_boundary(tokens[start - 1]) and start not in spaced:
                         start -= 1
                     for position in range(start, end + 1):
                         negated[position] = True
@@ -174,6 +181,21 @@ class RuleSet:
                         "書き方か辞書の分け方を確かめてください。"
                     )
         return notes
+
+
+def _after_space(text: str, tokens: Sequence[Token]) -> set[int]:
+    """Indices of the tokens that follow white space in ``text`` (MeCab drops the space
+    that separates two sentences written on two lines)."""
+    found: set[int] = set()
+    position = 0
+    for index, token in enumerate(tokens):
+        start = text.find(token.surface, position)
+        if start < 0:
+            continue  # a surface the tokenizer rewrote: no position known
+        if index and text[position:start].isspace():
+            found.add(index)
+        position = start + len(token.surface)
+    return found
 
 
 def _cue_ends(lemmas: Sequence[str], cue: tuple[str, ...]) -> Iterable[int]:

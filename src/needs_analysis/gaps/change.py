@@ -15,7 +15,8 @@ NOTE_NEW_AREA = "前年度はこの圏域の結果がありません"
 NOTE_GONE_AREA = "今年度はこの圏域の結果がありません"
 
 CHANGE_NEW = "新たに該当"
-CHANGE_CLOSED = "解消"
+CHANGE_CLOSED = "解消"  # no longer a candidate, and the rate is no longer above the town's
+CHANGE_DROPPED = "候補から外れた（割合はまだ高い）"  # the flag dropped, the rate did not
 CHANGE_KEPT = "継続"
 CHANGE_NONE = "該当なし"
 
@@ -54,7 +55,8 @@ def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
     """
     keep = ["area", "category", "n", "rate", "resources", "per_1000", "flag"]
     require_columns(current, keep, "今年度のギャップの表")
-    now = current[keep].copy()
+    town = ["municipal_rate"] if "municipal_rate" in current.columns else []
+    now = current[keep + town].copy()
     if previous is None:
         before = pd.DataFrame(columns=keep)
     else:
@@ -67,9 +69,12 @@ def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
     merged["resources_change"] = merged["resources"].astype(float) - merged[
         "resources_previous"
     ].astype(float)
+    town_rate = merged["municipal_rate"] if town else pd.Series(np.nan, index=merged.index)
     merged["flag_change"] = [
-        _flag_change(flag, flag_previous)
-        for flag, flag_previous in zip(merged["flag"], merged["flag_previous"], strict=True)
+        _flag_change(flag, flag_previous, still_high(rate, municipal))
+        for flag, flag_previous, rate, municipal in zip(
+            merged["flag"], merged["flag_previous"], merged["rate"], town_rate, strict=True
+        )
     ]
     if previous is None:
         merged["note"] = NOTE_NO_PREVIOUS + "。"
@@ -89,14 +94,27 @@ def year_over_year(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
     return merged[CHANGE_COLUMNS].reset_index(drop=True)
 
 
-def _flag_change(flag: object, flag_previous: object) -> str:
+def still_high(rate: object, municipal_rate: object) -> bool | None:
+    """Whether the area's rate is still above the town's (None: a figure is not known)."""
+    try:
+        here, town = float(rate), float(municipal_rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if np.isnan(here) or np.isnan(town):
+        return None
+    return here > town
+
+
+def _flag_change(flag: object, flag_previous: object, high: bool | None = None) -> str:
+    """継続 / 新たに該当 / 解消 / 候補から外れた / 該当なし. A flag that dropped is 「解消」
+    only where the rate is known to be no longer above the town's."""
     now, before = _is_true(flag), _is_true(flag_previous)
     if now and before:
         return CHANGE_KEPT
     if now:
         return CHANGE_NEW
     if before:
-        return CHANGE_CLOSED
+        return CHANGE_CLOSED if high is False else CHANGE_DROPPED
     return CHANGE_NONE
 
 

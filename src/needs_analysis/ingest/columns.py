@@ -6,7 +6,7 @@ import unicodedata
 from pathlib import Path
 
 from needs_analysis.errors import InputError, did_you_mean
-from needs_analysis.ingest.raw_table import RawTable
+from needs_analysis.ingest.raw_table import RawTable, read_table
 
 
 def _label_key(label: str) -> str:
@@ -90,3 +90,46 @@ def _point_to_other_sheet(
                 "設定ファイルの sheet にシート名を書いてください。",
                 row=1,
             )
+
+
+# How far down a header is looked for when the first line is not it (a title, a date, an
+# empty line above the table).
+HEADER_SEARCH_ROWS = 10
+
+
+def find_header_row(
+    table: RawTable, mapping: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> int | None:
+    """The line of the first row within :data:`HEADER_SEARCH_ROWS` that holds a label of
+    every required field, where the first line holds none of some; None otherwise."""
+    keys = {
+        field_name: {_label_key(label) for label in mapping[field_name]} for field_name in required
+    }
+
+    def holds_all(cells) -> bool:
+        found = {_label_key(cell) for cell in cells}
+        return all(found & wanted for wanted in keys.values())
+
+    if holds_all(table.header):
+        return None
+    for row in table.rows[:HEADER_SEARCH_ROWS]:
+        if holds_all(row.cells):
+            return row.source_row
+    return None
+
+
+def read_headed_table(
+    path: Path,
+    mapping: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> RawTable:
+    """:func:`read_table`, with the header found on a later line where a title stands above
+    it (the table's notes then say 「表の見出しが N 行目にあるようです」)."""
+    table = read_table(path, encoding=encoding, sheet=sheet)
+    header_row = find_header_row(table, mapping, required)
+    if header_row is None:
+        return table
+    return read_table(path, encoding=encoding, sheet=sheet, header_row=header_row)

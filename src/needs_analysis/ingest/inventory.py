@@ -9,7 +9,7 @@ import pandas as pd
 
 from needs_analysis.config.settings import REQUIRED_RESOURCE_FIELDS, Config, ResourceSource
 from needs_analysis.errors import InputError
-from needs_analysis.ingest.columns import find_columns
+from needs_analysis.ingest.columns import find_columns, read_headed_table
 from needs_analysis.ingest.intake import (
     REJECT_NO_AREA,
     REJECT_UNKNOWN_AREA,
@@ -20,7 +20,7 @@ from needs_analysis.ingest.intake import (
     row_values,
     summarise,
 )
-from needs_analysis.ingest.raw_table import RawRow, RawTable, read_table
+from needs_analysis.ingest.raw_table import RawRow, RawTable
 from needs_analysis.text.normalize import normalize_text
 
 
@@ -46,7 +46,13 @@ def load_resources(config: Config, source: ResourceSource | None = None) -> Reso
     source = source or config.resources
     if source is None:
         raise InputError(config.path, "[resources] に資源一覧のファイルが設定されていません。")
-    table = read_table(source.path, encoding=source.encoding, sheet=source.sheet)
+    table = read_headed_table(
+        source.path,
+        source.columns,
+        REQUIRED_RESOURCE_FIELDS,
+        encoding=source.encoding,
+        sheet=source.sheet,
+    )
     columns = find_columns(
         table, source.columns, REQUIRED_RESOURCE_FIELDS, config.path, "resources.columns"
     )

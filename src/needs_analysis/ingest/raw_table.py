@@ -64,9 +64,16 @@ class RawTable:
 
 
 def read_table(
-    path: Path | str, *, encoding: str | None = None, sheet: str | None = None
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    header_row: int | None = None,
 ) -> RawTable:
-    """Read a CSV/TSV (any supported encoding) or an .xlsx sheet into a :class:`RawTable`."""
+    """Read a CSV/TSV (any supported encoding) or an .xlsx sheet into a :class:`RawTable`.
+
+    ``header_row``: the line (CSV) or row (Excel) of the header, where a title stands
+    above it; the lines above it are not rows of the table (default: the first)."""
     path = Path(path)
     if not path.exists():
         hint = did_you_mean(path.name, sibling_names(path)) or "パスを確認してください。"
@@ -82,7 +89,9 @@ def read_table(
         raise InputError(path, "ファイルが空です。")
     # The bytes decide what the file is; the extension only decides what we expected.
     if data[:4] == b"PK\x03\x04":
-        table = _read_xlsx(path, sheet)
+        table = _read_xlsx(path, sheet, header_row)
+        if header_row is not None and header_row > 1:
+            table = replace(table, notes=(header_note(header_row), *table.notes))
         if suffix not in (".xlsx", ".xlsm"):
             note = f"拡張子は {suffix or '（なし）'} ですが、中身は Excel ブック（.xlsx）なので Excel として読みました。"
             table = replace(table, notes=(note, *table.notes))
@@ -106,17 +115,22 @@ def read_table(
             row=row,
         )
     delimiter = "\t" if suffix == ".tsv" else guess_delimiter(text)
-    table = _parse_delimited(path, text, delimiter, used)
+    table = _parse_delimited(path, text, delimiter, used, header_row)
+    if header_row is not None and header_row > 1:
+        table = replace(table, notes=(header_note(header_row), *table.notes))
     if suffix in (".xls", ".xlsx", ".xlsm"):
         note = f"拡張子は {suffix} ですが、中身は CSV（テキスト）なので CSV として読みました。"
         table = replace(table, notes=(note, *table.notes))
     return table
 
 
-def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> RawTable:
+def _parse_delimited(
+    path: Path, text: str, delimiter: str, encoding: str, header_row: int | None = None
+) -> RawTable:
     parsed = read_records(path, text.lstrip("\ufeff"), delimiter)
-    table = _table_from_records(path, parsed.records, encoding, set(parsed.repaired_lines))
-    notes = ()
+    records = _from_header(parsed.records, header_row)
+    table = _table_from_records(path, records, encoding, set(parsed.repaired_lines))
+    notes: tuple[str, ...] = ()
     if parsed.repaired_lines:
         lines = "、".join(f"{line}行目" for line in parsed.repaired_lines)
         notes = (
@@ -133,13 +147,13 @@ def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> Ra
     )
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
+def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> RawTable:
     from needs_analysis.ingest.xlsx import read_sheet
 
     read = read_sheet(path, sheet)
     records = [(number, [_cell_text(value) for value in values]) for number, values in read.rows]
     try:
-        table = _table_from_records(path, records, None)
+        table = _table_from_records(path, _from_header(records, header_row), None)
     except InputError:
         if sheet is not None or len(read.sheet_names) < 2:
             raise
@@ -156,6 +170,23 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawTable:
             row=1,
         ) from None
     return replace(table, notes=read.notes, sheet_names=read.sheet_names, sheet=read.sheet)
+
+
+def header_note(header_row: int) -> str:
+    """What was read where the header is not on the first line."""
+    return (
+        f"表の見出しが {header_row} 行目にあるようです。その行を見出しとして読み、"
+        f"1〜{header_row - 1} 行目（表の題など）は表の外として読み飛ばしました。"
+    )
+
+
+def _from_header(
+    records: list[tuple[int, list[str]]], header_row: int | None
+) -> list[tuple[int, list[str]]]:
+    """The records from the header's line on."""
+    if header_row is None or header_row <= 1:
+        return records
+    return [record for record in records if record[0] >= header_row]
 
 
 def _cell_text(value: object) -> str:

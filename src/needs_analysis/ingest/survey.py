@@ -16,7 +16,7 @@ import pandas as pd
 
 from needs_analysis.config.settings import REQUIRED_SURVEY_FIELDS, Config, SurveySource
 from needs_analysis.errors import InputError
-from needs_analysis.ingest.columns import find_columns
+from needs_analysis.ingest.columns import find_columns, read_headed_table
 from needs_analysis.ingest.intake import (
     REJECT_DUPLICATE_ID,
     REJECT_NO_AREA,
@@ -33,7 +33,6 @@ from needs_analysis.ingest.intake import (
 from needs_analysis.ingest.raw_table import (
     RawRow,
     RawTable,
-    read_table,
 )
 from needs_analysis.text.normalize import normalize_text
 
@@ -72,8 +71,12 @@ def load_survey(
     whose path it is, if any).
     """
     source = _survey_source(config, fiscal_year, path)
-    table = read_table(
-        source.path, encoding=encoding or source.encoding, sheet=sheet or source.sheet
+    table = read_headed_table(
+        source.path,
+        source.columns,
+        REQUIRED_SURVEY_FIELDS,
+        encoding=encoding or source.encoding,
+        sheet=sheet or source.sheet,
     )
     columns = _survey_columns(table, source, config.path)
     resolver = AreaResolver(config.areas)

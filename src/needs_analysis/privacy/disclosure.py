@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from needs_analysis.privacy.feasible import fitting_values, reader_bounds
+from needs_analysis.privacy.suppression import cheapest_complements
 
 SHOWN = "shown"
 SMALL = "small"  # under the threshold: reads 「5未満」
@@ -56,10 +57,13 @@ class Disclosure:
     by subtraction, further counts of the group are hidden too (*complement*, 「非表示」).
     A small count is *protected* when every value its label allows (1 to threshold − 1)
     agrees with everything published; where no choice of complements achieves that, at
-    least two values must. The complement is the smallest count of at least the threshold
-    that protects on its own (ties: the first in the order given; counts marked as a last
-    resort after all others), else the smallest, and the search goes on. Where labels
-    protect nothing, the small counts and their complements are *withheld* (「—」).
+    least two values must. The complements are the set of counts of at least the threshold
+    that protects at the least cost
+    (:func:`~needs_analysis.privacy.suppression.cheapest_complements`; a cell's cost is its
+    count unless the caller gives others, so a small cell is hidden rather than a large one;
+    ties: fewer cells, then the first in the order given; counts marked as a last resort
+    only when no set without them protects). Where labels protect nothing, the small counts
+    and their complements are *withheld* (「—」).
 
     Bounds count as much as equations: a total that is the union of several counts (a
     roll-up heading of the plan table) is at most their sum, so it tells a lower bound on a
@@ -130,14 +134,17 @@ class Disclosure:
         last_resort: Sequence[bool] | None = None,
         lower: Sequence[int] | None = None,
         upper: Sequence[int | None] | None = None,
+        costs: Sequence[float] | None = None,
     ) -> list[str]:
         """Small / complement / shown for counts whose total is published.
 
-        ``total_published`` defaults to "the total is not itself small". Counts marked in
-        ``last_resort`` (a flagged gap, say) are taken as complements only when no other
-        count protects. ``lower`` and ``upper`` are bounds on each count that the reader
-        finds elsewhere (a 圏域's n bounds its counts from above; a published count bounds
-        its 圏域's n from below); None: none.
+        ``total_published`` defaults to "the total is not itself small". Complements are
+        the cheapest set that protects; ``costs`` gives each count's cost of being hidden
+        (default: the count itself). Counts marked in ``last_resort`` (a flagged gap, say)
+        are taken as complements only when no set of other counts protects. ``lower`` and
+        ``upper`` are bounds on each count that the reader finds elsewhere (a 圏域's n
+        bounds its counts from above; a published count bounds its 圏域's n from below);
+        None: none.
         """
         values = [int(count) for count in counts]
         bounds = reader_bounds(len(values), lower, upper)
@@ -147,14 +154,10 @@ class Disclosure:
         if not total_published or self.threshold <= 2:
             return status  # under a threshold of 2 the label itself says 1: nothing to protect
         avoid = list(last_resort) if last_resort is not None else [False] * len(values)
-        candidates = [
-            index
-            for _, _, index in sorted(
-                (bool(avoid[index]), value, index)
-                for index, value in enumerate(values)
-                if value >= self.threshold
-            )
-        ]
+        price = [float(value) for value in values] if costs is None else list(costs)
+        penalty = sum(abs(p) for p in price) + 1.0  # a last resort costs more than the rest
+        candidates = [index for index, value in enumerate(values) if value >= self.threshold]
+        cost = [price[i] + (penalty if avoid[i] else 0.0) for i in candidates]
 
         def protects(needed: int) -> Callable[[Sequence[int]], bool]:
             """Whether hiding these candidates leaves every small count ``needed`` values."""
@@ -165,14 +168,15 @@ class Disclosure:
         # The whole range 1 … threshold − 1 where some choice gives it; else two values.
         whole = protects(self.threshold - 1)
         needed = self.threshold - 1 if whole(candidates) else 2
-        chosen = _complements(candidates, protects(needed))
+        chosen = cheapest_complements(candidates, cost, protects(needed))
         if not self._recoverable(values, _with(status, *chosen), 2, bounds):
             return _with(status, *chosen)
         # Nothing protects with labels: the small counts and their complements are printed
         # with none (「—」), so not even "0 or at least the threshold" is told.
         bare = [WITHHELD if value == SMALL else value for value in status]
-        chosen = _complements(
+        chosen = cheapest_complements(
             candidates,
+            cost,
             lambda hidden: (
                 not self._recoverable(values, _with(bare, *hidden, hide_as=WITHHELD), 2, bounds)
             ),
@@ -222,13 +226,15 @@ class Disclosure:
         last_resort: str | None = None,
         upper: str | None = None,
         lower: str | None = None,
+        cost: str | None = None,
     ):
         """The status of every row's ``count``, protected group by group (``within``).
 
         Returns a Series of statuses aligned with ``frame``; rows keep their order, so the
         choice of complement cells is the same on every run. Rows whose ``last_resort``
         column is true are hidden as complements only when nothing else protects;
-        ``upper`` / ``lower`` name columns of bounds the reader knows (see :meth:`statuses`).
+        ``upper`` / ``lower`` name columns of bounds the reader knows (see :meth:`statuses`),
+        ``cost`` a column of the rows' costs of being hidden (default: the count).
         """
         import pandas as pd
 
@@ -238,8 +244,9 @@ class Disclosure:
             avoid = group[last_resort].fillna(False).astype(bool).tolist() if last_resort else None
             highs = [None if pd.isna(v) else int(v) for v in group[upper]] if upper else None
             lows = group[lower].fillna(0).astype(int).tolist() if lower else None
+            costs = group[cost].astype(float).tolist() if cost else None
             result.loc[group.index] = self.statuses(
-                counts, last_resort=avoid, lower=lows, upper=highs
+                counts, last_resort=avoid, lower=lows, upper=highs, costs=costs
             )
         return result
 
@@ -249,19 +256,6 @@ def _with(status: list[str], *indices: int, hide_as: str = COMPLEMENT) -> list[s
     for index in indices:
         changed[index] = hide_as
     return changed
-
-
-def _complements(candidates: Sequence[int], protects: Callable[[Sequence[int]], bool]) -> list[int]:
-    """The counts to hide, from ``candidates`` in order of preference: the first that
-    protects on its own, else the first and the search goes on (all of them where nothing
-    protects). ``protects(hidden)`` says whether hiding ``hidden`` leaves nothing found."""
-    chosen: list[int] = []
-    left = list(candidates)
-    while left and not protects(chosen):
-        pick = next((c for c in left if protects([*chosen, c])), left[0])
-        left.remove(pick)
-        chosen.append(pick)
-    return chosen
 
 
 def people(disclosure: Disclosure, count: object, status: str | None = None) -> str:

@@ -19,6 +19,8 @@ from needs_analysis.privacy.disclosure import SHOWN, Disclosure, people, protect
 # Proportional Japanese fonts first: a fixed-width Gothic prints digits too wide.
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', IPAexGothic, IPAPGothic, 'Yu Gothic', 'Hiragino Sans', Meiryo, sans-serif"
 _LAYOUT = dict(font=dict(family=FONT, size=12), margin=dict(l=20, r=20, t=80, b=40))
+# Grids (the heatmaps) have their labels on top and nothing below.
+GRID_LAYOUT = dict(font=dict(family=FONT, size=12), margin=dict(l=20, r=20, t=70, b=8))
 # Width of a chart on the printable width of an A4 portrait page (186 mm at 96 dpi ≈ 700 px).
 PRINT_WIDTH = 680
 # Legends sit above the plot, outside it, so they never cover data.
@@ -41,11 +43,11 @@ def rate_heatmap(
     min_count: int,
     title: str = "困りごとの割合（圏域 × 分類）",
 ) -> go.Figure:
-    """Rates per 圏域 × category; hover shows n, count, 95% interval and the residual.
+    """Rates per 圏域 × category; hover shows n, count and the rate's range (95% interval).
 
     ``rates`` has columns area, category, n, count, rate, ci_low, ci_high, residual. The
     disclosure rule decides what each cell shows: a hidden count reads 「{min_count}未満」 or
-    「非表示」 and its cell has no colour, rate, interval or residual, in the hover too.
+    「非表示」 and its cell has no colour, rate or range, in the hover too.
 
     Each cell is a rectangle with its rate written in it, so the chart prints as vector
     graphics (a plotly heatmap is drawn as a bitmap) and reads without a colour bar.
@@ -83,9 +85,9 @@ def rate_heatmap(
     figure.update_layout(
         title=_title(title),
         width=PRINT_WIDTH,
-        height=110 + 34 * len(areas),
+        height=80 + 34 * len(areas),
         plot_bgcolor="white",
-        **_LAYOUT,
+        **GRID_LAYOUT,
     )
     _grid_axes(figure, areas, labels)
     return figure
@@ -154,11 +156,10 @@ def _heat_cell(
     if pd.isna(row["rate"]):
         return "—", _NO_RATE, f"{area}／{label}: 自由記述なし"
     step = min(len(_FILLS) - 1, int(row["rate"] / highest * len(_FILLS)))
-    residual = "" if pd.isna(row["residual"]) else f"<br>調整済み残差: {row['residual']:.2f}"
     return (
         _percent(row["rate"]),
         _FILLS[step],
-        f"{counts}<br>95%区間: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}{residual}",
+        f"{counts}<br>割合の幅: {_percent(row['ci_low'])}〜{_percent(row['ci_high'])}",
     )
 
 
@@ -205,7 +206,7 @@ def area_against_municipality(gaps: pd.DataFrame, area: str, min_count: int) -> 
     )
     _write_beside(figure, merged, small)
     figure.update_layout(
-        width=320,  # beside its table on the printable width of an A4 page
+        width=300,  # beside its table on the printable width of an A4 page
         height=80 + 26 * len(rows),
         bargap=0.35,
         legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom"),
@@ -324,7 +325,7 @@ def change_dumbbell(
     figure.update_layout(
         title=_title("前回調査からの変化（割合 %）"),
         width=PRINT_WIDTH,
-        height=150 + 24 * len(rows),
+        height=130 + 20 * len(rows),
         legend=_LEGEND_ABOVE,
         **_LAYOUT,
     )

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from needs_analysis.report.charts import FONT
+from needs_analysis.report.label_layout import spread_labels
 from needs_analysis.textstats import (
     GROUPINGS,
     NO_LEANING,
@@ -50,6 +51,7 @@ def network_figure(
         _finish(figure, heading, notes)
         return figure
 
+    nodes, ranges = _spread(nodes)
     position = {row.word: (row.x, row.y) for row in nodes.itertuples(index=False)}
     _add_edges(figure, edges, position)
 
@@ -62,9 +64,50 @@ def network_figure(
             f"色分けは語の多い{max_colors}個の{group_title}までで、残り{lumped}個は灰色です。"
         )
     _add_nodes(figure, nodes, colours, group_title, network.n_documents)
-    figure.update_layout(legend=dict(title=group_title, itemsizing="constant"))
-    _finish(figure, heading, notes)
+    figure.update_layout(
+        legend=dict(
+            title=group_title,
+            itemsizing="constant",
+            orientation="h",
+            x=0,
+            y=1.0,
+            xanchor="left",
+            yanchor="bottom",
+        )
+    )
+    _finish(figure, heading, notes, ranges)
     return figure
+
+
+# The network is drawn at a fixed size, so that the label boxes measured when the words
+# are spread are the boxes printed: width, height, and margins (room above for the title
+# and the legend, below for the notes).
+NETWORK_SIZE = (680, 780)
+NETWORK_MARGIN = dict(l=20, r=20, t=190, b=80)
+LABEL_PX = 12
+
+
+def marker_px(doc_counts: pd.Series) -> list[float]:
+    """Each node's marker diameter in pixels, by the answers its word is in."""
+    largest = max(int(doc_counts.max()), 1)
+    return [14 + 26 * math.sqrt(c / largest) for c in doc_counts]
+
+
+def _spread(nodes: pd.DataFrame) -> tuple[pd.DataFrame, tuple]:
+    """The nodes moved so that no two labels overlap on the printed chart, and the axis
+    ranges that draw them at that scale (:func:`needs_analysis.report.label_layout.spread_labels`)."""
+    width = NETWORK_SIZE[0] - NETWORK_MARGIN["l"] - NETWORK_MARGIN["r"]
+    height = NETWORK_SIZE[1] - NETWORK_MARGIN["t"] - NETWORK_MARGIN["b"]
+    spread = spread_labels(
+        nodes["x"],
+        nodes["y"],
+        list(nodes["word"]),
+        marker_px(nodes["doc_count"]),
+        width,
+        height,
+        LABEL_PX,
+    )
+    return nodes.assign(x=spread.x, y=spread.y), (spread.x_range, spread.y_range)
 
 
 def _add_nodes(
@@ -75,7 +118,7 @@ def _add_nodes(
     n_documents: int,
 ) -> None:
     """One trace of nodes per coloured group (the rest as その他), sized by answers."""
-    largest = max(int(nodes["doc_count"].max()), 1)
+    sizes = dict(zip(nodes["word"], marker_px(nodes["doc_count"]), strict=True))
     shown = nodes["color_group"].where(nodes["color_group"].isin(list(colours)), _OTHERS)
     traces = []
     for name, colour in colours.items():
@@ -90,9 +133,9 @@ def _add_nodes(
                 name=name,
                 text=members["word"],
                 textposition="middle center",
-                textfont=dict(size=12, color="#222"),
+                textfont=dict(size=LABEL_PX, color="#222"),
                 marker=dict(
-                    size=[14 + 26 * math.sqrt(c / largest) for c in members["doc_count"]],
+                    size=[sizes[word] for word in members["word"]],
                     color=colour,
                     opacity=0.8,
                     line=dict(width=1, color="white"),
@@ -200,7 +243,7 @@ def _add_edges(
     figure.add_traces(traces)  # in one call, not a trace at a time
 
 
-def _finish(figure: go.Figure, heading: str, notes: list[str]) -> None:
+def _finish(figure: go.Figure, heading: str, notes: list[str], ranges: tuple | None = None) -> None:
     if not notes and not figure.data:
         notes = ["描く語がありません。"]
     if notes:
@@ -209,7 +252,7 @@ def _finish(figure: go.Figure, heading: str, notes: list[str]) -> None:
             xref="paper",
             yref="paper",
             x=0,
-            y=-0.04,
+            y=-0.02,
             xanchor="left",
             yanchor="top",
             showarrow=False,
@@ -217,15 +260,20 @@ def _finish(figure: go.Figure, heading: str, notes: list[str]) -> None:
             font=dict(size=12, color="#555"),
         )
     figure.update_layout(
-        title=heading,
-        height=720,
+        title=dict(text=heading, x=0, xanchor="left", y=0.99, yref="container", yanchor="top"),
+        width=NETWORK_SIZE[0],
+        height=NETWORK_SIZE[1],
         plot_bgcolor="white",
         paper_bgcolor="white",
         hovermode="closest",
-        **_LAYOUT,
+        font=_LAYOUT["font"],
+        margin=dict(NETWORK_MARGIN, autoexpand=False),
     )
     figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    figure.update_yaxes(visible=False)
+    if ranges is not None:
+        figure.update_xaxes(range=list(ranges[0]))
+        figure.update_yaxes(range=list(ranges[1]))
 
 
 def cooccurrence_figure(

@@ -261,7 +261,8 @@ def frequency_table(run, documents: pd.DataFrame, area: str = "", top_n: int = 3
 
 def characteristic_table(run, documents: pd.DataFrame, by: str = "area", top_n: int = 8) -> HTML:
     """Characteristic words per group: answers with the word in and outside the group, the
-    ratio of the rates, G² and p, under the disclosure rule (see the module docstring)."""
+    ratio of the rates, the strength of the difference (G²) and how likely chance alone
+    gives it (p), under plain headers and the disclosure rule (see the module docstring)."""
     rule = run.disclosure
     groups = published_groups(run, documents, by)
     words = characteristic_rows(run, documents, by, top_n)
@@ -288,8 +289,8 @@ def characteristic_table(run, documents: pd.DataFrame, by: str = "area", top_n: 
                 )
             ],
             "出現率の比": words["ratio"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}倍"),
-            "G²": words["g2"].map(lambda v: f"{v:.1f}"),
-            "p値": words["p_value"].map(p_text),
+            "特徴の強さ（G²）": words["g2"].map(lambda v: f"{v:.1f}"),
+            "偶然でも起こる確率": words["p_value"].map(p_text),
         }
     )
     return HTML(note + shown.to_html(index=False, escape=True, border=0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
@@ -20,7 +21,6 @@ from needs_analysis.report.charts import (
     change_dumbbell,
     change_rows,
     figure_html,
-    supply_bars,
 )
 
 Paper = Literal["portrait", "landscape"]
@@ -63,6 +63,24 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon, .jp-RenderedHTMLCommon table {{
 .na-row td, .na-row th {{ padding: 1px 3px !important; }}
 .na-footer {{ font-size: 8.5px; color: #777; border-top: 1px solid #ccc;
   margin-top: 6px !important; padding-top: 2px; }}
+.na-voices h3 {{ font-size: 12px; margin: 3px 0 0 !important; }}
+.na-voices li {{ font-size: 11px; }}
+.na-flag {{ font-size: 10px; color: white; background: #d95f02; border-radius: 3px;
+  padding: 0 4px; margin-left: 6px; font-weight: normal; }}
+.na-terms {{ font-size: 9.5px; color: #333; border: 1px solid #bbb; border-radius: 3px;
+  padding: 2px 6px; margin-top: 6px !important; }}
+.jp-RenderedHTMLCommon .na-terms table {{ font-size: 9.5px; margin: 0 !important; }}
+.jp-RenderedHTMLCommon .na-terms th {{ white-space: nowrap; padding: 0 8px 0 0 !important; }}
+.jp-RenderedHTMLCommon .na-terms td {{ padding: 0 !important; }}
+.jp-RenderedHTMLCommon .na-terms tr {{ background: none !important; }}
+.na-order td:first-child, .na-order td:nth-child(3) {{ white-space: nowrap; }}
+/* Table cells never break a Japanese word: a short cell (a category, an area, a count)
+   breaks only at its punctuation, a long one at the phrase boundaries Chromium finds. */
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {{ word-break: auto-phrase; }}
+.na-nb {{ white-space: nowrap; }}
+.jp-RenderedHTMLCommon table.na-plan {{ font-size: 15px; line-height: 1.2; width: 100%; }}
+.na-plan td, .na-plan th {{ padding: 5px 8px !important; border-bottom: 1px solid #ccc; }}
+.na-plan td:last-child, .na-plan th:last-child {{ text-align: right !important; }}
 .modebar-container {{ display: none !important; }}
 @media print {{
   .jp-Cell {{ break-inside: avoid; }}
@@ -168,7 +186,7 @@ def resources_block(run, area: str) -> HTML:
     table = compact_resources(run, area)
     if table.empty:
         return HTML("<p>この圏域で今年度に数えた地域資源はありません。</p>")
-    return HTML(table.to_html(index=False, escape=True, border=0, classes="na-resources"))
+    return print_table(table, "na-resources")
 
 
 def change_block(run, tables, plotly_js: str = "cdn") -> HTML:
@@ -183,13 +201,12 @@ def change_block(run, tables, plotly_js: str = "cdn") -> HTML:
         )
     chart = change_dumbbell(tables.change, run.previous_year_label or "前回", run.year_label)
     table = change_interval_table(run, tables)
-    shown = table.to_html(index=False, na_rep="—", escape=True, border=0, classes="na-change")
-    return HTML(figure_html(chart, plotly_js).data + shown)
+    return HTML(figure_html(chart, plotly_js).data + print_table(table, "na-change").data)
 
 
 def change_interval_table(run, tables) -> pd.DataFrame:
-    """The rows of the change chart: both years' n and rate with its 95% interval, each as
-    the disclosure rule publishes it."""
+    """The rows of the change chart: both years' n and rate with its range (the 95%
+    interval), each as the disclosure rule publishes it."""
     rows = change_rows(tables.change)
     rule = Disclosure(run.min_count)
     automatic = getattr(tables, "automatic", None)  # the change compares automatic rates
@@ -206,9 +223,9 @@ def change_interval_table(run, tables) -> pd.DataFrame:
             "圏域": rows["area"],
             "分類": rows["category"],
             "前回の n": n_before,
-            "前回の割合（95%区間）": [_rate_with_interval(before, a, c) for a, c in pairs],
+            "前回の割合（幅）": [_rate_with_interval(before, a, c) for a, c in pairs],
             "今回の n": n_now,
-            "今回の割合（95%区間）": [_rate_with_interval(now, a, c) for a, c in pairs],
+            "今回の割合（幅）": [_rate_with_interval(now, a, c) for a, c in pairs],
             "不足の候補": rows["flag_change"],
         }
     )
@@ -224,11 +241,15 @@ def _n_label(table: pd.DataFrame, rule: Disclosure, area: str, label: str, n: ob
 
 
 def supply_block(run, tables, supply_table: pd.DataFrame, plotly_js: str = "cdn") -> HTML:
-    """The resources chart with its table, or one sentence when no resource is listed."""
+    """The resources chart (each area against the town's level, one unit for every cell)
+    with the table of what the inventory lists, or one sentence when no resource is listed."""
+    from needs_analysis.report.charts_supply import supply_heatmap
+
     if tables.gaps["resources"].fillna(0).sum() == 0:
         return HTML("<p>地域資源の一覧がないか、分類に対応する資源がないため、図はありません。</p>")
-    chart = supply_bars(tables.gaps, run.areas, run.taxonomy.labels)
-    return HTML(figure_html(chart, plotly_js).data + _table(supply_table))
+    margin = run.gap_settings.supply_margin
+    chart = supply_heatmap(tables.gaps, run.areas, run.taxonomy.labels, margin)
+    return HTML(figure_html(chart, plotly_js).data + print_table(supply_table).data)
 
 
 def rate_interval_table(gaps: pd.DataFrame, areas, labels, min_count: int) -> pd.DataFrame:
@@ -250,12 +271,8 @@ def rate_interval_table(gaps: pd.DataFrame, areas, labels, min_count: int) -> pd
 
 
 def interval_block(gaps: pd.DataFrame, areas, labels, min_count: int) -> HTML:
-    """:func:`rate_interval_table` as HTML, each rate above its interval."""
-    table = rate_interval_table(gaps, areas, labels, min_count)
-    # Escaped here, so that the line break can be written as <br>.
-    cells = table.map(lambda value: escape(str(value)).replace("\n", "<br>"))
-    cells.columns = [escape(str(column)) for column in table.columns]
-    return HTML(cells.to_html(index=False, escape=False, border=0, classes="na-intervals"))
+    """:func:`rate_interval_table` as HTML, each rate above its range."""
+    return print_table(rate_interval_table(gaps, areas, labels, min_count), "na-intervals")
 
 
 def _rate_with_interval(table: pd.DataFrame, area: str, label: str, sep: str = "") -> str:
@@ -272,5 +289,53 @@ def _rate_with_interval(table: pd.DataFrame, area: str, label: str, sep: str = "
     return f"{cell['rate'] * 100:.1f}%{sep}（{low:.1f}〜{high:.1f}）"
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, na_rep="—", escape=True, border=0)
+def print_table(frame: pd.DataFrame, classes: str = "") -> HTML:
+    """A table for paper: no index, text escaped, whole numbers as 1,234, and no Japanese
+    word broken over two lines — a short cell or header is held together between its
+    punctuation (:func:`word_cell`), a long one breaks at phrase boundaries (CSS
+    ``word-break: auto-phrase``). A line break in a cell stays a line break."""
+    head = "".join(f"<th>{word_cell(column)}</th>" for column in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{word_cell(value)}</td>" for value in row) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    kind = f' class="{escape(classes)}"' if classes else ""
+    return HTML(f"<table{kind}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+# Where a short cell may break: after these marks, or before an opening bracket.
+_BREAK_AFTER = "、。・／/）)"
+_BREAK_BEFORE = "（("
+SHORT_CELL = 16  # characters: a cell this short is a name or a figure, held together
+
+
+def word_cell(value: object) -> str:
+    """One cell as HTML: 「—」 for nothing, 1,234 for a whole number; a short text held
+    together between its punctuation (each part in a no-break span), a long one as it is.
+
+    >>> word_cell("移動支援")
+    '<span class="na-nb">移動支援</span>'
+    >>> word_cell("提供（町全体）")
+    '<span class="na-nb">提供</span><wbr><span class="na-nb">（町全体）</span>'
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return f"{value:,}"
+    lines = str(value).split("\n")
+    return "<br>".join(_held(line) if len(line) <= SHORT_CELL else escape(line) for line in lines)
+
+
+def _held(text: str) -> str:
+    parts, current = [], ""
+    for char in text:
+        if char in _BREAK_BEFORE and current:
+            parts.append(current)
+            current = ""
+        current += char
+        if char in _BREAK_AFTER:
+            parts.append(current)
+            current = ""
+    if current:
+        parts.append(current)
+    return "<wbr>".join(f'<span class="na-nb">{escape(part)}</span>' for part in parts if part)

@@ -252,14 +252,33 @@ def plan_table(
 
 
 def plan_table_for_display(table: pd.DataFrame, bullet: str = "・") -> pd.DataFrame:
-    """The plan table with Japanese headers 項目 / 困りごとの例 / 件数, examples one per line."""
+    """The plan table with Japanese headers 項目 / 困りごとの例 / 件数, examples one per line.
+
+    A roll-up heading names what it holds: 「移動支援等（移動支援・買い物支援・家事支援・配食）」.
+    """
     require_columns(table, ["heading", "examples", "count_display"], "計画の表")
+    members = table["categories"] if "categories" in table.columns else table["heading"]
     return pd.DataFrame(
         {
-            "項目": table["heading"],
+            "項目": [
+                named_heading(heading, held)
+                for heading, held in zip(table["heading"], members, strict=True)
+            ],
             "困りごとの例": table["examples"].map(
                 lambda found: "\n".join(f"{bullet}{text}" for text in found)
             ),
             "件数": table["count_display"],
         }
     )
+
+
+def named_heading(heading: str, members: object) -> str:
+    """A heading with the categories it holds, where they are not just itself.
+
+    >>> named_heading("移動支援等", ("移動支援", "配食")), named_heading("見守り", ("見守り",))
+    ('移動支援等（移動支援・配食）', '見守り')
+    """
+    held = tuple(members) if isinstance(members, tuple | list) else (str(members),)
+    if held == (heading,) or not held:
+        return heading
+    return f"{heading}（{'・'.join(held)}）"

@@ -47,7 +47,15 @@ DOCUMENTS = "documents"
 ANSWERS = "answers"
 PART_FILES = {ANSWERS: "answers.pkl", DOCUMENTS: "documents.pkl"}
 # The documents' columns that examples are chosen from (the answers part).
-ANSWER_COLUMNS = ("respondent_id", "area", "has_text", "text", "categories", "confidence")
+ANSWER_COLUMNS = (
+    "respondent_id",
+    "area",
+    "has_text",
+    "text",
+    "categories",
+    "confidence",
+    "typicality",
+)
 
 
 @dataclass(frozen=True)

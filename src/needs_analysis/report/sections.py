@@ -7,23 +7,15 @@ from html import escape
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from needs_analysis.gaps.change import ranked_gaps
-from needs_analysis.gaps.corrected import CHECKED_COLUMN, is_checked
+from needs_analysis.gaps.change import CHANGE_CLOSED, CHANGE_DROPPED, ranked_gaps
 from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW
-from needs_analysis.privacy.disclosure import SHOWN, people, protect_gaps
-from needs_analysis.report.plan import (
-    choose_examples,
-    is_repeat,
-    plan_table,
-    plan_table_for_display,
-)
+from needs_analysis.privacy.disclosure import SHOWN, Disclosure, people, protect_gaps
+from needs_analysis.report.plain import NOT_JUDGED, plain_reason, tied_first
+from needs_analysis.report.plan import plan_table, plan_table_for_display
 from needs_analysis.report.rundata import (
     RunData,
 )
-from needs_analysis.report.views import (
-    published_reason,
-    respondent_table,
-)
+from needs_analysis.report.views import respondent_table
 
 
 def council_questions(
@@ -55,13 +47,18 @@ def council_questions(
 
 
 def _top_need_question(gaps: pd.DataFrame, area: str, min_count: int) -> str:
-    # Only a category counted at or above the disclosure threshold may be named.
+    # Only a category whose count is published may be named (a hidden count, even the
+    # largest, is not); a tie at the top is said as a tie.
+    published = protect_gaps(gaps, Disclosure(min_count)).set_index(["area", "category"])
     rows = gaps[(gaps["area"] == area) & gaps["rate"].notna() & (gaps["count"] >= min_count)]
-    if rows.empty:
+    top = rows[rows["count"] == rows["count"].max()]
+    status = [published.loc[(area, name), "count_status"] for name in top["category"]]
+    if top.empty or any(value != SHOWN for value in status):
         return "この圏域で、いま一番困っていそうなことは何でしょうか。"
-    top = rows.sort_values(["rate", "category"], ascending=[False, True]).iloc[0]
+    names = [str(name) for name in top["category"]]
+    what = "いちばん多い困りごとは" if len(names) == 1 else "多い困りごとは"
     return (
-        f"この圏域でいちばん多い困りごとは「{top['category']}」でした。"
+        f"この圏域で{what}{tied_first(names)}でした。"
         "今ある支えで足りているか、足りないとしたら誰に何をお願いできそうでしょうか。"
     )
 
@@ -98,7 +95,9 @@ def change_note(run: RunData) -> Markdown:
     return Markdown(
         f"{run.previous_year_label}と{run.year_label}の比較です。同じ方法で両年を集計し、"
         "資源はそれぞれの年度に始まっていたものだけを数えています。"
-        "「解消」は前回は不足の候補だったが今回は該当しない組み合わせです。" + basis
+        f"「{CHANGE_CLOSED}」は、前回は不足の候補で、今回は割合が町全体の水準まで下がった"
+        f"組み合わせです。「{CHANGE_DROPPED}」は、候補ではなくなったものの、割合はまだ町全体より"
+        "高い組み合わせです（資源が増えたか、差が偶然と区別できなくなったため）。" + basis
     )
 
 
@@ -120,87 +119,70 @@ def area_summary(run: RunData, area: str) -> Markdown:
     many, some = area_people(run, area)
     return Markdown(
         f"回答者 **{many}**、うち自由記述あり **{some}**。"
-        f"65歳以上人口 {residents}。割合の分母は自由記述のある人です。"
+        f"65歳以上人口 {residents}。割合は、自由記述を書いた人に占める割合です。"
     )
 
 
-def gap_sections(run: RunData, gaps: pd.DataFrame, area: str, examples: int = 3) -> HTML:
-    """Each flagged gap of the area with its two numbers and a few masked example answers.
+def gap_sections(run: RunData, gaps: pd.DataFrame, area: str) -> HTML:
+    """Each flagged gap of the area with its two numbers in plain words; where nothing is
+    flagged, one sentence on why (too few answers, or no difference beyond chance).
 
-    An area that cannot be judged says so instead of "nothing found". Answers are written
-    as escaped HTML, never as Markdown: a resident's 「*」 or 「#」 must print as written.
+    Written as escaped HTML, never as Markdown.
     """
     published = protect_gaps(gaps, run.disclosure)
     in_area = published[published["area"] == area]
-    verdicts = set(in_area["verdict"])
-    if VERDICT_NO_DATA in verdicts and in_area["n"].eq(0).all():
+    if in_area.empty or in_area["n"].eq(0).all():
         return HTML(f"<p>{escape(VERDICT_NO_DATA)}。</p>")
-    if VERDICT_TOO_FEW in verdicts:
+    if (in_area["verdict"] == VERDICT_TOO_FEW).any():
         return HTML(
-            f"<p>{escape(VERDICT_TOO_FEW)}。自由記述が{run.gap_settings.min_answers}人未満のため、"
-            "この圏域は統計の判定をしていません。「問題がない」という意味ではありません。</p>"
+            f"<p>{NOT_JUDGED}：自由記述が{run.gap_settings.min_answers}人未満のため、"
+            "この圏域は町全体と比べた判定をしていません。「問題がない」という意味ではありません。"
+            "上の困りごとの順番と寄せられた声を、話し合いの手がかりにしてください。</p>"
         )
     flagged = ranked_gaps(published)
     flagged = flagged[flagged["area"] == area]
     if flagged.empty:
-        return HTML(
-            "<p>この圏域では、町全体と比べて困りごとが有意に多く、かつ提供が少ない組み合わせは"
-            "見つかりませんでした。上の表と資源の一覧で、気になる分類を確かめてください。</p>"
-        )
-    written = area_answers(run, area)
+        return HTML(f"<p>{escape(nothing_flagged(in_area))}</p>")
     parts = []
     for row in flagged.itertuples(index=False):
-        picked = (
-            area_examples(written, row.category, examples)
-            if row.count_status == SHOWN and row.count > 0
-            else ()
-        )
-        voices = "".join(f"<li>{escape(text)}</li>" for text in picked)
-        voices = f"<ul>{voices}</ul>" if voices else "<p>（回答例は載せていません）</p>"
+        counted = "自動の該当" if run.check is not None else "該当"
         parts.append(
             f'<div class="na-gap"><h3>{escape(row.category)}：{VERDICT_GAP}'
             f'<span class="na-note">（町全体での順位 {int(row.rank)}位）</span></h3>'
-            f"<p>{'自動の該当' if run.check is not None else '該当'} "
-            f"{people(run.disclosure, row.count, row.count_status)} / "
+            f"<p>{counted} {people(run.disclosure, row.count, row.count_status)} / "
             f"自由記述 {people(run.disclosure, row.n, row.n_status)}。"
-            f"{escape(published_reason(row))}。</p>"
-            f"<p>寄せられた声（個人が特定されないよう伏せ字にしています）:</p>{voices}</div>"
+            f"{escape(plain_reason(row, run.gap_settings.supply_margin, prefix=False))}。</p></div>"
         )
     return HTML("".join(parts))
 
 
-def area_answers(run: RunData, area: str) -> pd.DataFrame:
-    """The area's answers with text, each with the coordinator's categories where it was
-    checked (``checked``: the categories, or None)."""
-    answers = run.answers
-    written = answers[(answers["area"] == area) & answers["has_text"]]
-    checked = pd.Series([None] * len(written), index=written.index, dtype=object)
-    if run.check is not None and CHECKED_COLUMN in run.responses.columns:
-        marks = run.responses.set_index("respondent_id")[CHECKED_COLUMN]
-        checked = written["respondent_id"].map(marks).where(lambda v: v.map(is_checked), None)
-    return written.assign(checked=checked)
+def nothing_flagged(in_area: pd.DataFrame) -> str:
+    """Why no need of a judged area is a candidate, naming the needs that are higher than
+    the town's but not beyond chance: 「回答が少ないため差を判断できません」 where the
+    rate's range is wider than the town's rate itself (too few answers to tell), else that
+    the difference is small."""
+    shown = in_area[in_area["shown"].astype(bool) & in_area["rate"].notna()]
+    above = shown[shown["above"].astype(bool)]
+    higher = shown[~shown["above"].astype(bool) & (shown["rate"] > shown["municipal_rate"])]
+    sentence = "この圏域には、不足の候補（町全体より高く、資源も少ない組み合わせ）はありません。"
+    if not above.empty:
+        names = "・".join(above["category"])
+        sentence += f"{names}は町全体より高い（偶然とは考えにくい差）ですが、資源は町全体の水準近くあります。"
+    wide = (higher["ci_high"] - higher["ci_low"]) > higher["municipal_rate"]
+    if wide.any():
+        names = "・".join(higher.loc[wide, "category"])
+        sentence += (
+            f"{names}は町全体より高めですが、{NOT_JUDGED}（この人数では偶然の差と区別できません）。"
+        )
+    if (~wide).any():
+        names = "・".join(higher.loc[~wide, "category"])
+        sentence += f"{names}は町全体より高めですが、差はわずかで、偶然の差と区別できません。"
+    return sentence
 
 
-def area_examples(written: pd.DataFrame, category: str, limit: int) -> tuple[str, ...]:
-    """Example answers of a category: answers a coordinator checked and found to carry it
-    first (they are known to be right), then the model's, never one a check found not to
-    carry it."""
-    checked = written["checked"].map(is_checked)
-    confirmed = checked & written["checked"].map(
-        lambda found: is_checked(found) and category in found
-    )
-    labelled = ~checked & written["categories"].map(lambda found: category in found)
-    known = written[confirmed].assign(categories=written.loc[confirmed, "checked"])
-    first = choose_examples(known, (category,), limit, masked=True)
-    if len(first) >= limit:
-        return first
-    rest = choose_examples(written[labelled], (category,), limit + len(first), masked=True)
-    more = [text for text in rest if not any(is_repeat(text, seen) for seen in first)]
-    return (*first, *more[: limit - len(first)])
-
-
-def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4) -> pd.DataFrame:
-    """The plan table (項目 / 困りごとの例 / 件数) of the run's year."""
+def plan_display_table(run: RunData, use_rollup: bool = False, examples: int = 4) -> pd.DataFrame:
+    """The plan table (項目 / 困りごとの例 / 件数) of the run's year: one row per category,
+    or per roll-up heading named with the categories it holds."""
     table = plan_table(
         run.answers,
         run.taxonomy.labels,
@@ -210,5 +192,30 @@ def plan_display_table(run: RunData, use_rollup: bool = True, examples: int = 4)
         masked=True,
     )
     shown = plan_table_for_display(table)
-    shown["困りごとの例"] = shown["困りごとの例"].str.replace("\n", "　", regex=False)
-    return shown
+    return shown.rename(columns={"件数": PLAN_COUNT_HEADER})
+
+
+def plan_block(run: RunData, use_rollup: bool = False, examples: int = 4) -> HTML:
+    """The plan table as printed on A4 landscape: one example per line, in a size that
+    fills the sheet."""
+    from needs_analysis.report.pages import print_table
+
+    return print_table(plan_display_table(run, use_rollup, examples), "na-plan")
+
+
+PLAN_COUNT_HEADER = "件数（自動の分類）"
+
+
+def plan_note(run: RunData) -> Markdown:
+    """What the plan table's 件数 counts: the automatic classification, whatever the check."""
+    note = (
+        f"「{PLAN_COUNT_HEADER}」は、回答を自動で分類して数えた、その項目に当てはまる回答をした"
+        "人の数です（1人の回答が複数の項目に当てはまることがあります）。困りごとの例は、"
+        "寄せられた回答から選び、個人が特定されないよう伏せ字にしています。"
+    )
+    if run.check is not None:
+        note += (
+            f"全体資料の割合は、職員が {run.check.checked:,} 件を確認して補正した割合です。"
+            "件数は補正していません。"
+        )
+    return Markdown(note)

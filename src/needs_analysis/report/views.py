@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import numpy as np
+from types import SimpleNamespace
+
 import pandas as pd
 from IPython.display import HTML, Markdown
 
 from needs_analysis.gaps.change import ranked_gaps
-from needs_analysis.gaps.provision import format_density
-from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW, supply_short
+from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
+from needs_analysis.report.plain import (
+    NOT_JUDGED,
+    RANGE_HEADER,
+    level_words,
+    provision_level,
+    short_reason,
+    verdict_words,
+    what_is_there,
+)
 from needs_analysis.report.rundata import RunData, year_tables
+
+HIGHER_SHORT = "たくさんの組み合わせを同時に比べても残る差"
 
 # --------------------------------------------------------------------------- display
 
@@ -18,29 +29,37 @@ from needs_analysis.report.rundata import RunData, year_tables
 def table_html(frame: pd.DataFrame, max_rows: int | None = None) -> HTML:
     """A table for a handout: no index, Japanese headers as given, text escaped,
     whole numbers with a thousands separator, fractions rounded to three decimals (a
-    percentage column stays as it was built)."""
-    shown = (frame.head(max_rows) if max_rows else frame).map(_count_text)
-    return HTML(
-        shown.to_html(index=False, na_rep="—", escape=True, border=0, float_format=_short_float)
-    )
+    percentage column stays as it was built), and no Japanese word broken over two lines
+    (:func:`needs_analysis.report.pages.print_table`)."""
+    from needs_analysis.report.pages import print_table
 
-
-def _count_text(value: object) -> object:
-    """Whole numbers as printed everywhere else (1,234); other cells unchanged."""
-    is_integer = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-    return f"{value:,}" if is_integer else value
+    shown = frame.head(max_rows) if max_rows else frame
+    shown = shown.map(lambda v: _short_float(v) if isinstance(v, float) and not pd.isna(v) else v)
+    return print_table(shown)
 
 
 def _short_float(value: float) -> str:
     if value != 0 and abs(value) < 0.001:
-        return f"{value:.1e}"
+        return "0.001未満"  # never computer notation (5.4e-21) on council paper
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
 def gap_rule_note(run: RunData) -> Markdown:
-    """How a gap is flagged, in one paragraph, with the run's settings."""
+    """How a gap is flagged, in one plain paragraph, with the run's settings (the test and
+    its level are in the workbook's 説明 sheet and ``docs/method.md``)."""
     settings = run.gap_settings
     return Markdown(
+        f"困りごとの割合がほかの圏域より高く、その差が偶然とは考えにくい（{HIGHER_SHORT}）うえに、"
+        "その困りごとに対応する資源の月あたりの量が、65歳以上の人数あたりで町全体の"
+        f"{settings.supply_margin:.0%}に届かない（または資源がない）組み合わせを「{VERDICT_GAP}」と"
+        f"しています。自由記述が{settings.min_answers}人未満の圏域は、{NOT_JUDGED}。"
+    )
+
+
+def technical_rule_note(run: RunData) -> str:
+    """The same rule with its statistics, for the workbook's 説明 sheet."""
+    settings = run.gap_settings
+    return (
         "困りごとの割合が町内のほかの圏域より統計的に高く（すべての圏域 × 分類をまとめて"
         f"多重比較の調整をしたq値が{settings.q:g}以下）、かつその分類の月あたりの提供が"
         f"65歳以上千人あたりで町全体の{settings.supply_margin:.0%}未満（またはない）の"
@@ -60,13 +79,13 @@ def rate_source_sentence(run: RunData) -> str:
     check = run.check
     if check is None:
         return (
-            "割合は、回答を自動で分類して数えた割合（自動の割合）です。職員の確認による補正は"
-            "していないため、分類の誤りは95%区間に含まれていません。"
+            "割合は、回答を自動で分類して数えたもの（自動の割合）です。職員の確認による補正は"
+            "していないので、自動の分類の誤りは割合の幅に入っていません。"
         )
     sentence = (
-        f"割合は、**職員が {check.checked:,} 件を確認して補正した割合**です。自動の分類で"
-        "数えた割合を、無作為に選んだ回答を職員が確認した結果で補正しています"
-        "（95%区間は、どの回答を確認したかによる揺れも含みます）。"
+        f"割合は、**職員が {check.checked:,} 件を確認して補正した割合**です。"
+        "無作為に選んだ回答を職員が読んで確かめ、自動の分類の誤りを割合から差し引いています"
+        "（割合の幅には、どの回答を確かめたかによる揺れも入っています）。"
     )
     if check.planted:
         sentence += (
@@ -139,12 +158,6 @@ def respondent_table(run: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows).astype(object)
 
 
-def _p(value: object) -> str:
-    if pd.isna(value):
-        return "—"
-    return f"{float(value):.1e}" if float(value) < 0.001 else f"{float(value):.3f}"
-
-
 def published_reason(row) -> str:
     """The reason sentence, or a sentence without numbers where the cell's figures are hidden."""
     if row.shown:
@@ -158,7 +171,8 @@ def published_reason(row) -> str:
 
 
 def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """The flagged gaps, ranked, with n, rates, p and q, and provision (Japanese headers)."""
+    """The flagged gaps, ranked, with n, rates and their range, and the resources against
+    the town's level, in plain words (the tests' figures are in the workbook)."""
     ranked = ranked_gaps(protect_gaps(gaps, Disclosure(min_count)))
     corrected = is_corrected(gaps)
     return pd.DataFrame(
@@ -170,24 +184,13 @@ def gap_display_table(gaps: pd.DataFrame, min_count: int) -> pd.DataFrame:
                 f"{c} / {n}" for c, n in zip(ranked["count_label"], ranked["n_label"], strict=True)
             ],
             "補正した割合" if corrected else "割合": ranked["rate"].map(percent),
-            "95%区間": [
+            RANGE_HEADER: [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(ranked["ci_low"], ranked["ci_high"], strict=True)
             ],
             "町全体": ranked["municipal_rate"].map(percent),
-            "p値": ranked["p_value"].map(_p),
-            "q値": ranked["q_value"].map(_p),
-            "提供（65歳以上千人あたり）": [
-                format_density(unit, value)
-                for unit, value in zip(ranked["supply_unit"], ranked["per_1000"], strict=True)
-            ],
-            "町全体の提供": [
-                format_density(unit, value)
-                for unit, value in zip(
-                    ranked["supply_unit"], ranked["municipal_per_1000"], strict=True
-                )
-            ],
-            "判定の理由": [published_reason(row) for row in ranked.itertuples(index=False)],
+            "この圏域の資源": [what_is_there(row) for row in ranked.itertuples(index=False)],
+            "判定の理由": [short_reason(row) for row in ranked.itertuples(index=False)],
         }
     )
 
@@ -203,15 +206,16 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
             "自動の該当" if corrected else "該当": rows["count_label"],
             "自由記述": rows["n_label"],
             "補正した割合" if corrected else "割合": rows["rate"].map(percent),
-            "95%区間": [
+            RANGE_HEADER: [
                 f"{percent(lo)}〜{percent(hi)}"
                 for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
             ],
             "町全体": rows["municipal_rate"].map(percent),
-            "資源（65歳以上千人あたり）": [
-                supply_short(row) for row in rows.itertuples(index=False)
+            "資源の量（町全体＝1）": [
+                level_words(provision_level(row), short=True)
+                for row in rows.itertuples(index=False)
             ],
-            "判定": rows["verdict"],
+            "判定": [verdict_words(row) for row in rows.itertuples(index=False)],
         }
     )
 
@@ -219,7 +223,7 @@ def area_rate_table(gaps: pd.DataFrame, area: str, min_count: int) -> pd.DataFra
 def supply_display_table(
     gaps: pd.DataFrame, areas: list[str], labels: tuple[str, ...]
 ) -> pd.DataFrame:
-    """Resources per 圏域 and category, with the monthly provision per 1,000 aged 65+."""
+    """Resources per 圏域 and category, as the inventory counts them: 「3か所・月16回」."""
     table = gaps.set_index(["area", "category"])
     rows = []
     for area in areas:
@@ -227,8 +231,7 @@ def supply_display_table(
         for label in labels:
             if (area, label) in table.index:
                 cell = table.loc[(area, label)]
-                density = format_density(cell["supply_unit"], cell["per_1000"])
-                row[label] = f"{int(cell['resources'])}か所（{density}）"
+                row[label] = what_is_there(SimpleNamespace(**cell.to_dict()))
             else:
                 row[label] = "—"
         rows.append(row)

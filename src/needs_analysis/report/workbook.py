@@ -207,7 +207,7 @@ def change_sheet(change: pd.DataFrame) -> Sheet:
 
 def explanation_sheet(run) -> Sheet:
     """The method in a few rows, said once for the whole workbook, with the run's settings."""
-    from needs_analysis.report.views import gap_rule_note
+    from needs_analysis.report.views import technical_rule_note
 
     rule = run.disclosure
     rows = [
@@ -239,7 +239,7 @@ def explanation_sheet(run) -> Sheet:
         ),
         (
             "判定",
-            gap_rule_note(run).data + "話し合うきっかけであり、不足を断定するものではありません。",
+            technical_rule_note(run) + "話し合うきっかけであり、不足を断定するものではありません。",
         ),
         (f"{rule.small_label}・非表示", rule.sentence() + "（個人が特定されないようにするため）"),
         ("作成", f"needs-analysis {run.package_version}"),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
+from needs_analysis.gaps.corrected import CHECKED_COLUMN, is_checked
 from needs_analysis.ingest.inventory import ResourceData, load_resources
 from needs_analysis.ingest.places import town_place_names
 from needs_analysis.ingest.rejects import MaskedRejects, mask_rejects
@@ -104,6 +105,35 @@ def classify_and_mask(
     return classified, documents
 
 
+def with_typicality(
+    responses: pd.DataFrame,
+    documents: pd.DataFrame | None,
+    raw_texts: pd.Series,
+    model,
+    words: dict[str, list[Token]],
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The responses and documents with ``typicality``: per answer, how typical it is of
+    each category it carries (:mod:`needs_analysis.classify.typicality`), from the
+    unmasked answers (``raw_texts``, aligned with ``responses``) — only the scores are
+    kept. A checked answer counts with the coordinator's categories."""
+    from needs_analysis.classify.typicality import typicality_scores
+
+    texts = [normalize_text(text) for text in raw_texts.reindex(responses.index).fillna("")]
+    checked = responses.get(CHECKED_COLUMN, pd.Series(None, index=responses.index))
+    label_sets = [
+        frozenset(mark if is_checked(mark) else found) - {model.other}
+        for mark, found in zip(checked, responses["categories"], strict=True)
+    ]
+    scores = typicality_scores(texts, label_sets, fast=model.fast, tokens=words)
+    responses = responses.assign(typicality=scores)
+    if documents is not None:
+        by_id = dict(zip(responses["respondent_id"], scores, strict=True))
+        documents = documents.assign(
+            typicality=[by_id.get(key, {}) for key in documents["respondent_id"]]
+        )
+    return responses, documents
+
+
 def masked_rejects(inputs: RunInputs, tokenizer: Tokenizer) -> list[MaskedRejects]:
     """The rejected rows of the year's survey and of the resources: IDs and row numbers
     kept, every text cell masked with the town's tokenizer."""
@@ -149,6 +179,9 @@ def prepare_run(
         matched, sheet = checks
         progress(f"職員が確認した {len(matched.index):,}件で割合を補正します（{sheet.path.name}）")
         responses = with_checks(responses, matched)
+    responses, documents = with_typicality(
+        responses, documents, inputs.survey.responses["text"], model, words
+    )
     previous_responses = None
     if inputs.previous is not None:
         previous_year = config.previous_fiscal_year(year)

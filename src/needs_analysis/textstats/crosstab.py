@@ -29,12 +29,16 @@ from needs_analysis.textstats.common import (
     COLUMN_LABELS,
     CROSSTAB_DIMENSIONS,
     GROUPINGS,
+    NO_ANSWER,
     OTHER_LABEL,
 )
 from needs_analysis.textstats.documents import (
     _group_order,
     _level,
 )
+
+# The cost of hiding a 無回答 cell, as a share of its count (see :func:`_complements`).
+UNKNOWN_COST = 0.1
 
 # --------------------------------------------------------------------------- cross-tabulation
 
@@ -148,16 +152,20 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     """Hide further cells where a small one could be found by subtraction from a total.
 
     The levels of a dimension add up to all answers (n) and, per category, to the town's
-    count of the category, which the plan table publishes.
+    count of the category, which the plan table publishes. Of the cells that would
+    protect, the cheapest are hidden: a cell costs its count, and a 無回答 cell a tenth of
+    it, since the respondents who left the attribute blank tell a council least.
     """
     result = result.copy()
     # A count is at most its level's n (an upper bound the reader may know); a published
     # count bounds its level's n from below.
-    status = rule.protect(result, "_raw", ["dimension", "category"], upper="n")
+    result["_cost"] = result["_raw"].astype(float) * unknown_of(result)
+    status = rule.protect(result, "_raw", ["dimension", "category"], upper="n", cost="_cost")
     published = result["_raw"].where(status == SHOWN, 0)
     result["_lower"] = published.groupby([result["dimension"], result["level"]]).transform("max")
     levels = result.drop_duplicates(["dimension", "level"])
-    n_status = rule.protect(levels, "n", ["dimension"], lower="_lower")
+    levels = levels.assign(_cost=levels["n"] * unknown_of(levels))
+    n_status = rule.protect(levels, "n", ["dimension"], lower="_lower", cost="_cost")
     result = result.drop(columns="_lower")
     level_status = dict(
         zip(zip(levels["dimension"], levels["level"], strict=True), n_status, strict=True)
@@ -177,7 +185,12 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     result.loc[hidden, ["rate", "residual"]] = math.nan
     result["suppressed"] = result["suppressed"] | complement
     result["count"] = result["count"].astype("Int64")
-    return result
+    return result.drop(columns="_cost")
+
+
+def unknown_of(levels: pd.DataFrame) -> np.ndarray:
+    """The cost factor of each level: :data:`UNKNOWN_COST` for 無回答, else 1."""
+    return np.where(levels["level"] == NO_ANSWER, UNKNOWN_COST, 1.0)
 
 
 def _labels_by_frequency(sets: Sequence[frozenset[str]]) -> list[str]:
