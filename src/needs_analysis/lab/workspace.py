@@ -10,9 +10,11 @@ plotly.js, never from a CDN. JupyterLab listens on 127.0.0.1 only, with a fresh 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,7 +23,9 @@ from pathlib import Path
 
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
+from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.lab.params import resolve_area, resolve_category
 from needs_analysis.paths import notebooks_dir
 from needs_analysis.publish.plotly_js import plotly_js_source
 from needs_analysis.report.rundata import RUN_FILE
@@ -32,6 +36,7 @@ LAB_DIR = "lab"
 DATA_DIR = "data"
 PLOTLY_FILE = "plotly.min.js"
 RENDERER = "plotly_mimetype"
+SETTINGS_DIR = ".settings"
 
 
 @dataclass(frozen=True)
@@ -57,33 +62,71 @@ def saved_run_dir(config: Config, out: Path, fiscal_year: int | None = None) -> 
     return data_dir
 
 
-def prepare_workspace(config: Config, out: Path, fiscal_year: int | None = None) -> Workspace:
-    """Write the workspace's notebooks (parameters filled in) beside the saved run."""
+def prepare_workspace(
+    config: Config,
+    out: Path,
+    fiscal_year: int | None = None,
+    area: str = "",
+    category: str = "",
+) -> Workspace:
+    """Write the workspace's notebooks (parameters filled in) beside the saved run.
+
+    ``area`` / ``category``: the workbench's starting filters, checked first (an alias is
+    accepted as its area; an unknown value stops with one sentence naming the valid ones).
+    """
     import nbformat
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     data_dir = saved_run_dir(config, out, fiscal_year)
+    taxonomy = load_taxonomy(config.taxonomy_path)
+    area = resolve_area(config.areas, area)
+    category = resolve_category(taxonomy.labels, taxonomy.other, category)
     folder = data_dir.parent / LAB_DIR
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(plotly_js_source(), folder / PLOTLY_FILE)
     common = {"data_dir": str(data_dir)}
     charts = {"plotly_js": f"/files/{PLOTLY_FILE}"}
-    first_area = config.areas[0].name if config.areas else ""
+    first_area = area or (config.areas[0].name if config.areas else "")
     jobs = {
-        WORKBENCH: (WORKBENCH_NOTEBOOK, {**common, "config_path": str(config.path)}),
+        WORKBENCH: (
+            WORKBENCH_NOTEBOOK,
+            {**common, "config_path": str(config.path), "area": area, "category": category},
+        ),
         "01_全体.ipynb": ("01_summarise_needs.ipynb", {**common, **charts}),
         "02_圏域.ipynb": ("02_brief_area.ipynb", {**common, **charts, "area": first_area}),
         "03_計画の表.ipynb": ("03_tabulate_plan.ipynb", common),
         "04_自由記述.ipynb": ("04_explore_free_text.ipynb", {**common, **charts}),
     }
+    _quiet_settings(folder)
     written = []
     for name, (source, parameters) in jobs.items():
-        notebook = nbformat.read(notebooks_dir() / source, as_version=4)
+        notebook = load_notebook_node(str(notebooks_dir() / source))
         notebook = parameterize_notebook(notebook, parameters)
+        _readable_parameters(notebook, parameters)
         target = folder / name
         nbformat.write(notebook, target)
         written.append(target)
     return Workspace(folder, tuple(written), data_dir)
+
+
+def _readable_parameters(notebook, parameters: dict[str, str]) -> None:
+    """The injected parameters written as a person reads them (「北部」, not \\u5317\\u90e8)."""
+    lines = [
+        f"{name} = {json.dumps(value, ensure_ascii=False)}" for name, value in parameters.items()
+    ]
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "\n".join(["# Parameters", *lines]) + "\n"
+
+
+def _quiet_settings(folder: Path) -> None:
+    """JupyterLab's settings for the workspace: no news or update checks (no network)."""
+    target = folder / SETTINGS_DIR / "@jupyterlab" / "apputils-extension"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
+    )
 
 
 def free_port(preferred: int = 8888) -> int:
@@ -121,12 +164,30 @@ def lab_server(workspace: Workspace, port: int | None = None, browser: bool = Tr
         # No check for news or updates: many town PCs have no internet.
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        f"--LabApp.user_settings_dir={workspace.folder / SETTINGS_DIR}",
     ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")  # containers often run as root
     environment = {**os.environ, "PLOTLY_RENDERER": RENDERER}
     url = f"http://127.0.0.1:{port}/lab/tree/{WORKBENCH}?token={token}"
     return LabServer(command, url, environment)
 
 
-def start_lab(server: LabServer) -> subprocess.Popen:
-    """Start JupyterLab (its messages go to stderr); the caller waits for it."""
-    return subprocess.Popen(server.command, env=server.environment)
+def serve(server: LabServer) -> int:
+    """Run JupyterLab until it ends, or until this process is interrupted (Ctrl+C) or
+    terminated: then JupyterLab is stopped too, with its kernels. Returns its exit status."""
+    process = subprocess.Popen(server.command, env=server.environment)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait()
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
