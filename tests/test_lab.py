@@ -371,3 +371,21 @@ def test_the_key_comes_from_the_survey_text(town_config):
     assert corrector._key_of("3") == text_key("ゴミ出しが大変です。")
     with pytest.raises(NeedsAnalysisError, match="見つかりません"):
         corrector._key_of("999")
+
+
+def test_the_towns_stop_words_leave_the_next_runs_word_views(fast_classifier):
+    from needs_analysis.run.pipeline import classify_and_mask, tokenize_answers
+
+    responses = pd.DataFrame(
+        {
+            "respondent_id": ["1", "2"],
+            "area": ["北", "北"],
+            "text": ["バスが少なくて病院に行けない", "病院が遠い"],
+        }
+    )
+    responses["has_text"] = True
+    words = tokenize_answers(responses["text"], fast_classifier.tokenizer)
+    _, plain = classify_and_mask(responses, fast_classifier, words)
+    _, stopped = classify_and_mask(responses, fast_classifier, words, stopwords=("病院",))
+    assert "病院" in plain["lemmas"].iloc[1] and "病院" not in stopped["lemmas"].iloc[1]
+    assert "バス" in stopped["lemmas"].iloc[0]
