@@ -4,6 +4,7 @@ without starting it (tests/test_lab_browser.py starts it)."""
 from __future__ import annotations
 
 import json
+import re
 
 import nbformat
 import papermill as pm
@@ -50,7 +51,6 @@ def test_the_workspace_holds_the_towns_notebooks_with_parameters(town_config, tm
     out = _saved_run(town_config, tmp_path)
     workspace = prepare_workspace(town_config, out)
     assert workspace.folder == (out / "2025" / "lab").resolve()
-    assert (workspace.folder / "plotly.min.js").stat().st_size > 1_000_000
     names = {path.name for path in workspace.notebooks}
     assert WORKBENCH in names and len(names) == 5
     notebook = nbformat.read(workspace.workbench, as_version=4)
@@ -61,7 +61,7 @@ def test_the_workspace_holds_the_towns_notebooks_with_parameters(town_config, tm
     handout = pm.inspect_notebook(str(workspace.folder / "02_圏域.ipynb"))
     assert handout  # still a parameterised notebook
     explore = nbformat.read(workspace.folder / "04_自由記述.ipynb", as_version=4)
-    assert "/files/plotly.min.js" in "".join(c.source for c in explore.cells)
+    assert 'plotly_js = "inline"' in "".join(c.source for c in explore.cells)
     assert not any(c.get("outputs") for c in notebook.cells if c.cell_type == "code")
     settings = workspace.folder / ".settings" / "@jupyterlab" / "apputils-extension"
     assert (
@@ -83,3 +83,12 @@ def test_jupyterlab_listens_locally_with_a_token_and_offline_charts(town_config,
     assert server.environment["PLOTLY_RENDERER"] == RENDERER == "plotly_mimetype"
     other = lab_server(workspace, browser=False)
     assert other.url != server.url  # a fresh token every time
+
+
+def test_inline_charts_carry_plotly_js_and_fetch_nothing():
+    import plotly.graph_objects as go
+
+    from needs_analysis.report.charts import figure_html
+
+    html = figure_html(go.Figure(go.Bar(x=["a"], y=[1])), "inline").data
+    assert len(html) > 1_000_000 and not re.search(r"<script[^>]*\ssrc=", html)

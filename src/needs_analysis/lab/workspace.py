@@ -2,10 +2,10 @@
 
 The workspace (``<out>/<年度>/lab/``) holds the notebooks with the town's parameters filled
 in — the workbench (``workbench.ipynb``) and the report notebooks — pointing at the saved
-run, and a copy of plotly.js from the installed plotly package. Charts draw offline: the
-workbench's figures through the jupyterlab-plotly renderer the plotly package installs
-(``PLOTLY_RENDERER=plotly_mimetype``), the report notebooks' HTML charts from that local
-plotly.js, never from a CDN. JupyterLab listens on 127.0.0.1 only, with a fresh token.
+run. Charts draw offline: the workbench's figures through the jupyterlab-plotly renderer
+the plotly package installs (``PLOTLY_RENDERER=plotly_mimetype``), the report notebooks'
+HTML charts with plotly.js from the installed package inside them, never from a CDN.
+JupyterLab listens on 127.0.0.1 only, with a fresh token.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -27,14 +26,12 @@ from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.lab.params import resolve_area, resolve_category
 from needs_analysis.paths import notebooks_dir
-from needs_analysis.publish.plotly_js import plotly_js_source
 from needs_analysis.report.rundata import RUN_FILE
 
 WORKBENCH_NOTEBOOK = "05_workbench.ipynb"
 WORKBENCH = "workbench.ipynb"
 LAB_DIR = "lab"
 DATA_DIR = "data"
-PLOTLY_FILE = "plotly.min.js"
 RENDERER = "plotly_mimetype"
 SETTINGS_DIR = ".settings"
 
@@ -84,9 +81,8 @@ def prepare_workspace(
     category = resolve_category(taxonomy.labels, taxonomy.other, category)
     folder = data_dir.parent / LAB_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(plotly_js_source(), folder / PLOTLY_FILE)
     common = {"data_dir": str(data_dir)}
-    charts = {"plotly_js": f"/files/{PLOTLY_FILE}"}
+    charts = {"plotly_js": "inline"}
     first_area = area or (config.areas[0].name if config.areas else "")
     jobs = {
         WORKBENCH: (
