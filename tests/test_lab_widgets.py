@@ -136,6 +136,8 @@ def test_opinion_panel_names_groups_and_hides_small_ones(bench, monkeypatch):
     panel.update()
     assert panel.figure is not None and "意見マップ" in panel.figure.layout.title.text
     assert "5未満" in panel.groups.value
+    legend = [trace.name for trace in panel.figure.data]
+    assert legend == sorted(legend, key=bench.labels.index)  # the taxonomy's order
     small = [value for label, value in panel.choose.options if "5未満" in label][0]
     panel.choose.value = small
     assert panel.answers.select.options == () and "5未満" in panel.answers.summary.value

@@ -18,13 +18,19 @@ PALETTE = (
 )  # fmt: skip
 
 
-def opinion_figure(chart: OpinionMap, colours: pd.Series, colour_title: str) -> go.Figure:
-    """Every answer a dot (colour: ``colours`` by doc), each group's name at its centre."""
+def opinion_figure(
+    chart: OpinionMap, colours: pd.Series, colour_title: str, order: list[str] | None = None
+) -> go.Figure:
+    """Every answer a dot (colour: ``colours`` by doc, legend in ``order``), each group's
+    name at its centre."""
     points = chart.points.assign(colour=chart.points["doc"].map(colours).fillna("—"))
+    present = set(points["colour"])
+    order = [v for v in (order or []) if v in present] + sorted(present - set(order or []))
     names = chart.groups[chart.groups["level"] == 2].set_index("subgroup")["name"]
     tops = chart.groups[chart.groups["level"] == 1].set_index("group")
     figure = go.Figure()
-    for index, (value, part) in enumerate(points.groupby("colour", sort=True)):
+    for index, value in enumerate(order):
+        part = points[points["colour"] == value]
         figure.add_trace(
             go.Scatter(
                 x=part["x"],

@@ -90,9 +90,9 @@ class OpinionPanel:
         if self.chart is None:
             return
         title = "分類" if self.colour.value == "category" else "圏域"
-        self.figure = opinion_figure(
-            self.chart, point_colours(self.bench, self.colour.value), title
-        )
+        by = self.colour.value
+        order = self.bench.labels if by == "category" else [*self.bench.run.areas, SMALL_AREAS]
+        self.figure = opinion_figure(self.chart, point_colours(self.bench, by), title, order)
         show_figure(self.output, self.figure)
 
     def _group_chosen(self, change) -> None:
