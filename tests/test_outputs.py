@@ -13,11 +13,9 @@ from conftest import ROWS, write_survey
 from needs_analysis.cli.command import main
 from needs_analysis.outputs import (
     FIXED_TIMESTAMP,
-    MANIFEST,
     OutputError,
     output_file,
     output_folder,
-    record_run,
     safe_file_name,
 )
 from needs_analysis.publish.xlsx import Sheet, display_width, write_workbook
@@ -118,17 +116,6 @@ def test_check_of_the_sample_writes_the_resource_rejects_too(tmp_path, capsys, m
     assert list(table.columns[:3]) == ["元の行番号", "除外の理由", "詳しく"]
     assert not table["除外の理由"].isna().any()
     assert not {"source_row", "reason", "detail"} & set(table.columns)
-
-
-def test_record_run_removes_only_listed_leftovers(tmp_path):
-    (tmp_path / "old.html").write_text("old", encoding="utf-8")
-    (tmp_path / "mine.txt").write_text("user", encoding="utf-8")
-    (tmp_path / "new.html").write_text("new", encoding="utf-8")
-    (tmp_path / MANIFEST).write_text("old.html\n/etc/passwd\n../x\n", encoding="utf-8")
-    removed = record_run(tmp_path, [tmp_path / "new.html"])
-    assert removed == [tmp_path / "old.html"]
-    assert (tmp_path / "mine.txt").exists() and (tmp_path / "new.html").exists()
-    assert "new.html" in (tmp_path / MANIFEST).read_text(encoding="utf-8")
 
 
 def test_workbook_dates_are_fixed(tmp_path):

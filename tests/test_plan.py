@@ -90,6 +90,32 @@ def test_rollup_counts_each_answer_once_per_heading():
     assert table.loc["移動支援等", "categories"] == ("移動支援", "買い物支援")
 
 
+@pytest.mark.parametrize(
+    ("shopping", "both", "display"),
+    [
+        # 12 + 4 − 0 = 16: the union minus 移動支援's 12 is 買い物支援's 4 exactly.
+        (4, 0, "非表示"),
+        # 12 + 3 − 1 = 14: at least 2, so 1 is ruled out.
+        (3, 1, "非表示"),
+        # 12 + 4 − 3 = 13: at least 1 — the union says nothing 「5未満」 does not.
+        (4, 3, "13"),
+    ],
+)
+def test_a_rollup_that_would_narrow_a_small_member_is_hidden(shopping, both, display):
+    rows = [("通院のバスが少ない", ("移動支援",), 0.9)] * (12 - both)
+    rows += [("通院も買い物も送ってほしい", ("移動支援", "買い物支援"), 0.9)] * both
+    rows += [("買い物に行く店がない", ("買い物支援",), 0.9)] * (shopping - both)
+    table = plan_table(answers(rows), LABELS, min_count=5, rollup=ROLLUP).set_index("heading")
+    alone = plan_table(answers(rows), LABELS, min_count=5).set_index("heading")
+    assert alone.loc["買い物支援", "count_display"] == "5未満"
+    assert table.loc["移動支援等", "count_display"] == display
+    # The published union and members leave 買い物支援 every value 1 … 4, or the union is hidden.
+    if display.isdigit():
+        union, known = int(display), alone.loc["移動支援", "count"]
+        assert all(max(known, v) <= union <= known + v for v in range(1, 5))
+    assert table.loc["移動支援等", "examples"]  # a hidden count still has its examples
+
+
 def test_headings_without_rollup_are_the_labels():
     assert headings(["a", "b"]) == {"a": ("a",), "b": ("b",)}
     assert headings(["a", "b", "c"], {"X": ("a", "c")}) == {"X": ("a", "c"), "b": ("b",)}

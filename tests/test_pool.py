@@ -142,8 +142,14 @@ def test_town_rates_suppress_small_counts(pooled):
     rates = town_rates(small)
     assert set(rates["該当"]) == {"5未満"}
     assert rates["割合"].isna().all() and rates["95%区間の上限"].isna().all()
+    # A town with fewer answers than the threshold: its n reads as on its own pages.
+    tiny = dataclasses.replace(town, gaps=town.gaps.assign(municipal_n=4, municipal_count=2))
+    rates = town_rates(tiny)
+    assert set(rates["自由記述のある人"]) == {"5未満"} and set(rates["該当"]) == {"5未満"}
+    assert rates["割合"].isna().all()
     shown = town_rates(town)
     assert shown["割合"].notna().all()
+    assert (shown["自由記述のある人"] == town.gaps["municipal_n"].iloc[0]).all()
     assert (shown["95%区間の下限"] < shown["割合"]).all()
 
 
@@ -155,28 +161,51 @@ def test_gaps_side_by_side_names_the_flagged_areas(pooled):
             assert row.area in table.loc[row.category, town.town]
 
 
+def _broken_config(path: Path, text: str = "[municipality\nname = ") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_broken_town_is_reported_and_the_others_complete(towns, client, tmp_path):
+    """Every listed town has its own row, keyed by position and path: configs that cannot
+    be read in folders of the same name (a/cfg, b/cfg, and one outside the pool's folder),
+    a config whose survey is missing, and a town whose survey is broken."""
     broken = _copy_town(tmp_path / "broken", "壊れ町")
     (broken.parent / "survey_r7.xlsx").write_text("not a workbook", encoding="utf-8")
-    bad_config = tmp_path / "bad" / "config.toml"
-    bad_config.parent.mkdir()
-    bad_config.write_text("[municipality\nname = ", encoding="utf-8")
-    pool = _write_pool(
-        tmp_path / "pool.toml", [towns["架空北町"], (broken, None), (bad_config, None)]
+    root = tmp_path / "prefecture"
+    first = _broken_config(root / "a" / "cfg" / "config.toml")
+    second = _broken_config(root / "b" / "cfg" / "config.toml")
+    outside = _broken_config(tmp_path / "elsewhere" / "cfg" / "config.toml")
+    no_survey = _broken_config(
+        root / "c" / "cfg" / "config.toml",
+        '[municipality]\nname = "調査なし町"\nfiscal_year = 2025\n'
+        '[surveys.2025]\npath = "none.csv"\n[[areas]]\nname = "北"\npopulation_65 = 1\n',
     )
+    listed = [towns["架空北町"], (broken, None), (first, None), (second, None), (outside, None)]
+    listed.append((no_survey, None))
+    pool = _write_pool(root / "pool.toml", listed)
     out = tmp_path / "out"
     address = client.scheduler.address
     status = main(["pool", str(pool), "--scheduler", address, "--out", str(out)])
     assert status == 1
     table = pd.read_excel(out / "pool" / "pool_overview.xlsx", sheet_name="読み込みの記録")
-    by_town = table.set_index("町")
+    towns_rows, total = table.iloc[:-1], table.iloc[-1]
+    assert len(towns_rows) == len(listed) == len(load_pool(pool).members)
+    assert total["状態"] == f"1/{len(listed)}町"
+    by_town = towns_rows.set_index("町")
+    assert by_town.index.is_unique
     assert by_town.loc["架空北町", "状態"] == "処理済み"
     assert by_town.loc["架空北町", "分類した行"] == 2948
     assert by_town.loc["壊れ町", "状態"] == "処理できず"
     assert "survey_r7.xlsx" in by_town.loc["壊れ町", "理由"]
-    assert "TOML" in by_town.loc["bad", "理由"]
+    for label in ("a/cfg/config.toml", "b/cfg/config.toml", outside.as_posix()):
+        assert by_town.loc[label, "状態"] == "処理できず"
+        assert "TOML" in by_town.loc[label, "理由"]
+    assert "none.csv" in by_town.loc["調査なし町", "理由"]
     html = (out / "pool" / "index.html").read_text(encoding="utf-8")
     assert "壊れ町" in html and "架空北町" in html
+    assert "a/cfg/config.toml" in html and "b/cfg/config.toml" in html
 
 
 def test_pool_file_errors_name_the_key(tmp_path):

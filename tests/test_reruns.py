@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from needs_analysis.config.load import load_config
-from needs_analysis.outputs import MANIFEST
+from needs_analysis.outputs import MANIFEST, read_record
 from needs_analysis.publish.pdf import find_browser
 from needs_analysis.run.jobs import run_reports
 
@@ -70,11 +70,12 @@ def test_rerun_removes_only_files_an_earlier_run_wrote(two_runs):
     assert not (folder / "rejects" / "old_rejects.csv").exists()
     assert (folder / "メモ.txt").read_text(encoding="utf-8") == "会議で配る前に確認"
     assert (folder.parent / "outside.txt").exists()
-    listed = (folder / MANIFEST).read_text(encoding="utf-8").splitlines()
+    listed = [entry.name for entry in read_record(folder)]
     assert "index.html" in listed and "メモ.txt" not in listed
+    assert {(e.town, e.year) for e in read_record(folder)} == {("和泉ヶ原町", 2025)}
     for name in listed:
-        if not name.startswith("#"):
-            assert (folder / name).is_file(), name
+        assert (folder / name).is_file(), name
+    assert "index.html\t和泉ヶ原町\t2025\trun" in (folder / MANIFEST).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

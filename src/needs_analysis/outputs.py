@@ -5,9 +5,15 @@
   anything is computed.
 * :func:`safe_file_name` makes an area name usable as part of a file name on any system;
   the area name itself stays as written in titles and tables.
-* :func:`record_run` keeps a manifest of the files a run wrote into its folder, and removes
-  the files an earlier run wrote there that this run did not (a renamed area's handout, a
-  rejects file that no longer applies); files the user put there are never touched.
+* :func:`report_root` is where a town's reports go by default: beside its config (or where
+  the config's ``[report] out`` says).
+* The file record (:data:`MANIFEST`, :func:`read_record`, :func:`write_record`,
+  :func:`record_written`) lists every file the tool wrote into a folder with the town and
+  fiscal year and the command that wrote it. A run removes only the files the same town's
+  earlier run of the same year wrote there and this run did not (a renamed area's handout,
+  a rejects file that no longer applies); files of other towns or years, and files the
+  user put there, are never touched (see :mod:`needs_analysis.run.staging`).
+* :func:`folder_lock` keeps two commands from writing one report folder at once.
 * :func:`fix_zip_timestamps` makes an .xlsx byte-identical from run to run.
 * :func:`write_csv` writes a table for people who open it in Excel: UTF-8 with BOM, and
   :func:`escape_formula` on every text cell so none runs as a formula.
@@ -15,18 +21,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from needs_analysis.config.settings import Config
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.paths import sample_config_path
 
 MANIFEST = "needs-analysis-files.txt"
-_MANIFEST_HEADER = "# needs-analysis が書き出したファイル（次の実行で古いものを消すための一覧）\n"
+_MANIFEST_HEADER = (
+    "# needs-analysis が書き出したファイル（ファイル・町・年度・コマンド、タブ区切り）。\n"
+    "# run は、同じ町・同じ年度の run が前に書いたファイルのうち、今回書かないものだけを消します。\n"
+)
+# The commands whose files the record lists.
+RUN = "run"
+CHECK = "check"
 # Characters Windows, macOS or a USB stick's FAT cannot hold in a file name.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
@@ -107,24 +124,106 @@ def output_file(path: Path, option: str, *, create_folder: bool = False) -> Path
     return path
 
 
-def record_run(out_dir: Path, files: list[Path]) -> list[Path]:
-    """Write the manifest of this run's files; remove the previous run's leftovers.
+def report_root(config: Config, option: Path | str | None = None) -> Path:
+    """The folder a town's reports go under (``<root>/<fiscal year>/``): ``option``
+    (``--out``) if given, else the config's ``[report] out``, else ``reports`` beside the
+    config. The sample town lives inside the installation, so its reports go to
+    ``reports`` in the current folder."""
+    if option is not None:
+        return Path(option)
+    if config.report.out is not None:
+        return config.report.out
+    if config.path == sample_config_path().resolve():
+        return Path("reports")
+    return config.path.parent / "reports"
 
-    Returns the removed files. Only files listed in the previous manifest are removed.
-    """
-    out_dir = Path(out_dir)
-    manifest = out_dir / MANIFEST
-    now = sorted({_relative(out_dir, Path(f)) for f in files} - {None})
-    before = _read_manifest(manifest)
-    removed = []
-    for name in sorted(set(before) - set(now)):
-        stale = out_dir / name
-        if stale.is_file():
-            stale.unlink()
-            removed.append(stale)
-            _remove_empty_parents(stale.parent, out_dir)
-    manifest.write_text(_MANIFEST_HEADER + "".join(f"{name}\n" for name in now), encoding="utf-8")
-    return removed
+
+LOCK_SUFFIX = ".needs-analysis.lock"
+
+
+def lock_path(target: Path) -> Path:
+    """The lock of a report folder: a hidden file beside it."""
+    return target.with_name(f".{target.name}{LOCK_SUFFIX}")
+
+
+@contextlib.contextmanager
+def folder_lock(target: Path) -> Iterator[None]:
+    """Hold the lock of a report folder for the block, or stop in one sentence when a run
+    holds it. The operating system releases it when the process ends, however it ends."""
+    from filelock import FileLock, Timeout
+
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path(Path(target))))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OutputError(
+            f"{target} には別の needs-analysis run が書き出している最中です。"
+            "終わるのを待ってから、もう一度実行してください。"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass(frozen=True)
+class Written:
+    """One line of the file record: a file (relative to the folder), the town and fiscal
+    year it was written for, and the command that wrote it. A record written before towns
+    were recorded gives None for both; such a file is taken as the running town's."""
+
+    name: str
+    town: str | None
+    year: int | None
+    command: str
+
+    def of(self, town: str, year: int) -> bool:
+        """Whether the file was written for this town and fiscal year."""
+        return self.town is None or (self.town == town and self.year == year)
+
+    def line(self) -> str:
+        return f"{self.name}\t{self.town or ''}\t{self.year or ''}\t{self.command}\n"
+
+
+def read_record(folder: Path) -> list[Written]:
+    """The file record of a folder; lines naming a path outside it are ignored."""
+    manifest = Path(folder) / MANIFEST
+    if not manifest.is_file():
+        return []
+    found = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, *rest = line.split("\t")
+        # Only plain relative paths inside the folder: never follow ``..`` or absolute ones.
+        if name.startswith("/") or ".." in name.split("/"):
+            continue
+        if len(rest) == 3 and rest[1].isdigit():
+            found.append(Written(name, rest[0] or None, int(rest[1]), rest[2]))
+        else:
+            found.append(Written(name, None, None, RUN))
+    return found
+
+
+def write_record(folder: Path, entries: Iterable[Written]) -> Path:
+    """Write the file record of ``folder`` in one step (a new file moved into place)."""
+    manifest = Path(folder) / MANIFEST
+    unique = {entry.name: entry for entry in entries}
+    text = _MANIFEST_HEADER + "".join(unique[name].line() for name in sorted(unique))
+    partial = manifest.with_name(f"{MANIFEST}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, manifest)
+    return manifest
+
+
+def record_written(folder: Path, files: Iterable[Path], town: str, year: int, command: str) -> None:
+    """Add files ``command`` wrote into ``folder`` for a town and year to its record."""
+    folder = Path(folder)
+    names = {_relative(folder, Path(path)) for path in files} - {None}
+    kept = [entry for entry in read_record(folder) if entry.name not in names]
+    new = [Written(name, town, year, command) for name in sorted(names) if name]
+    write_record(folder, [*kept, *new])
 
 
 def _relative(out_dir: Path, path: Path) -> str | None:
@@ -132,28 +231,6 @@ def _relative(out_dir: Path, path: Path) -> str | None:
         return path.resolve().relative_to(out_dir.resolve()).as_posix()
     except ValueError:
         return None
-
-
-def _read_manifest(manifest: Path) -> list[str]:
-    if not manifest.is_file():
-        return []
-    names = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        # Only plain relative paths inside the folder: never follow ``..`` or absolute ones.
-        if (
-            line
-            and not line.startswith("#")
-            and not line.startswith("/")
-            and ".." not in line.split("/")
-        ):
-            names.append(line)
-    return names
-
-
-def _remove_empty_parents(folder: Path, top: Path) -> None:
-    while folder.resolve() != top.resolve() and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def fix_zip_timestamps(path: Path) -> Path:

@@ -32,11 +32,16 @@ import numpy as np
 
 from needs_analysis import paths
 from needs_analysis.classify import e5_onnx
+from needs_analysis.text.pieces import text_pieces
 
 DIMENSIONS = e5_onnx.DIMENSIONS
 # From this many texts to embed on, a progress bar is shown on stderr.
 PROGRESS_FROM = 200
 SHIPPED_FILE = "labeled_embeddings.npz"
+# An answer longer than this is embedded from EXCERPTS evenly spaced excerpts of it, cut at
+# sentence ends (see bounded_text), so that no answer needs more than a few windows.
+LONG_TEXT_CHARS = 4_000
+EXCERPTS = 8
 
 
 def encoder_version() -> str:
@@ -60,6 +65,32 @@ def default_threads() -> int:
 def load_engine() -> e5_onnx.Encoder:
     """The encoder, once per process and thread count, after checking its files."""
     return e5_onnx.load(default_threads())
+
+
+def bounded_text(text: str) -> str:
+    """The text an answer's embedding is computed from: the answer itself, or for an answer
+    longer than :data:`LONG_TEXT_CHARS` characters, :data:`EXCERPTS` excerpts of it spread
+    evenly from its start to its end, each at most ``LONG_TEXT_CHARS / EXCERPTS``
+    characters and cut at sentence ends, joined by spaces.
+
+    The encoder's cost grows with the number of its 510-token windows; a text of at most
+    ``LONG_TEXT_CHARS`` characters (a token holds at least one character, a word start at
+    most one more) takes at most ``2 × LONG_TEXT_CHARS / 510 + 1`` of them, whatever the
+    answer's length.
+
+    >>> bounded_text("バスが少ない。") == "バスが少ない。"
+    True
+    >>> long = "".join(f"{i}番目の文です。" for i in range(100_000))
+    >>> short = bounded_text(long)
+    >>> len(short) <= LONG_TEXT_CHARS + EXCERPTS, short.startswith("0番目"), "99999番目" in short
+    (True, True, True)
+    """
+    if len(text) <= LONG_TEXT_CHARS:
+        return text
+    pieces = text_pieces(text, LONG_TEXT_CHARS // EXCERPTS)
+    last = len(pieces) - 1
+    chosen = sorted({round(i * last / (EXCERPTS - 1)) for i in range(EXCERPTS)})
+    return " ".join(pieces[index].strip() for index in chosen)
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
@@ -98,7 +129,9 @@ class EmbeddingStore:
         return self.cache_dir / f"embeddings-{digest}.sqlite"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings of normalised texts as float32 (zeros for an empty text)."""
+        """Embeddings of normalised texts as float32 (zeros for an empty text); a very long
+        text is embedded (and cached) as its :func:`bounded_text`."""
+        texts = [bounded_text(text) for text in texts]
         keys = [text_key(text) for text in texts]
         found: dict[str, np.ndarray] = {}
         found.update(_shipped_table(str(self.shipped), self.version))

@@ -7,11 +7,15 @@ user can fix end in one sentence on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from needs_analysis.cli.options import build_parser
 from needs_analysis.cli.parser import EXIT_USER_ERROR
+from needs_analysis.cli.review import run_review
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.progress import Progress, Stopwatch
 
@@ -206,78 +210,18 @@ def _print_stored(args: argparse.Namespace, result) -> None:
         )
 
 
-def _run_review(args: argparse.Namespace) -> int:
-    from needs_analysis.config.load import load_config
-    from needs_analysis.review.sheet import write_review
-
-    if args.sample is not None:
-        return _run_sample(args)
-    if args.n < 1:
-        raise NeedsAnalysisError("-n には1以上の数を指定してください。")
-    config = load_config(args.config)
-    watch = Stopwatch()
-    result = write_review(config, args.fiscal_year, args.out, args.n)
-    print(f"確認シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
-    print(f"  迷った回答 {result.rows:,}件（異なる回答 {result.candidates:,}件から）")
-    print(
-        "  正しい分類に ○ をつけて保存し、needs-analysis train --config 設定ファイル "
-        f"--corrections {result.path.name} で読み込ませてください。"
-    )
-    return 0
-
-
-def _run_sample(args: argparse.Namespace) -> int:
-    from needs_analysis.config.load import load_config
-    from needs_analysis.review.check_draw import write_check_sample
-
-    config = load_config(args.config)
-    watch = Stopwatch()
-    result = write_check_sample(
-        config,
-        args.fiscal_year,
-        args.out,
-        args.sample,
-        half_width=args.half_width / 100,
-        seed=args.seed,
-        on_plan=_print_plan,
-    )
-    print(f"点検シートを書き出しました（{watch.elapsed():.1f}秒）: {result.path}")
-    areas = "、".join(f"{area} {count:,}件" for area, count in result.per_area.items())
-    print(f"  無作為に選んだ回答 {result.rows:,}件（{areas}。乱数の種 {result.seed}）")
-    print(
-        "  すべての行で、当てはまる分類に ○ をつけて保存し、needs-analysis run --config 設定ファイル "
-        f"--check {result.path.name} で資料を作ってください。"
-    )
-    return 0
-
-
-def _print_plan(plan) -> None:
-    """How many checks the chosen half-width needs, before the draw."""
-    target = f"±{plan.half_width * 100:g}ポイント"
-    print(
-        f"自由記述のある回答 {plan.answers:,}件。町全体の割合の95%区間を{target}にするには、"
-        + (
-            f"約{plan.needed:,}件の確認が必要です（機械の確信度から見込んだ数）。"
-            if plan.needed is not None
-            else "すべて確認しても届きません。"
-        )
-    )
-    print(
-        f"  {plan.planned:,}件の確認では、区間はおよそ±{plan.expected * 100:.1f}ポイントの見込みです"
-        "（分類の確信度が実際より高いと、これより広くなります）。"
-    )
-
-
 def _run_reports(args: argparse.Namespace) -> int:
     from needs_analysis.config.load import format_fiscal_year, load_config
-    from needs_analysis.outputs import output_folder
+    from needs_analysis.outputs import output_folder, report_root
     from needs_analysis.publish.notebooks import NotebookError
     from needs_analysis.run.jobs import run_reports
 
     config = load_config(args.config)
     year = args.fiscal_year or config.fiscal_year
-    output_folder(args.out, "--out")
-    output_folder(args.out / str(year), "--out")
+    root = output_folder(report_root(config, args.out), "--out")
+    # A termination request ends the run at once: its staging folder is removed and the
+    # report folder keeps the previous run.
+    signal.signal(signal.SIGTERM, _terminated)
     watch = Stopwatch()
     print(f"{config.municipality} {format_fiscal_year(year)} の資料を作ります。", flush=True)
     progress = _printer(watch)
@@ -285,7 +229,7 @@ def _run_reports(args: argparse.Namespace) -> int:
         result = run_reports(
             config,
             year,
-            args.out,
+            root,
             progress=progress,
             workers=args.workers,
             pdf=args.pdf,
@@ -298,6 +242,10 @@ def _run_reports(args: argparse.Namespace) -> int:
         return 1
     print(f"できあがり（{watch.elapsed():.1f}秒）: {result.out_dir}")
     print(f"  全体資料: {result.out_dir / 'index.html'}")
+    if result.removed:
+        print(
+            f"  前回の実行のファイルで今回は作らなかったもの {len(result.removed)}件を消しました。"
+        )
     pdfs = [path for path in result.files if path.suffix == ".pdf"]
     if pdfs:
         print(f"  PDF: {len(pdfs)}件（HTML と同じ名前で同じフォルダ）")
@@ -306,6 +254,26 @@ def _run_reports(args: argparse.Namespace) -> int:
     for stage, seconds in result.timings.items():
         print(f"  {stage}: {seconds:.1f}秒")
     return 0
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM during a run: remove its staging folder, end the processes it started
+    (notebook kernels, workers, the browser) and end with status 130."""
+    import psutil
+
+    from needs_analysis.run.staging import abandon
+
+    abandon()
+    children = psutil.Process().children(recursive=True)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=5)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    print("中断しました（資料のフォルダは前回の実行のままです）。", file=sys.stderr, flush=True)
+    os._exit(130)
 
 
 def _printer(watch: Stopwatch) -> Progress:
@@ -357,9 +325,11 @@ def _run_pool(args: argparse.Namespace) -> int:
 def _run_lab(args: argparse.Namespace) -> int:
     from needs_analysis.config.load import load_config
     from needs_analysis.lab.workspace import lab_server, prepare_workspace, serve
+    from needs_analysis.outputs import report_root
 
     config = load_config(args.config)
-    workspace = prepare_workspace(config, args.out, args.fiscal_year, args.area, args.category)
+    root = report_root(config, args.out)
+    workspace = prepare_workspace(config, root, args.fiscal_year, args.area, args.category)
     server = lab_server(workspace, args.port, browser=args.browser)
     print(f"作業台を用意しました: {workspace.folder}")
     print(f"JupyterLab を起動します。ブラウザで開く URL: {server.url}", flush=True)
@@ -376,7 +346,7 @@ _HANDLERS = {
     "classify": _run_classify,
     "evaluate": _run_evaluate,
     "train": _run_train,
-    "review": _run_review,
+    "review": run_review,
     "run": _run_reports,
     "pool": _run_pool,
     "lab": _run_lab,

@@ -55,7 +55,7 @@ def _add_check(commands) -> None:
     check.add_argument(
         "--rejects",
         type=Path,
-        help="除外した行の書き出し先（既定: reports/<年度>/rejects/<ファイル名>_rejects.csv）",
+        help="除外した行の書き出し先（既定: 町の資料のフォルダの <年度>/rejects/<ファイル名>_rejects.csv）",
     )
 
 
@@ -143,21 +143,25 @@ def _add_train(commands) -> None:
     _add_config_options(train)
 
 
+_OUT_HELP = (
+    "書き出し先のフォルダ。この下に <年度> のフォルダを作ります（既定: 設定ファイルの "
+    "[report] out、なければ設定ファイルの隣の reports。同梱のサンプル町は今いるフォルダの reports）"
+)
+
+
 def _add_review(commands) -> None:
     review = commands.add_parser(
         "review",
         help="分類が迷った回答を確認シート（Excel）に書き出す",
         description="モデルが最も迷った回答（同じ文は1行、分類・圏域に偏らないよう選ぶ）を伏せ字で "
-        "reports/<年度>/review_<年度>.xlsx に書き出します。正しい分類に ○ をつけて "
+        "町の資料のフォルダの <年度>/review_<年度>.xlsx に書き出します。正しい分類に ○ をつけて "
         "needs-analysis train --corrections で読み込ませると、町のモデルが学びます。"
         "--sample N では、割合を補正するために無作為に選んだ N 件を点検シート "
-        "reports/<年度>/check_<年度>.xlsx に書き出します（記入して run --check で使います）。",
+        "<年度>/check_<年度>.xlsx に書き出します（記入して run --check で使います）。",
     )
     _add_config_options(review)
     review.add_argument("-n", type=int, default=150, help="書き出す回答の数（既定: 150）")
-    review.add_argument(
-        "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
-    )
+    review.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     review.add_argument(
         "--sample",
         type=int,
@@ -180,15 +184,13 @@ def _add_review(commands) -> None:
 def _add_run(commands) -> None:
     run = commands.add_parser(
         "run",
-        help="分類・集計・ノートブックの実行をして、年度の資料を reports/ に書き出す",
+        help="分類・集計・ノートブックの実行をして、年度の資料を町の資料のフォルダに書き出す",
         description="回答を分類し、圏域ごとの困りごとと資源を集計し、ノートブックを実行して "
-        "reports/<年度>/ に全体資料（index.html）・圏域ごとの配布資料・計画の表・Excel を書き出します。"
+        "町の資料のフォルダ（既定: 設定ファイルの隣の reports）の <年度>/ に全体資料（index.html）・圏域ごとの配布資料・計画の表・Excel を書き出します。"
         "引数なしでは同梱のサンプル町で実行します。",
     )
     _add_config_options(run)
-    run.add_argument(
-        "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
-    )
+    run.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     run.add_argument(
         "--workers",
         type=int,
@@ -267,12 +269,7 @@ def _add_lab(commands) -> None:
         "その URL を表示します。図はインターネットなしで描けます。止めるときは Ctrl+C を押します。",
     )
     _add_config_options(lab)
-    lab.add_argument(
-        "--out",
-        type=Path,
-        default=Path("reports"),
-        help="run の書き出し先のフォルダ（既定: reports）",
-    )
+    lab.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
     lab.add_argument(
         "--area", default="", help="作業台で最初に絞る圏域（設定ファイルの別の書き方でもよい）"
     )

@@ -75,21 +75,30 @@ def find_sequence(
     for start, lemma in enumerate(lemmas):
         if lemma != wanted[0] or negated[start]:
             continue
-        positions = [start]
-        cursor = start
-        for word in wanted[1:]:
-            found = None
-            for index in range(cursor + 1, min(len(lemmas), cursor + max_gap + 2)):
-                if lemmas[index] == word and not negated[index]:
-                    found = index
-                    break
-            if found is None:
-                break
-            positions.append(found)
-            cursor = found
-        else:
+        positions = sequence_at(lemmas, negated, wanted, max_gap, start)
+        if positions is not None:
             return positions
     return None
+
+
+def sequence_at(
+    lemmas: Sequence[str], negated: Sequence[bool], wanted: Sequence[str], max_gap: int, start: int
+) -> list[int] | None:
+    """Token indices of ``wanted`` in order from ``start`` (which holds its first word),
+    each next word at most ``max_gap`` tokens after the one before; None if it breaks off."""
+    positions = [start]
+    cursor = start
+    for word in wanted[1:]:
+        found = None
+        for index in range(cursor + 1, min(len(lemmas), cursor + max_gap + 2)):
+            if lemmas[index] == word and not negated[index]:
+                found = index
+                break
+        if found is None:
+            return None
+        positions.append(found)
+        cursor = found
+    return positions
 
 
 def _find_term(answer: AnalyzedAnswer, term: Term, start: int = 0) -> list[int] | None:

@@ -24,7 +24,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from needs_analysis.coding.rule_expr import SEQ_MAX_GAP, AnalyzedAnswer, Expr, Term, find_sequence
+from needs_analysis.coding.rule_expr import (
+    SEQ_MAX_GAP,
+    AnalyzedAnswer,
+    Expr,
+    Term,
+    sequence_at,
+)
 from needs_analysis.coding.rule_parser import (
     RuleSyntaxError,
     parse_condition,
@@ -175,9 +181,9 @@ def _cue_ends(lemmas: Sequence[str], cue: tuple[str, ...]) -> Iterable[int]:
     nothing_negated = [False] * len(lemmas)
     for start, lemma in enumerate(lemmas):
         if lemma == cue[0]:
-            positions = find_sequence(lemmas[start:], nothing_negated[start:], cue, SEQ_MAX_GAP)
-            if positions is not None and positions[0] == 0:
-                yield start + positions[-1]
+            positions = sequence_at(lemmas, nothing_negated, cue, SEQ_MAX_GAP, start)
+            if positions is not None:
+                yield positions[-1]
 
 
 def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:

@@ -173,7 +173,7 @@ def _classifier(path: Path, base: Path, table: dict[str, Any]) -> dict[str, Any]
 
 
 def _report_options(path: Path, table: dict[str, Any]) -> ReportOptions:
-    reject_unknown(path, table, {"pdf", "kwic", "category"}, prefix="report.")
+    reject_unknown(path, table, {"pdf", "kwic", "category", "out"}, prefix="report.")
     pdf = table.get("pdf", True)
     if not isinstance(pdf, bool):
         raise ConfigError(path, "true か false で書いてください。", key="report.pdf")
@@ -182,8 +182,12 @@ def _report_options(path: Path, table: dict[str, Any]) -> ReportOptions:
         kwic = [kwic]
     words = text_list(path, kwic, "report.kwic")
     category = text_value(path, table, "category", "report.category") or ""
+    out = text_value(path, table, "out", "report.out")
     return ReportOptions(
-        pdf=pdf, kwic=tuple(w.strip() for w in words if w.strip()), category=category
+        pdf=pdf,
+        kwic=tuple(w.strip() for w in words if w.strip()),
+        category=category,
+        out=(path.parent / out.strip()).resolve() if out and out.strip() else None,
     )
 
 

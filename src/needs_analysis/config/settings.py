@@ -102,14 +102,18 @@ class Area:
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """``[report]``: PDF printing and the exploration page's keyword views.
+    """``[report]``: where the reports go, PDF printing and the exploration page's keyword
+    views.
 
-    Empty ``kwic`` / ``category`` mean: chosen from the town's own answers.
+    ``out`` (resolved against the config's folder): the folder the fiscal years' report
+    folders go under; None means ``reports`` beside the config. Empty ``kwic`` /
+    ``category`` mean: chosen from the town's own answers.
     """
 
     pdf: bool = True
     kwic: tuple[str, ...] = ()
     category: str = ""
+    out: Path | None = None
 
 
 @dataclass(frozen=True)

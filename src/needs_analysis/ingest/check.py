@@ -21,7 +21,7 @@ from needs_analysis.ingest.inventory import load_resources
 from needs_analysis.ingest.places import town_tokenizer
 from needs_analysis.ingest.rejects import mask_rejects, rejects_file_name, write_rejects
 from needs_analysis.ingest.survey import load_survey
-from needs_analysis.outputs import output_file
+from needs_analysis.outputs import CHECK, folder_lock, output_file, record_written, report_root
 from needs_analysis.text.mecab import Tokenizer
 
 SURVEY = "調査ファイル"
@@ -63,16 +63,19 @@ def check_inputs(
         )
     config = load_config(config_path)
     year = fiscal_year or config.fiscal_year
-    target = rejects_target(rejects, year, Path(survey or config.survey(year).path))
+    folder = report_root(config) / str(year)
+    target = rejects_target(rejects, folder, Path(survey or config.survey(year).path))
     data = load_survey(config, fiscal_year, path=survey, encoding=encoding, sheet=sheet)
     tokenizer = town_tokenizer(config)
-    checked = [_checked(SURVEY, data.fiscal_year, data.summary, data.rejects, target, tokenizer)]
+    town = _Town(config.municipality, year, folder if rejects is None else None)
+    checked = [_checked(SURVEY, data.summary, data.rejects, target, tokenizer, town)]
     on_file(checked[-1])
     if survey is None and config.resources is not None:
         resources = load_resources(config)
-        target = rejects_target(None, year, resources.summary.path)
+        target = rejects_target(None, folder, resources.summary.path)
         summary = resources.summary
-        done = _checked(RESOURCES, year, summary, resources.rejects, target, tokenizer)
+        town = _Town(config.municipality, year, folder)
+        done = _checked(RESOURCES, summary, resources.rejects, target, tokenizer, town)
         checked.append(replace(done, supplies=resource_supplies(resources.resources, config)))
         on_file(checked[-1])
     return checked
@@ -91,29 +94,43 @@ def resource_supplies(
     )
 
 
-def rejects_target(option: Path | None, year: int, source: Path) -> Path:
-    """Where a file's rejected rows go, checked before the file is read."""
+def rejects_target(option: Path | None, folder: Path, source: Path) -> Path:
+    """Where a file's rejected rows go (by default the town's report folder of the year),
+    checked before the file is read."""
     name = rejects_file_name(source)
     if option is None:
-        return output_file(
-            Path("reports") / str(year) / "rejects" / name,
-            "除外した行の書き出し先",
-            create_folder=True,
-        )
+        return output_file(folder / "rejects" / name, "除外した行の書き出し先", create_folder=True)
     if option.is_dir():
         option = option / name
     return output_file(option, "--rejects")
 
 
+@dataclass(frozen=True)
+class _Town:
+    """Whose rejects are written, and the report folder whose record lists them (None
+    when the user named where they go)."""
+
+    name: str
+    year: int
+    folder: Path | None
+
+
 def _checked(
     kind: str,
-    year: int,
     summary: IngestSummary,
     rejects: pd.DataFrame,
     target: Path,
     tokenizer: Tokenizer,
+    town: _Town,
 ) -> CheckedFile:
     masked = mask_rejects(rejects, summary.path, tokenizer)
     if masked is None:
-        return CheckedFile(kind, year, summary, None)
-    return CheckedFile(kind, year, summary, write_rejects(masked, target))
+        return CheckedFile(kind, town.year, summary, None)
+    if town.folder is None:
+        return CheckedFile(kind, town.year, summary, write_rejects(masked, target))
+    # Into the town's report folder: not while a run writes there, and recorded as this
+    # town's, so that its next run may replace it.
+    with folder_lock(town.folder):
+        written = write_rejects(masked, target)
+        record_written(town.folder, [written], town.name, town.year, CHECK)
+    return CheckedFile(kind, town.year, summary, written)

@@ -8,6 +8,7 @@ raises :class:`InputError` naming the row and the column where decoding stopped.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from needs_analysis.errors import InputError
@@ -107,5 +108,6 @@ def _canonical_encoding(path: Path, encoding: str) -> str:
 
 
 def guess_delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
+    """Tab when the first line (ended by CR LF, LF or a lone CR) has more tabs than commas."""
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     return "\t" if first_line.count("\t") > first_line.count(",") else ","

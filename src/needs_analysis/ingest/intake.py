@@ -15,7 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from needs_analysis.config.settings import Area
-from needs_analysis.ingest.raw_table import REJECT_BAD_SHAPE, RawRow, RawTable, unique_headers
+from needs_analysis.ingest.raw_table import (
+    REJECT_BAD_SHAPE,
+    REJECT_BROKEN_QUOTE,
+    RawRow,
+    RawTable,
+    unique_headers,
+)
 from needs_analysis.text.normalize import normalize_text
 
 # Reasons a row is rejected; the keys are what the rejects file and the summary show.
@@ -101,6 +107,11 @@ def reject_record(table: RawTable, row: RawRow, reason: str, detail: str) -> dic
         extra = " | ".join(row.cells[len(names) :])
         record["detail"] = f"見出しは{len(names)}列、この行は{len(row.cells)}列" + (
             f"（余分な値: {extra}）" if extra else ""
+        )
+    elif row.problem == REJECT_BROKEN_QUOTE:
+        record["detail"] = (
+            '引用符（"）が崩れていて、この行がどこで終わるか決まらないため、'
+            "この行だけで読んだ値を載せています（回答が途中で切れているかもしれません）"
         )
     return record
 

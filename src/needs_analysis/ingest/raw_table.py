@@ -21,14 +21,14 @@ from needs_analysis.ingest.decoding import (
     guess_delimiter,
     looks_binary,
 )
-from needs_analysis.ingest.records import IN_CELL_SEPARATORS, read_records
+from needs_analysis.ingest.records import BROKEN_QUOTE, IN_CELL_SEPARATORS, read_records
 
-# Reasons a row is rejected before its values are read.
-# Reasons a row is rejected; the keys are what the rejects file and the summary show.
+# Reasons a row is rejected before its values are read; the keys are what the rejects file
+# and the summary show.
 REJECT_BLANK = "空行"
-
-
 REJECT_BAD_SHAPE = "列の数が見出しと合わない"
+# A row the repair of a broken quote read on its own: a guess, never counted.
+REJECT_BROKEN_QUOTE = BROKEN_QUOTE
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class RawTable:
     # Lines of the file (CSV/TSV), of which continuation lines of multi-line cells.
     physical_lines: int | None = None
     continuation_lines: int = 0
-    # Lines read again on their own after an unclosed quote, and other notes for the user.
+    # Lines read again on their own after a broken quote (their rows are rejected), and
+    # other notes for the user.
     repaired_lines: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
     sheet_names: tuple[str, ...] = ()
@@ -114,12 +115,14 @@ def read_table(
 
 def _parse_delimited(path: Path, text: str, delimiter: str, encoding: str) -> RawTable:
     parsed = read_records(path, text.lstrip("\ufeff"), delimiter)
-    table = _table_from_records(path, parsed.records, encoding)
+    table = _table_from_records(path, parsed.records, encoding, set(parsed.repaired_lines))
     notes = ()
     if parsed.repaired_lines:
         lines = "、".join(f"{line}行目" for line in parsed.repaired_lines)
         notes = (
-            f'引用符（"）の閉じ方が崩れている行を、その1行だけで読みました: {lines}。元のファイルを確認してください。',
+            f'引用符（"）が崩れていて区切りが決まらない行を、その1行だけで読んで除外しました'
+            f"（除外した行の「{REJECT_BROKEN_QUOTE}」）: {lines}。続く行はふつうに読んでいます。"
+            "元のファイルを直してください。",
         )
     return replace(
         table,
@@ -172,7 +175,10 @@ def _cell_text(value: object) -> str:
 
 
 def _table_from_records(
-    path: Path, records: list[tuple[int, list[str]]], encoding: str | None
+    path: Path,
+    records: list[tuple[int, list[str]]],
+    encoding: str | None,
+    repaired: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> RawTable:
     # Trailing blank rows (a final line break, formatted but empty Excel rows) are not rows.
     while records and not any(cell.strip() for cell in records[-1][1]):
@@ -191,6 +197,9 @@ def _table_from_records(
     for number, cells in records[1:]:
         if not any(cell.strip() for cell in cells):
             rows.append(RawRow(number, tuple(cells), REJECT_BLANK))
+            continue
+        if number in repaired:
+            rows.append(RawRow(number, tuple(cells), REJECT_BROKEN_QUOTE))
             continue
         # Empty cells beyond the header are padding (Excel), not data.
         while len(cells) > width and not cells[-1].strip():

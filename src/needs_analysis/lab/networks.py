@@ -74,7 +74,8 @@ def group_network(
     edges_per_group: int = 6,
     min_count: int = 5,
 ) -> GroupNetwork:
-    """Each group linked to its ``edges_per_group`` strongest words (Jaccard)."""
+    """Each group linked to its ``edges_per_group`` strongest words (Jaccard), each link
+    made of at least ``min_count`` answers."""
     selected = select_documents(documents)
     words = _word_rows(selected).drop_duplicates(["doc", "word"])
     groups = _group_rows(selected, by)
@@ -85,9 +86,9 @@ def group_network(
     words = words[words["word"].map(doc_counts) >= min_doc_count]
     joined = words.merge(groups[~groups["group"].isin(small)], on="doc")
     both = joined.groupby(["group", "word"]).size().rename("count").reset_index()
-    both["jaccard"] = both["count"] / (
-        both["group"].map(sizes) + both["word"].map(doc_counts) - both["count"]
-    )
+    both = both[~both["count"].map(rule.is_small)]  # a link stands for its answers
+    either = both["group"].map(sizes).to_numpy(float) + both["word"].map(doc_counts).to_numpy(float)
+    both["jaccard"] = both["count"].to_numpy(float) / (either - both["count"].to_numpy(float))
     both = both.sort_values(["group", "jaccard", "word"], ascending=[True, False, True])
     edges = both.groupby("group", sort=False).head(edges_per_group).reset_index(drop=True)
     name = GROUPINGS.get(by, by)

@@ -33,7 +33,9 @@ class WordListsPanel:
         self.forced = widgets.HTML()
         self.new_forced = widgets.Text(description="追加する語", placeholder="例: 配食サービス")
         self.add_forced = widgets.Button(description="強制抽出する語に追加")
-        self.min_count = widgets.IntSlider(value=3, min=2, max=20, description="最小回数")
+        self.min_count = widgets.IntSlider(
+            value=bench.min_count, min=bench.min_count, max=30, description="最小回数"
+        )
         self.suggestions = widgets.HTML()
         self.chosen = widgets.SelectMultiple(options=[], rows=8, description="候補")
         self.add_chosen = widgets.Button(description="選んだ候補を追加")

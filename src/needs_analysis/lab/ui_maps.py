@@ -149,6 +149,7 @@ class CorrespondencePanel:
             self.bench.documents,
             self.by.value,
             top_words=self.words.value,
+            min_doc_count=self.bench.min_count,
             min_count=self.bench.min_count,
         )
         if table.shape[0] < 3 or table.shape[1] < 3:

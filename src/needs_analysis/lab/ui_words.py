@@ -96,7 +96,7 @@ class SearchPanel:
             []
             if words is None or small
             else [
-                (f"{w}（{n:,}件）", w)
+                (f"{w}（{self.bench.disclosure.label(n)}件）", w)
                 for w, n in zip(words["word"], words["doc_count"], strict=True)
             ]
         )
@@ -159,7 +159,9 @@ class CharacteristicPanel:
         self.update()
 
     def update(self) -> None:
-        words = characteristic_words(self.bench.documents, by=self.by.value, top_n=8)
+        words = characteristic_words(
+            self.bench.documents, by=self.by.value, top_n=8, min_doc_count=self.bench.min_count
+        )
         sizes = words.groupby(self.by.value)["n_in"].first() if not words.empty else {}
         small = [g for g, n in dict(sizes).items() if self.bench.disclosure.is_small(n)]
         words = words[~words[self.by.value].isin(small)]
@@ -190,7 +192,10 @@ class NetworkPanel:
 
     def __init__(self, bench: Workbench, search: SearchPanel):
         self.bench, self.search = bench, search
-        self.min_docs = widgets.IntSlider(value=3, min=1, max=30, description="最小出現数")
+        # Words and pairs in fewer answers than the disclosure threshold are not drawn.
+        self.min_docs = widgets.IntSlider(
+            value=bench.min_count, min=bench.min_count, max=50, description="最小出現数"
+        )
         self.edges = widgets.IntSlider(value=60, min=10, max=200, step=10, description="線の数")
         self.pos = widgets.SelectMultiple(
             options=list(PARTS_OF_SPEECH), value=("名詞", "動詞", "形容詞"), description="品詞"
@@ -226,7 +231,10 @@ class NetworkPanel:
             words = list(network.words["word"])
         else:
             network = cooccurrence_network(
-                docs, min_doc_count=self.min_docs.value, top_edges=self.edges.value
+                docs,
+                min_doc_count=self.min_docs.value,
+                min_cooccurrence=self.bench.min_count,
+                top_edges=self.edges.value,
             )
             self.figure = network_figure(network)
             words = list(network.nodes["word"])

@@ -37,14 +37,15 @@ def town_rates(result: TownResult) -> pd.DataFrame:
         n = int(cells["municipal_n"].iloc[0]) if len(cells) else 0
         count = int(cells["municipal_count"].iloc[0]) if len(cells) else 0
         rule = Disclosure(result.min_count)
-        hidden = rule.is_small(count)
+        hidden = rule.is_small(count) or rule.is_small(n)
         low, high = wilson_interval(count, n)
         rows.append(
             {
                 "町": result.town,
                 "分類": label,
-                "自由記述のある人": n,
-                "該当": rule.small_label if hidden else count,
+                # The town's figures as its own pages print them (the 町全体 row).
+                "自由記述のある人": rule.cell(n),
+                "該当": rule.cell(count),
                 "割合": None if hidden or not n else round(count / n, 4),
                 "95%区間の下限": None if hidden or not n else round(low, 4),
                 "95%区間の上限": None if hidden or not n else round(high, 4),
@@ -75,7 +76,7 @@ def rates_wide(results: list[TownResult]) -> pd.DataFrame:
     labels = list(dict.fromkeys(long["分類"]))
     n = long.groupby("町", sort=False)["自由記述のある人"].first()
     wide = wide.reindex(index=order, columns=labels)
-    wide.insert(0, "自由記述のある人", n.reindex(order).astype(int))
+    wide.insert(0, "自由記述のある人", n.reindex(order))
     return wide.reset_index()
 
 
@@ -151,9 +152,10 @@ def write_overview(result: PoolResult, out_dir: Path | str) -> list[Path]:
     page = out_dir / "index.html"
     page.write_text(overview_html(result.pool.name, sheets), encoding="utf-8")
     files.append(page)
-    for town in result.towns:
+    for position, town in enumerate(result.towns, start=1):
         if town.rejects is not None:
-            name = f"{safe_file_name(town.town)}_rejects.csv"
+            # The position keeps two towns whose names make the same file name apart.
+            name = f"{position:02d}_{safe_file_name(town.town)}_rejects.csv"
             files.append(write_rejects(town.rejects, out_dir / "rejects" / name))
     return files
 

@@ -49,13 +49,20 @@ ROWS_PER_PARTITION = 50_000
 
 @dataclass
 class TownResult:
-    """One town's outcome: its tables, or why it was not processed."""
+    """One town's outcome: its tables, or why it was not processed.
+
+    ``town`` is what the overview calls it: the municipality, or for a config that cannot
+    be read the config's path as the pool file writes it. ``key`` identifies the town in
+    the pool: its position in the pool file and its config's path, never a name, so two
+    towns never share a row.
+    """
 
     town: str
     config_path: Path
     fiscal_year: int | None
     min_count: int
     error: str = ""
+    key: str = ""
     summary: IngestSummary | None = None
     rejects: MaskedRejects | None = None
     classified_rows: int = 0
@@ -82,7 +89,7 @@ class PoolResult:
 
 @dataclass(frozen=True)
 class _Town:
-    """What a worker needs to read one town: small and picklable."""
+    """What a worker needs to read one town: small and picklable (``name``: the town's key)."""
 
     name: str
     config_path: str
@@ -103,11 +110,13 @@ def run_pool(
 
     watch = Stopwatch()
     results, towns = _load_configs(pool)
+    if len(results) != len(pool.members):
+        raise AssertionError("a town of the pool file has no row")  # a bug, not a user error
     progress(f"町の設定を読みました（{len(towns)}町、処理できない町 {len(results) - len(towns)}）")
-    models = prepare_models({name: config for name, (config, _) in towns.items()}, fast)
-    for name, reason in models.items():
-        results[name].error = reason
-        del towns[name]
+    models = prepare_models({key: config for key, (config, _) in towns.items()}, fast)
+    for key, reason in models.items():
+        results[key].error = reason
+        del towns[key]
     watch.lap("設定と分類モデル")
     if not towns:
         raise NeedsAnalysisError("処理できる町がありません。" + _reasons(results))
@@ -122,24 +131,47 @@ def run_pool(
 
 
 def _load_configs(pool: Pool) -> tuple[dict[str, TownResult], dict[str, tuple[Config, int]]]:
-    """Each member's config; a broken config makes that town "not processed"."""
+    """Each member's config, keyed by :func:`town_key`; a broken config makes that town
+    "not processed", named by its config's path."""
     results: dict[str, TownResult] = {}
     towns: dict[str, tuple[Config, int]] = {}
-    for member in pool.members:
+    names: dict[str, int] = {}
+    for position, member in enumerate(pool.members, start=1):
+        key = town_key(position, member.config_path)
         try:
             config = load_config(member.config_path)
             year = member.fiscal_year or config.fiscal_year
             config.survey(year)
         except NeedsAnalysisError as error:
-            name = member.config_path.parent.name or str(member.config_path)
-            results[name] = TownResult(name, member.config_path, member.fiscal_year, 0, str(error))
+            label = _written_path(pool, member.config_path)
+            results[key] = TownResult(
+                label, member.config_path, member.fiscal_year, 0, str(error), key
+            )
             continue
         name = config.municipality
-        if name in results:
-            raise ConfigError(pool.path, f"町「{name}」が2回あります。", "towns")
-        results[name] = TownResult(name, member.config_path, year, config.min_count)
-        towns[name] = (config, year)
+        if name in names:
+            raise ConfigError(
+                pool.path,
+                f"町「{name}」が2回あります（{names[name]}番目と{position}番目）。",
+                "towns",
+            )
+        names[name] = position
+        results[key] = TownResult(name, member.config_path, year, config.min_count, key=key)
+        towns[key] = (config, year)
     return results, towns
+
+
+def town_key(position: int, config_path: Path) -> str:
+    """A town's key in the pool: its position in the pool file and its config's path."""
+    return f"{position:04d}:{config_path.as_posix()}"
+
+
+def _written_path(pool: Pool, config_path: Path) -> str:
+    """The config's path relative to the pool file where it lies below it (as written)."""
+    try:
+        return config_path.relative_to(pool.path.parent).as_posix()
+    except ValueError:
+        return config_path.as_posix()
 
 
 def _reasons(results: dict[str, TownResult]) -> str:

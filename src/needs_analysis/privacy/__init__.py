@@ -5,7 +5,9 @@
   number …), names (:mod:`~needs_analysis.privacy.names`, with variant kanji folded by
   :mod:`~needs_analysis.privacy.variants`), the town's own names kept;
 - :mod:`~needs_analysis.privacy.disclosure` — which counts are published, hidden or
-  hidden as a complement, and how a hidden count is printed.
+  hidden as a complement, and how a hidden count is printed, with the values a reader can
+  still infer for a hidden count worked out in :mod:`~needs_analysis.privacy.feasible`
+  and the bounds of roll-ups and word counts in :mod:`~needs_analysis.privacy.bounds`.
 """
 
 from needs_analysis.privacy.disclosure import Disclosure, people, protect_gaps

@@ -172,6 +172,40 @@ def _quiet_worker() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    _end_with_the_run()
+
+
+# prctl's request for a signal when the parent process ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_the_run() -> None:
+    """On Linux, this worker and its kernel end when the process that started them ends,
+    however it ends (a run stopped with SIGKILL would otherwise leave them waiting)."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    signal.signal(signal.SIGTERM, _stop_worker)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+
+
+def _stop_worker(signum, frame) -> None:
+    """End this worker's kernels and the worker itself at once."""
+    import contextlib
+
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    os._exit(1)
 
 
 _HTML_TAG = re.compile(r"<html(\s[^>]*)?>")

@@ -2,8 +2,10 @@
 
 Per category (or per roll-up heading) the number of answers that carry it, and a few
 distinct, representative example answers, masked. A category counted below the disclosure
-threshold shows no examples; its count is given raw (``count``) and for display
-(``count_display``, 「5未満」).
+threshold shows no examples; its count is given raw (``count``), with its status under the
+disclosure rule (``count_status``) and for display (``count_display``, 「5未満」). A roll-up
+heading's count is at most the sum of its categories' counts, so beside a small member it
+is hidden (「非表示」) where it would narrow that member down (``privacy.bounds.union_status``).
 
 Examples are chosen from answers the classifier is sure of (high ``confidence``), of a
 middle length, that speak of the category alone rather than of several, and that do not
@@ -22,7 +24,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from needs_analysis.frames import label_set, require_columns, with_has_text
-from needs_analysis.privacy.disclosure import Disclosure
+from needs_analysis.privacy.bounds import union_status
+from needs_analysis.privacy.disclosure import SHOWN, SMALL, Disclosure
 from needs_analysis.privacy.masking import MASKS as ALL_MASKS
 from needs_analysis.privacy.masking import mask_personal_data
 from needs_analysis.text.normalize import normalize_text
@@ -34,6 +37,9 @@ DEFAULT_EXAMPLES = 3
 SIMILARITY_LIMIT = 0.5  # examples at least this similar (bigram Jaccard) count as repeats
 IDEAL_LENGTH = (12, 60)  # characters; shorter says too little, longer is hard to print
 CANDIDATES_SCANNED = 200  # examples are looked for among the best-scored answers only
+# An answer longer than this is never an example: it cannot be printed on a handout, and
+# a spreadsheet cell holds at most 32,767 characters.
+EXAMPLE_MAX_CHARS = 400
 
 # An answer masked before it reaches us still shows where its personal data was.
 MASKS = ALL_MASKS
@@ -41,7 +47,15 @@ MASKS = ALL_MASKS
 NOTE_NONE = "該当する回答はありません"
 NOTE_SUPPRESSED = "件数が少ないため、回答例は載せません"
 
-PLAN_COLUMNS = ["heading", "categories", "count", "count_display", "examples", "note"]
+PLAN_COLUMNS = [
+    "heading",
+    "categories",
+    "count",
+    "count_status",
+    "count_display",
+    "examples",
+    "note",
+]
 # Marks and spaces that do not make two answers different.
 _NOT_CONTENT = re.compile(r"[\s、。，．,.!?！？・…「」『』()（）〜ー-]")
 
@@ -107,9 +121,10 @@ def is_repeat(first: str, second: str, similarity: float = SIMILARITY_LIMIT) -> 
 
 
 def _ranked_candidates(candidates: pd.DataFrame, members: Sequence[str]) -> pd.DataFrame:
-    """Distinct non-empty answers, best example first."""
+    """Distinct non-empty answers short enough to print, best example first."""
     frame = candidates.assign(_normal=candidates["text"].map(normalize_text))
-    frame = frame[frame["_normal"] != ""].drop_duplicates("_normal")
+    length = frame["_normal"].str.len()
+    frame = frame[(length > 0) & (length <= EXAMPLE_MAX_CHARS)].drop_duplicates("_normal")
     if "confidence" in frame.columns:
         confidence = pd.to_numeric(frame["confidence"], errors="coerce")
     else:
@@ -203,13 +218,21 @@ def plan_table(
     written = frame[frame["has_text"]]
     found = written["categories"].map(label_set)
     rule = Disclosure(min_count)
+    own = {
+        label: int(found.map(lambda labels_of, label=label: label in labels_of).sum())
+        for label in labels
+    }
     rows: list[dict[str, object]] = []
     for heading, members in headings(labels, rollup).items():
         carries = found.map(lambda labels_of, members=members: bool(labels_of & set(members)))
         count = int(carries.sum())
+        if len(members) > 1:
+            status = union_status(rule, count, [own[member] for member in members])
+        else:
+            status = SMALL if rule.is_small(count) else SHOWN
         if count == 0:
             picked, note = (), NOTE_NONE
-        elif rule.is_small(count):
+        elif status == SMALL:
             picked, note = (), NOTE_SUPPRESSED
         else:
             picked = choose_examples(written[carries], members, examples, tokenizer, masked=masked)
@@ -219,7 +242,8 @@ def plan_table(
                 "heading": heading,
                 "categories": members,
                 "count": count,
-                "count_display": rule.label(count),
+                "count_status": status,
+                "count_display": rule.label(count, status),
                 "examples": picked,
                 "note": note,
             }

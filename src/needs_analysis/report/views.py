@@ -10,9 +10,7 @@ from needs_analysis.gaps.change import ranked_gaps
 from needs_analysis.gaps.provision import format_density
 from needs_analysis.gaps.table import VERDICT_GAP, VERDICT_NO_DATA, VERDICT_TOO_FEW, supply_short
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
-from needs_analysis.report.rundata import (
-    RunData,
-)
+from needs_analysis.report.rundata import RunData, year_tables
 
 # --------------------------------------------------------------------------- display
 
@@ -91,33 +89,44 @@ def percent(value: object) -> str:
     return "—" if pd.isna(value) else f"{float(value) * 100:.1f}%"
 
 
+def area_counts(run: RunData) -> pd.DataFrame:
+    """Respondents and answers with text per 圏域 (in the config's order), with the status of
+    each count under the disclosure rule as the gap table is protected
+    (:func:`~needs_analysis.privacy.disclosure.protect_gaps`): every page that prints an
+    area's n takes it, and whether it is shown, from here.
+
+    Columns: area, respondents, respondents_status, written, written_status.
+    """
+    published = protect_gaps(year_tables(run).gaps, run.disclosure)
+    areas = published.drop_duplicates("area")
+    return pd.DataFrame(
+        {
+            "area": areas["area"].tolist(),
+            "respondents": areas["respondents"].astype(int).tolist(),
+            "respondents_status": areas["respondents_status"].tolist(),
+            "written": areas["n"].astype(int).tolist(),
+            "written_status": areas["n_status"].tolist(),
+        }
+    )
+
+
 def respondent_table(run: RunData) -> pd.DataFrame:
     """Respondents and answers with text per 圏域, with the 65+ population, and the 町全体 row.
 
-    The 圏域 add up to the 町全体 row, so each count column is protected as a group: a cell
-    holds the count where it is published and 「5未満」 / 「非表示」 where not. The overview,
-    the handouts and the workbook all show this one table.
+    The 圏域 add up to the 町全体 row, so each count column is protected as a group
+    (:func:`area_counts`): a cell holds the count where it is published and 「5未満」 /
+    「非表示」 where not. The overview, the handouts and the workbook all show this one table.
     """
     rule = run.disclosure
     responses = run.responses
-    in_area = [responses["area"] == area for area in run.areas]
-    respondents = [int(mask.sum()) for mask in in_area]
-    written = [int((responses["has_text"] & mask).sum()) for mask in in_area]
     rows = [
         {
-            "圏域": area,
-            "回答者数": rule.cell(many, many_status),
-            "自由記述あり": rule.cell(some, some_status),
-            "65歳以上人口": run.populations.get(area),
+            "圏域": row.area,
+            "回答者数": rule.cell(row.respondents, row.respondents_status),
+            "自由記述あり": rule.cell(row.written, row.written_status),
+            "65歳以上人口": run.populations.get(row.area),
         }
-        for area, many, many_status, some, some_status in zip(
-            run.areas,
-            respondents,
-            rule.statuses(respondents),
-            written,
-            rule.statuses(written),
-            strict=True,
-        )
+        for row in area_counts(run).itertuples(index=False)
     ]
     rows.append(
         {

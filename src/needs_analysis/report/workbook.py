@@ -165,7 +165,10 @@ def other_sheets(run, tables) -> dict[str, Sheet]:
                     "困りごとの例": plan["examples"].map(
                         lambda found: "\n".join(f"・{text}" for text in found)
                     ),
-                    "件数": [run.disclosure.cell(v) for v in plan["count"]],
+                    "件数": [
+                        run.disclosure.cell(v, s)
+                        for v, s in zip(plan["count"], plan["count_status"], strict=True)
+                    ],
                 }
             ),
             {"件数": COUNT},

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from needs_analysis.config.settings import Config
-from needs_analysis.outputs import record_run, safe_file_name
+from needs_analysis.ingest.rejects import rejects_file_name
+from needs_analysis.outputs import report_root, safe_file_name
 from needs_analysis.progress import Progress, Stopwatch, quiet
-from needs_analysis.report.rundata import RunData, save_run, year_tables
+from needs_analysis.report.rundata import PART_FILES, RUN_FILE, RunData, save_run, year_tables
 from needs_analysis.report.workbook import write_run_workbook
+from needs_analysis.run.staging import commit, staged_folder
 
 PLOTLY_JS = "plotly.min.js"
 # The run data's folder, relative to the report folder where the kernels run.
@@ -30,6 +32,7 @@ class RunResult:
     files: list[Path]
     timings: dict[str, float]
     note: str = ""
+    removed: tuple[str, ...] = ()  # files of the town's earlier run this run did not write
 
 
 def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None = None) -> list:
@@ -53,7 +56,7 @@ def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None =
             NotebookJob(
                 "02_brief_area.ipynb",
                 {**common, "area": area},
-                f"handout_{number:02d}_{safe_file_name(area)}",
+                handout_stem(number, area),
                 f"{run.municipality} {area} {run.year_label}",
             )
         )
@@ -76,10 +79,35 @@ def notebook_jobs(run: RunData, data_dir: Path, explore: dict[str, str] | None =
     return jobs
 
 
+def handout_stem(number: int, area: str) -> str:
+    """The file name (without extension) of an area's handout."""
+    return f"handout_{number:02d}_{safe_file_name(area)}"
+
+
+def planned_files(config: Config, year: int, pdf: bool) -> list[str]:
+    """Every file a run of ``config`` for ``year`` may write, relative to its folder."""
+    stems = ["index", *(handout_stem(n, a.name) for n, a in enumerate(config.areas, 1))]
+    stems += ["plan_table", "explore"]
+    pages = [f"{stem}.{kind}" for stem in stems for kind in ("html", *(["pdf"] if pdf else []))]
+    sources = [config.survey(year).path]
+    previous = config.previous_fiscal_year(year)
+    if previous is not None:
+        sources.append(config.survey(previous).path)
+    if config.resources is not None:
+        sources.append(config.resources.path)
+    return [
+        *((DATA_DIR / name).as_posix() for name in (RUN_FILE, *PART_FILES.values())),
+        f"needs_analysis_{year}.xlsx",
+        *pages,
+        *(f"notebooks/{stem}.ipynb" for stem in stems),
+        *(f"rejects/{rejects_file_name(source)}" for source in sources),
+    ]
+
+
 def run_reports(
     config: Config,
     fiscal_year: int | None = None,
-    out: Path | str = "reports",
+    out: Path | str | None = None,
     progress: Progress = quiet,
     workers: int | None = None,
     pdf: bool | None = None,
@@ -89,17 +117,31 @@ def run_reports(
 ) -> RunResult:
     """Classify, analyse, execute the notebooks and write ``<out>/<fiscal year>/``.
 
-    ``pdf`` (default: the config's ``report.pdf``) prints a PDF beside each page; ``kwic``
-    and ``category`` (default: the config's, else chosen from the answers) steer the
-    exploration page's keyword views; ``check`` (default: the config's ``[check] file``) is
-    a filled check sheet that corrects the rates.
+    ``out`` defaults to the town's report folder (:func:`~needs_analysis.outputs.report_root`).
+    The run writes into a staging folder and moves it into place only when it is complete
+    (:mod:`needs_analysis.run.staging`). ``pdf`` (default: the config's ``report.pdf``)
+    prints a PDF beside each page; ``kwic`` and ``category`` (default: the config's, else
+    chosen from the answers) steer the exploration page's keyword views; ``check``
+    (default: the config's ``[check] file``) is a filled check sheet that corrects the rates.
     """
-    from needs_analysis.run.pipeline import prepare_run
-
     watch = Stopwatch()
     year = config.fiscal_year if fiscal_year is None else fiscal_year
-    out_dir = Path(out) / str(year)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    printing = config.report.pdf if pdf is None else pdf
+    target = report_root(config, out) / str(year)
+    planned = planned_files(config, year, printing)
+    with staged_folder(target, config.municipality, year, planned) as staged:
+        files, note = _write_run(
+            config, year, staged.folder, watch, progress, workers, printing, kwic, category, check
+        )
+        removed = commit(staged, files)
+    files = [target / path.relative_to(staged.folder) for path in files]
+    return RunResult(target, files, watch.timings, note, tuple(removed))
+
+
+def _write_run(config, year, out_dir, watch, progress, workers, printing, kwic, category, check):
+    """Every file of the run, written into ``out_dir``; and a note on the PDFs."""
+    from needs_analysis.run.pipeline import prepare_run
+
     run = prepare_run(config, year, progress=progress, check=check)
     watch.lap("読み込みと分類")
 
@@ -113,13 +155,12 @@ def run_reports(
     files += [path for page in pages for path in page]
     watch.lap("ノートブック")
     note = ""
-    if config.report.pdf if pdf is None else pdf:
+    if printing:
         progress("PDF を書き出しています")
         printed, note = _print_pages([html for _, html in pages], workers)
         files += printed
         watch.lap("PDF")
-    record_run(out_dir, files)
-    return RunResult(out_dir, files, watch.timings, note)
+    return files, note
 
 
 def write_run_rejects(run: RunData, out_dir: Path) -> list[Path]:

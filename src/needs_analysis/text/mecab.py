@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from needs_analysis import paths
 from needs_analysis.errors import InputError
+from needs_analysis.text.pieces import text_pieces
 from needs_analysis.text.tokens import (
     Token,
 )
@@ -52,6 +53,11 @@ USER_WORD_KINDS: dict[str, str] = {
 }
 # Low enough that a listed word wins over splitting it into known parts.
 _USER_WORD_COST = -3000
+
+# MeCab builds one lattice per call and fails (the process ends, no error) near 850,000
+# characters: a longer text is parsed in pieces of at most this many characters, cut at
+# sentence ends. An answer this long is parsed exactly as before.
+PIECE_CHARS = 20_000
 
 
 def _dictionary_dir() -> str:
@@ -109,9 +115,16 @@ class Tokenizer:
         return version
 
     def tokenize(self, text: str) -> list[Token]:
-        """Tokens of one text; the text should already be normalised."""
+        """Tokens of one text; the text should already be normalised. A text longer than
+        :data:`PIECE_CHARS` is parsed in pieces cut at sentence ends (``text_pieces``)."""
         if not text:
             return []
+        if len(text) > PIECE_CHARS:
+            pieces = text_pieces(text, PIECE_CHARS)
+            return [token for piece in pieces for token in self._tokenize(piece)]
+        return self._tokenize(text)
+
+    def _tokenize(self, text: str) -> list[Token]:
         text = _FIELD_BREAKS.sub(" ", text)
         if self.places:
             pieces = _place_pattern(self.places).split(text)

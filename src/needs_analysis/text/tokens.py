@@ -62,6 +62,21 @@ def _only_folded(gap: str, masks: Sequence[str]) -> bool:
     return all(char.isspace() or not char.isprintable() or char in _FOLDED_MARKS for char in gap)
 
 
+def _skippable_end(text: str, cursor: int, masks: Sequence[str]) -> int:
+    """Where the run of white space, folded marks and masks that starts at ``cursor`` ends."""
+    index = cursor
+    while index < len(text):
+        char = text[index]
+        if char.isspace() or not char.isprintable() or char in _FOLDED_MARKS:
+            index += 1
+            continue
+        mask = next((mask for mask in masks if mask and text.startswith(mask, index)), None)
+        if mask is None:
+            return index
+        index += len(mask)
+    return index
+
+
 def place_tokens(
     text: str, tokens: Sequence[Token], masks: Sequence[str] = ()
 ) -> list[tuple[int, Token]]:
@@ -82,7 +97,11 @@ def place_tokens(
     placed: list[tuple[int, Token]] = []
     cursor = 0
     for token in tokens:
-        start = text.find(token.surface, cursor)
+        # Only an occurrence that starts before the first character that may not be skipped
+        # can be placed: the search stops there (a word a mask replaced is not looked for
+        # through the rest of a long answer).
+        end = _skippable_end(text, cursor, masks) + len(token.surface)
+        start = text.find(token.surface, cursor, end)
         if start < 0 or not _only_folded(text[cursor:start], masks):
             continue
         placed.append((start, token))

@@ -32,7 +32,11 @@ category), :mod:`~needs_analysis.textstats.network` (co-occurrence, word leaning
 re-exported here.
 """
 
-from needs_analysis.textstats.characteristic import characteristic_words, log_likelihood_ratio
+from needs_analysis.textstats.characteristic import (
+    characteristic_words,
+    group_word_counts,
+    log_likelihood_ratio,
+)
 from needs_analysis.textstats.common import (
     ASSOCIATION_ALPHA,
     ASSOCIATION_THRESHOLD,
@@ -55,6 +59,7 @@ from needs_analysis.textstats.crosstab import (
     category_crosstab,
     crosstab_table,
     japanese_headers,
+    level_counts,
     style_kwic,
 )
 from needs_analysis.textstats.documents import (
@@ -98,9 +103,11 @@ __all__ = [
     "cooccurrence_network",
     "crosstab_table",
     "evidence_words",
+    "group_word_counts",
     "jaccard_matrix",
     "japanese_headers",
     "kwic",
+    "level_counts",
     "log_likelihood_ratio",
     "select_documents",
     "style_kwic",

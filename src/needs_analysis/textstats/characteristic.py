@@ -100,3 +100,18 @@ def log_likelihood_ratio(
             for o, e in zip(observed, expected, strict=True)
         )
     return np.where(total > 0, np.maximum(g2, 0.0), np.nan)
+
+
+def group_word_counts(
+    documents: pd.DataFrame, by: str, words: list[str] | None = None
+) -> pd.DataFrame:
+    """Answers that contain each word, per group (圏域, household type …): the counts whose
+    sum over the groups is the word's answer count. Columns: ``by``, word, count (groups
+    with none are left out)."""
+    selected = select_documents(documents)
+    rows = _word_rows(selected).drop_duplicates(["doc", "word"])
+    if words is not None:
+        rows = rows[rows["word"].isin(set(words))]
+    groups = _group_rows(selected, by)
+    table = rows.merge(groups, on="doc").groupby(["group", "word"]).size()
+    return table.reset_index(name="count").rename(columns={"group": by})

@@ -12,7 +12,15 @@ import pandas as pd
 from needs_analysis.config.settings import DEFAULT_MIN_COUNT
 from needs_analysis.frames import label_set, require_columns
 from needs_analysis.gaps.significance import adjusted_residual
-from needs_analysis.privacy.disclosure import COMPLEMENT, COMPLEMENT_LABEL, SHOWN, Disclosure
+from needs_analysis.privacy.disclosure import (
+    COMPLEMENT,
+    COMPLEMENT_LABEL,
+    SHOWN,
+    SMALL,
+    WITHHELD,
+    WITHHELD_LABEL,
+    Disclosure,
+)
 
 if TYPE_CHECKING:
     pass
@@ -119,6 +127,23 @@ def _dimension_cells(
     return records
 
 
+def level_counts(
+    documents: pd.DataFrame,
+    dimension: str,
+    min_count: int,
+    labels: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The respondents with an answer per level of an attribute and the status of each n
+    under the disclosure rule, exactly as :func:`category_crosstab` publishes them (with the
+    same ``labels``). Columns: level, n, status."""
+    table = category_crosstab(documents, by=dimension, min_count=min_count, labels=labels)
+    levels = table.drop_duplicates("level")
+    small = Disclosure(min_count).small_label
+    named = {small: SMALL, COMPLEMENT_LABEL: COMPLEMENT, WITHHELD_LABEL: WITHHELD}
+    status = [named.get(label, SHOWN) for label in levels["n_label"]]
+    return pd.DataFrame({"level": levels["level"], "n": levels["n"], "status": status})
+
+
 def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     """Hide further cells where a small one could be found by subtraction from a total.
 
@@ -126,9 +151,14 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     count of the category, which the plan table publishes.
     """
     result = result.copy()
-    status = rule.protect(result, "_raw", ["dimension", "category"])
+    # A count is at most its level's n (an upper bound the reader may know); a published
+    # count bounds its level's n from below.
+    status = rule.protect(result, "_raw", ["dimension", "category"], upper="n")
+    published = result["_raw"].where(status == SHOWN, 0)
+    result["_lower"] = published.groupby([result["dimension"], result["level"]]).transform("max")
     levels = result.drop_duplicates(["dimension", "level"])
-    n_status = rule.protect(levels, "n", ["dimension"])
+    n_status = rule.protect(levels, "n", ["dimension"], lower="_lower")
+    result = result.drop(columns="_lower")
     level_status = dict(
         zip(zip(levels["dimension"], levels["level"], strict=True), n_status, strict=True)
     )
@@ -136,6 +166,9 @@ def _complements(result: pd.DataFrame, rule: Disclosure) -> pd.DataFrame:
     level_hidden = np.array([level_status[key] != SHOWN for key in keys], dtype=bool)
     complement = (status == COMPLEMENT).to_numpy()
     result.loc[complement, "count_label"] = COMPLEMENT_LABEL
+    withheld = (status == WITHHELD).to_numpy()
+    result.loc[withheld, "count_label"] = WITHHELD_LABEL
+    complement = complement | withheld
     result.loc[complement, "count"] = pd.NA
     result["n_label"] = [
         rule.label(n, level_status[key]) for n, key in zip(result["n"], keys, strict=True)

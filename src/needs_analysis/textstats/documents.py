@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -153,10 +154,14 @@ def _analyse(
         masked = normalize_text(mask_personal_data(normalized, tokens=words))
     # The words the masked text still shows, where it shows them; a masked name is gone.
     placed = place_tokens(masked, words, _MASKS)
+    # The marks in order (they never overlap): a token is inside the last one that begins
+    # at or before it, if that one has not ended (a search, not a scan: long answers).
     masked_spans = [match.span() for match in _MASK_PATTERN.finditer(masked)]
+    begins = [begin for begin, _ in masked_spans]
 
     def in_mask(start: int) -> bool:
-        return any(begin <= start < end for begin, end in masked_spans)
+        index = bisect.bisect_right(begins, start) - 1
+        return index >= 0 and start < masked_spans[index][1]
 
     synonym = rule_set.synonyms.get
     tokens = tuple(

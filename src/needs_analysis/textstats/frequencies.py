@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from needs_analysis.frames import require_columns
@@ -205,11 +206,13 @@ def _kwic_frame(selected: pd.DataFrame, records: list[dict[str, object]]) -> pd.
         if c in selected.columns
     ]
     lines = pd.DataFrame(records, columns=["_row", "left", "keyword", "right", "_offset"])
-    base = selected[attributes + ["text"]].reset_index(drop=True)
-    joined = base.iloc[lines["_row"].to_numpy()].reset_index(drop=True)
-    lines = lines.reset_index(drop=True)
-    result = pd.concat([joined[attributes], lines], axis=1)
-    result["text"] = joined["text"].to_numpy()
+    rows = lines["_row"].to_numpy(dtype=np.int64)
+    joined = selected[attributes].reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    result = pd.concat([joined, lines.reset_index(drop=True)], axis=1)
+    # Each line refers to its answer's text instead of copying it (a text column of
+    # pandas' string type would copy a long answer once per occurrence of the word).
+    texts = selected["text"].to_numpy(dtype=object)
+    result["text"] = pd.Series(texts[rows], dtype=object)
     return result
 
 
