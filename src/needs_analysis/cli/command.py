@@ -322,6 +322,21 @@ def _run_pool(args: argparse.Namespace) -> int:
     return 0 if all(town.processed for town in run.result.towns) else 1
 
 
+def _run_lab(args: argparse.Namespace) -> int:
+    from needs_analysis.config.load import load_config
+    from needs_analysis.lab.workspace import lab_server, prepare_workspace, serve
+    from needs_analysis.outputs import report_root
+
+    config = load_config(args.config)
+    root = report_root(config, args.out)
+    workspace = prepare_workspace(config, root, args.fiscal_year, args.area, args.category)
+    server = lab_server(workspace, args.port, browser=args.browser)
+    print(f"作業台を用意しました: {workspace.folder}")
+    print(f"JupyterLab を起動します。ブラウザで開く URL: {server.url}", flush=True)
+    print("止めるときは Ctrl+C を押してください。", flush=True)
+    return serve(server)
+
+
 def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -334,6 +349,7 @@ _HANDLERS = {
     "review": run_review,
     "run": _run_reports,
     "pool": _run_pool,
+    "lab": _run_lab,
 }
 
 

@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review(commands)
     _add_run(commands)
     _add_pool(commands)
+    _add_lab(commands)
     return parser
 
 
@@ -256,4 +257,29 @@ def _add_pool(commands) -> None:
     )
     pool.add_argument(
         "--out", type=Path, default=Path("reports"), help="書き出し先のフォルダ（既定: reports）"
+    )
+
+
+def _add_lab(commands) -> None:
+    lab = commands.add_parser(
+        "lab",
+        help="町の最新の集計を JupyterLab の作業台で開く（検索・意見マップ・対応分析・ルールの試し・分類の修正）",
+        description="needs-analysis run が保存した集計（reports/<年度>/data）から作業用のフォルダ "
+        "reports/<年度>/lab/ に、町の設定を書き込んだノートブックを用意し、JupyterLab を起動して "
+        "その URL を表示します。図はインターネットなしで描けます。止めるときは Ctrl+C を押します。",
+    )
+    _add_config_options(lab)
+    lab.add_argument("--out", type=Path, default=None, help=_OUT_HELP)
+    lab.add_argument(
+        "--area", default="", help="作業台で最初に絞る圏域（設定ファイルの別の書き方でもよい）"
+    )
+    lab.add_argument("--category", default="", help="作業台で最初に絞る分類")
+    lab.add_argument(
+        "--port", type=int, help="JupyterLab のポート（既定: 8888、使用中なら空いているもの）"
+    )
+    lab.add_argument(
+        "--no-browser",
+        dest="browser",
+        action="store_false",
+        help="ブラウザを開かない（サーバーで使うとき。表示された URL を開いてください）",
     )

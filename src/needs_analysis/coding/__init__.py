@@ -8,11 +8,12 @@ the config's taxonomy, :mod:`needs_analysis.config.taxonomy`).
 
 from needs_analysis.coding.rule_expr import AnalyzedAnswer
 from needs_analysis.coding.rule_parser import RuleSyntaxError
-from needs_analysis.coding.rules import RuleSet, load_rules
+from needs_analysis.coding.rules import RuleSet, load_rules, parse_rule
 
 __all__ = [
     "AnalyzedAnswer",
     "RuleSet",
     "RuleSyntaxError",
     "load_rules",
+    "parse_rule",
 ]

@@ -220,18 +220,11 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
         raise ConfigError(path, "ルールのファイルは UTF-8 で保存してください。") from None
     sections = read_sections(path, text)
     synonyms = _synonyms(path, tokenizer, sections.synonyms)
-
-    def lemmas_of(text: str) -> tuple[str, ...]:
-        tokens = tokenizer.tokenize(normalize_text(text))
-        return tuple(synonyms.get(t.lemma, t.lemma) for t in tokens)
-
-    def make_term(word: str) -> Term:
-        tokenized = lemmas_of(word) or (word,)
-        itself = (synonyms.get(word, word),)
-        return Term(word, (tokenized,) if tokenized == itself else (tokenized, itself))
-
+    make_term = _term_maker(tokenizer, synonyms)
     # A negation is a phrase, tokenised whole so its particles read as in a sentence.
-    negations = [lemmas_of("".join(line.split())) for _, line in sections.negations]
+    negations = [
+        _lemmas_of(tokenizer, synonyms, "".join(line.split())) for _, line in sections.negations
+    ]
     negations = [cue for cue in negations if cue]
     rules = [
         Rule(label, number, line, parse_condition(line, make_term, path, number))
@@ -239,6 +232,29 @@ def load_rules(path: Path | str, tokenizer: Tokenizer | None = None) -> RuleSet:
     ]
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return RuleSet(path, digest, synonyms, negations, rules, tokenizer)
+
+
+def parse_rule(rule_set: RuleSet, line: str, number: int = 1) -> Expr:
+    """One condition in the rules file's syntax, read with the rule set's words (synonyms,
+    tokenizer), exactly as a line of the file is read; a syntax error says what is wrong."""
+    make_term = _term_maker(rule_set.tokenizer, rule_set.synonyms)
+    return parse_condition(line, make_term, rule_set.path, number)
+
+
+def _lemmas_of(tokenizer: Tokenizer, synonyms: dict[str, str], text: str) -> tuple[str, ...]:
+    tokens = tokenizer.tokenize(normalize_text(text))
+    return tuple(synonyms.get(t.lemma, t.lemma) for t in tokens)
+
+
+def _term_maker(tokenizer: Tokenizer, synonyms: dict[str, str]):
+    """A word of a condition → its Term: its lemmas as tokenised, or itself as written."""
+
+    def make_term(word: str) -> Term:
+        tokenized = _lemmas_of(tokenizer, synonyms, word) or (word,)
+        itself = (synonyms.get(word, word),)
+        return Term(word, (tokenized,) if tokenized == itself else (tokenized, itself))
+
+    return make_term
 
 
 def _synonyms(path: Path, tokenizer: Tokenizer, lines: list[tuple[int, str]]) -> dict[str, str]:

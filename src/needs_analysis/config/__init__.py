@@ -14,6 +14,7 @@ from needs_analysis.config.settings import (
     ResourceSource,
     SurveySource,
 )
+from needs_analysis.config.stopwords import read_stopwords, stopwords_path, town_stopwords
 from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.config.values import read_toml
 
@@ -28,5 +29,8 @@ __all__ = [
     "format_fiscal_year",
     "load_config",
     "load_taxonomy",
+    "read_stopwords",
     "read_toml",
+    "stopwords_path",
+    "town_stopwords",
 ]

@@ -351,13 +351,16 @@ def change_rows(change: pd.DataFrame, min_change: float = 0.03) -> pd.DataFrame:
 def figure_html(figure: go.Figure, plotly_js: str = "cdn") -> HTML:
     """The figure as HTML for a notebook output.
 
-    ``plotly_js`` is ``"cdn"`` when a notebook is opened by hand, or the path of a local
-    ``plotly.min.js`` (the report folder has one) so the handouts draw without a network.
+    ``plotly_js`` is ``"cdn"`` when a notebook is opened by hand, the path of a local
+    ``plotly.min.js`` (the report folder has one) so the handouts draw without a network,
+    or ``"inline"``: the library inside the output itself, for a notebook opened in
+    JupyterLab without a network (``needs-analysis lab``), where a script loaded by its
+    path would run after the chart's own script.
     """
     return HTML(
         figure.to_html(
             full_html=False,
-            include_plotlyjs=plotly_js,
+            include_plotlyjs=True if plotly_js == "inline" else plotly_js,
             # Fixed sizes: a chart that resized to the window would not fit the paper.
             config={"displaylogo": False, "responsive": False},
             # An id from the figure itself, not a random one: reruns give the same page.

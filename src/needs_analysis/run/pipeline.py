@@ -20,6 +20,7 @@ import pandas as pd
 
 from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
+from needs_analysis.config.stopwords import town_stopwords
 from needs_analysis.gaps.corrected import CHECKED_COLUMN, is_checked
 from needs_analysis.ingest.inventory import ResourceData, load_resources
 from needs_analysis.ingest.places import town_place_names
@@ -74,10 +75,12 @@ def classify_and_mask(
     words: dict[str, list[Token]],
     with_documents: bool = True,
     places: Sequence[str] = (),
+    stopwords: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The classified responses with the answer masked, and (``with_documents``) their
     documents frame for the word views. ``places``: the town's own names, which masking
-    keeps (:func:`~needs_analysis.ingest.places.town_place_names`).
+    keeps (:func:`~needs_analysis.ingest.places.town_place_names`); ``stopwords``: the
+    town's own stop words, left out of the word views on top of the package's.
 
     The raw answer never leaves this function: only the masked text is kept.
     """
@@ -100,6 +103,7 @@ def classify_and_mask(
             tokenizer=model.tokenizer,
             tokens=words,
             masked_column=_MASKED,
+            extra_stopwords=stopwords,
         )
     classified["text"] = masked
     return classified, documents
@@ -174,7 +178,9 @@ def prepare_run(
     words = tokenize_answers(_answers(frames), tokenizer)
     places = town_place_names(config, inputs.resources)
     progress(f"回答を分類しています（{inputs.survey.summary.with_text:,}件）")
-    responses, documents = classify_and_mask(inputs.survey.responses, model, words, places=places)
+    responses, documents = classify_and_mask(
+        inputs.survey.responses, model, words, places=places, stopwords=town_stopwords(config)
+    )
     if checks is not None:
         matched, sheet = checks
         progress(f"職員が確認した {len(matched.index):,}件で割合を補正します（{sheet.path.name}）")
