@@ -188,13 +188,7 @@ def prepare_run(
     responses, documents = with_typicality(
         responses, documents, inputs.survey.responses["text"], model, words
     )
-    previous_responses = None
-    if inputs.previous is not None:
-        previous_year = config.previous_fiscal_year(year)
-        progress(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
-        previous_responses, _ = classify_and_mask(
-            inputs.previous.responses, model, words, with_documents=False, places=places
-        )
+    previous_responses = _classify_previous(config, year, inputs, model, words, places, progress)
     run = run_data(
         config,
         year,
@@ -211,6 +205,18 @@ def prepare_run(
     run.rejects = masked_rejects(inputs, Tokenizer(config.user_dictionary, places))
     run.tables = compute_year_tables(run)
     return run
+
+
+def _classify_previous(config, year, inputs, model, words, places, progress):
+    """The previous fiscal year's responses, classified and masked (no word views)."""
+    if inputs.previous is None:
+        return None
+    previous_year = config.previous_fiscal_year(year)
+    progress(f"前回の回答を分類しています（{format_fiscal_year(previous_year)}）")
+    previous_responses, _ = classify_and_mask(
+        inputs.previous.responses, model, words, with_documents=False, places=places
+    )
+    return previous_responses
 
 
 def _answers(frames: Sequence[pd.DataFrame]) -> Iterable[object]:
