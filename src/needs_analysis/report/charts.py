@@ -8,7 +8,7 @@ denominator.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -58,16 +58,37 @@ def rate_heatmap(
     table = {(row["area"], row["category"]): row for row in published.to_dict("records")}
     top = published["rate"].max(skipna=True) if len(published) else None
     highest = max(float(0 if pd.isna(top) else top), 1e-9)
+    return cell_grid(
+        areas,
+        labels,
+        lambda area, label: _heat_cell(table, area, label, rule, highest),
+        title,
+        _DARK_FILLS,
+    )
+
+
+def cell_grid(
+    areas: Sequence[str],
+    labels: Sequence[str],
+    cell: Callable[[str, str], tuple[str, str, str]],
+    title: str,
+    dark_fills: Collection[str],
+) -> go.Figure:
+    """A 圏域 × category grid of rectangles with each cell's text written in it.
+
+    ``cell(area, label)`` gives the cell's (text, fill, hover text); text on a fill in
+    ``dark_fills`` is white.
+    """
     shapes, xs, ys, text, hover, ink = [], [], [], [], [], []
     for y, area in enumerate(areas):
         for x, label in enumerate(labels):
-            cell, fill, hover_text = _heat_cell(table, area, label, rule, highest)
+            written, fill, hover_text = cell(area, label)
             shapes.append(_cell_shape(x, y, fill))
             xs.append(x)
             ys.append(y)
-            text.append(cell)
+            text.append(written)
             hover.append(hover_text)
-            ink.append("white" if fill in _DARK_FILLS else "#222")
+            ink.append("white" if fill in dark_fills else "#222")
     figure = go.Figure()
     # All shapes in one assignment: adding them one at a time validates every earlier shape
     # again, which grows with the square of the cells.

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pandas as pd
 import plotly.graph_objects as go
 
-from needs_analysis.report.charts import GRID_LAYOUT, PRINT_WIDTH, _grid_axes, _title
+from needs_analysis.report.charts import cell_grid
 from needs_analysis.report.plain import provision_level, what_is_there
 
 _NONE = "#d95f02"  # no resource at all
@@ -35,45 +35,9 @@ def supply_heatmap(
 ) -> go.Figure:
     """Provision per 65+ resident of each 圏域 × category against the town's level."""
     table = gaps.set_index(["area", "category"])
-    figure = go.Figure()
-    xs, ys, text, hover, ink = [], [], [], [], []
-    for y, area in enumerate(areas):
-        for x, label in enumerate(labels):
-            cell, fill, hover_text = _cell(table, area, label, margin)
-            figure.add_shape(
-                type="rect",
-                x0=x - 0.5,
-                x1=x + 0.5,
-                y0=y - 0.5,
-                y1=y + 0.5,
-                fillcolor=fill,
-                line=dict(color="white", width=2),
-                layer="below",
-            )
-            xs.append(x)
-            ys.append(y)
-            text.append(cell)
-            hover.append(hover_text)
-            ink.append("white" if fill == _NONE else "#222")
-    figure.add_scatter(
-        x=xs,
-        y=ys,
-        mode="text",
-        text=text,
-        textfont=dict(color=ink, size=12),
-        hovertext=hover,
-        hoverinfo="text",
-        showlegend=False,
+    return cell_grid(
+        areas, labels, lambda area, label: _cell(table, area, label, margin), title, {_NONE}
     )
-    figure.update_layout(
-        title=_title(title),
-        width=PRINT_WIDTH,
-        height=80 + 34 * len(areas),
-        plot_bgcolor="white",
-        **GRID_LAYOUT,
-    )
-    _grid_axes(figure, areas, labels)
-    return figure
 
 
 def _cell(table: pd.DataFrame, area: str, label: str, margin: float) -> tuple[str, str, str]:
