@@ -15,6 +15,7 @@ from needs_analysis.config.settings import Area
 from needs_analysis.config.stopwords import read_stopwords, stopwords_path
 from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.ingest.intake import resolve_area
 from needs_analysis.lab.correspondence import (
     cluster_words,
     correspondence_analysis,
@@ -22,7 +23,7 @@ from needs_analysis.lab.correspondence import (
 )
 from needs_analysis.lab.networks import group_network, with_parts_of_speech
 from needs_analysis.lab.opinion_map import SMALL_GROUP, group_answers, layer_sizes, opinion_map
-from needs_analysis.lab.params import resolve_area, resolve_category, resolve_grouping
+from needs_analysis.lab.params import resolve_category, resolve_grouping
 from needs_analysis.lab.rule_trial import try_rule
 from needs_analysis.lab.search import TEXT, Filters, answer_text, kwic_lines, search_answers
 from needs_analysis.lab.wordlists import (

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from needs_analysis.config.settings import Area
+from needs_analysis.errors import NeedsAnalysisError, did_you_mean
 from needs_analysis.ingest.raw_table import (
     REJECT_BAD_SHAPE,
     REJECT_BROKEN_QUOTE,
@@ -92,6 +94,26 @@ class AreaResolver:
 
     def area_for_district(self, value: str) -> str | None:
         return self._by_district.get(_district_key(value))
+
+
+def resolve_area(areas: Sequence[Area], value: str) -> str:
+    """The area's name for its name or another spelling; "" for the whole town.
+
+    >>> resolve_area([Area("駅前", aliases=("中央",))], "中央")
+    '駅前'
+    """
+    text = (value or "").strip()
+    if not text:
+        return ""
+    found = AreaResolver(tuple(areas)).area_for(text)
+    if found is not None:
+        return found
+    names = [area.name for area in areas]
+    spellings = [*names, *(alias for area in areas for alias in area.aliases)]
+    hint = did_you_mean(text, spellings)
+    raise NeedsAnalysisError(
+        f"圏域「{text}」はこの町の設定にありません（圏域: {'、'.join(names)}）。{hint}".rstrip()
+    )
 
 
 def reject_columns(table: RawTable) -> list[str]:

@@ -13,8 +13,9 @@ import pandas as pd
 from needs_analysis.coding.rules import RuleSet, load_rules
 from needs_analysis.config.load import load_config
 from needs_analysis.config.settings import Config
+from needs_analysis.ingest.intake import resolve_area
 from needs_analysis.lab.corrections import Corrector
-from needs_analysis.lab.params import resolve_area, resolve_category
+from needs_analysis.lab.params import resolve_category
 from needs_analysis.privacy.disclosure import Disclosure
 from needs_analysis.report.rundata import RunData, load_run
 from needs_analysis.text.mecab import Tokenizer

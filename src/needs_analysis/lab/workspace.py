@@ -24,7 +24,8 @@ from needs_analysis.config.load import format_fiscal_year
 from needs_analysis.config.settings import Config
 from needs_analysis.config.taxonomy import load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.lab.params import resolve_area, resolve_category
+from needs_analysis.ingest.intake import resolve_area
+from needs_analysis.lab.params import resolve_category
 from needs_analysis.paths import notebooks_dir
 from needs_analysis.report.rundata import RUN_FILE
 

@@ -25,12 +25,13 @@ import pandas as pd
 
 from needs_analysis import __version__
 from needs_analysis.config.load import format_fiscal_year
-from needs_analysis.config.settings import GapSettings
+from needs_analysis.config.settings import Area, GapSettings
 from needs_analysis.config.taxonomy import Taxonomy, load_taxonomy
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.gaps.change import year_over_year
 from needs_analysis.gaps.corrected import has_checks, without_checks
 from needs_analysis.gaps.table import analyse_gaps
+from needs_analysis.ingest.intake import resolve_area
 from needs_analysis.privacy.disclosure import Disclosure, protect_gaps
 
 if TYPE_CHECKING:
@@ -114,6 +115,8 @@ class RunData:
     previous_fiscal_year: int | None
     min_count: int
     areas: list[str]
+    # Each area's other spellings in the config, so that a notebook accepts them as well.
+    area_aliases: dict[str, tuple[str, ...]]
     populations: dict[str, int | None]
     previous_populations: dict[str, int | None]
     taxonomy: Taxonomy
@@ -226,6 +229,7 @@ def run_data(
         previous_fiscal_year=previous_year,
         min_count=config.min_count,
         areas=[area.name for area in config.areas],
+        area_aliases={area.name: area.aliases for area in config.areas},
         populations={area.name: area.population_in(year) for area in config.areas},
         previous_populations={
             area.name: area.population_in(previous_year) if previous_year else None
@@ -303,6 +307,13 @@ def load_run(directory: Path | str = "") -> RunData:
         raise _stale(path)  # another version, or a run saved in another layout
     run._saved_in = Path(directory)
     return run
+
+
+def chosen_area(run: RunData, value: str) -> str:
+    """The area a notebook's ``area`` parameter names (its name or any other spelling the
+    config gives it); "" for the whole town. An unknown area stops with one sentence."""
+    areas = [Area(name, aliases=run.area_aliases.get(name, ())) for name in run.areas]
+    return resolve_area(areas, value)
 
 
 def _stale(path: Path) -> NeedsAnalysisError:
