@@ -72,8 +72,16 @@ class LabProcess:
         command = [sys.executable, "-m", "needs_analysis", "lab", "--config", str(config.path)]
         command += ["--out", str(out), "--no-browser", "--port", str(_free_port())]
         self.started = time.monotonic()
+        # Its own session, so that JupyterLab and its kernel can be killed with it; and Ctrl+C
+        # restored, since a test runner started in the background ignores SIGINT, and a
+        # process inherits that.
         self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_restore_ctrl_c,
         )
         self.lines: list[str] = []
         threading.Thread(target=self._collect, daemon=True).start()
@@ -99,8 +107,13 @@ class LabProcess:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+                raise AssertionError("needs-analysis lab did not stop on Ctrl+C") from None
+
+
+def _restore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="module")
