@@ -1,7 +1,8 @@
 """The workbench for real: ``needs-analysis lab --no-browser`` on the sample town, driven by
 headless Chromium with every request outside this machine blocked. It runs the workbench
 notebook, then checks that charts have drawn (SVG marks), that a search returns the
-answers the package finds (masked), and that a correction lands in the corrections file.
+answers the package finds (masked), that a click on a word of the network searches for it,
+and that a correction lands in the corrections file.
 
 ``NEEDS_ANALYSIS_SCREENSHOT=docs/workbench.png`` also saves the README's picture.
 """
@@ -148,6 +149,7 @@ def test_the_workbench_draws_searches_and_corrects_offline(sample_town, lab):
             assert page.locator(".js-plotly-plot").count() >= 4  # network, map, biplot, tree
             _search_shows_the_packages_answers(page, run)
             _correction_lands_in_the_file(page, run, config)
+            _a_clicked_node_shows_its_answers(page)
             _save_picture(page)
             text = page.content()
             assert not [marker for marker in PLANTED if marker in text]
@@ -194,6 +196,23 @@ def _search_shows_the_packages_answers(page, run) -> None:
     assert len(shown) == len(expected.answers)
     for text in expected.answers["text"].head(10):
         assert any(text.startswith(option.rstrip("…")) for option in shown), text
+
+
+def _a_clicked_node_shows_its_answers(page) -> None:
+    """A click on a word of the network (plotly.js in the page, the click sent back to the
+    kernel) searches for that word, as choosing it from the list does."""
+    chart = page.locator(".js-plotly-plot").filter(has_text="共起ネットワーク")
+    label = chart.locator(".scatterlayer .textpoint text").first
+    word = label.text_content()
+    label.scroll_into_view_if_needed()
+    box = label.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x - 5, y)  # plotly.js finds the point under the pointer as it moves
+    page.mouse.move(x, y)
+    chart.locator(".hoverlayer .hovertext").first.wait_for()
+    page.mouse.click(x, y)
+    summary = page.locator(".lab-search .lab-results .lab-summary")
+    summary.filter(has_text=f"「{word}」を含む回答").wait_for(timeout=60_000)
 
 
 def _correction_lands_in_the_file(page, run, config) -> None:

@@ -67,9 +67,34 @@ def test_a_network_node_leads_to_its_answers(bench):
     assert "配食" in network.node_list.options
     network.node_list.value = "配食"
     assert search.query.value == "配食" and "5件" in search.results.summary.value
+    search.query.value = ""
+    _click(network.figure, "配食")  # the node on the chart, as the browser reports a click
+    assert network.node_list.value == "配食"
+    assert search.query.value == "配食" and "5件" in search.results.summary.value
     network.nodes.value = "area"
     network.update()  # no group has a word in five of its answers: nothing drawn
     assert "描ける語がありません" in network.figure.layout.title.text
+
+
+def _click(figure, text: str | None = None, doc: int | None = None) -> None:
+    """A click on the point showing ``text`` (or answer ``doc``), sent to the figure widget
+    as plotly.js sends it from the browser."""
+    for number, trace in enumerate(figure.data):
+        values = trace.text if doc is None else trace.customdata
+        values = [] if values is None or isinstance(values, str) else list(values)
+        if (text if doc is None else doc) in values:
+            index = values.index(text if doc is None else doc)
+            event = {
+                "trace_indexes": [number],
+                "point_indexes": [index],
+                "xs": [trace.x[index]],
+                "ys": [trace.y[index]],
+            }
+            figure._handler_js2py_pointsCallback(
+                {"new": {"event_type": "plotly_click", "points": event, "selector": None}}
+            )
+            return
+    raise AssertionError(f"no point {text or doc} on the chart")
 
 
 def test_a_correction_from_the_viewer_lands_in_the_corrections_file(bench):
@@ -142,6 +167,18 @@ def test_opinion_panel_names_groups_and_hides_small_ones(bench, monkeypatch):
     small = [value for label, value in panel.choose.options if "5未満" in label][0]
     panel.choose.value = small
     assert panel.answers.select.options == () and "5未満" in panel.answers.summary.value
+    # A click on a dot: its group's answers, that one shown whole; none from a small group.
+    points = panel.chart.points
+    large = points[points["group"] != small]
+    doc = int(large["doc"].iloc[0])
+    _click(panel.figure, doc=doc)
+    assert panel.choose.value == large["group"].iloc[0]
+    assert panel.answers.select.value == doc
+    assert bench.documents.at[doc, "text"] in panel.viewer.text.value
+    hidden = int(points.loc[points["group"] == small, "doc"].iloc[0])
+    _click(panel.figure, doc=hidden)
+    assert panel.choose.value == small and panel.answers.select.options == ()
+    assert bench.documents.at[hidden, "text"] not in panel.viewer.text.value
     panel.colour.value = "area"
     legend = {trace.name for trace in panel.figure.data}
     assert "回答の少ない圏域" in legend and "西" not in legend

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from needs_analysis.lab.correspondence import CorrespondenceResult, WordClusters
-from needs_analysis.lab.networks import GroupNetwork
+from needs_analysis.lab.networks import GROUP_NODES, GroupNetwork
 from needs_analysis.lab.opinion_map import OpinionMap
 from needs_analysis.report.charts import FONT
 
@@ -37,6 +37,7 @@ def opinion_figure(
                 y=part["y"],
                 mode="markers",
                 name=str(value),
+                customdata=part["doc"],  # a click on a dot leads to its group's answers
                 marker=dict(size=7, color=PALETTE[index % len(PALETTE)], opacity=0.75),
                 text=[
                     f"{tops.at[g, 'name']}<br>└ {names.get(s, '')}"
@@ -137,7 +138,7 @@ def group_network_figure(network: GroupNetwork) -> go.Figure:
     label = network.groups.set_index("group")
     for kind, name, symbol, colour in (
         ("w", "語", "circle", "#1f77b4"),
-        ("g", "グループ", "square", "#d62728"),
+        ("g", GROUP_NODES, "square", "#d62728"),
     ):
         nodes = [n for n in graph.nodes if n[0] == kind]
         texts = [label.at[n[1], "label"] if kind == "g" else n[1] for n in nodes]

@@ -18,6 +18,9 @@ from needs_analysis.text.tokens import DEFAULT_STOPWORDS
 from needs_analysis.textstats.common import _MASK_PATTERN, _PERSON_POS, FILLER_STOPWORDS, GROUPINGS
 from needs_analysis.textstats.documents import _group_rows, _word_rows, select_documents
 
+# The name of a group network's group nodes on the chart (its words are named 語).
+GROUP_NODES = "グループ"
+
 # Parts of speech a coordinator can choose (UniDic's top level), with their names.
 PARTS_OF_SPEECH: dict[str, tuple[str, ...]] = {
     "名詞": ("名詞-普通名詞", "名詞-固有名詞"),

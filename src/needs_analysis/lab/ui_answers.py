@@ -119,11 +119,30 @@ def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
 
 
-def show_figure(output: widgets.Output, figure) -> None:
-    """Replace what an output area shows by a plotly figure (drawn by the bundled
-    jupyterlab-plotly renderer: no network)."""
+def show_figure(output: widgets.Output, figure, on_click=None):
+    """Replace what an output area shows by a plotly figure, drawn by the plotly.js inside
+    the installed package (no network); the figure shown.
+
+    With ``on_click`` the figure is shown as a widget, and a click on a point calls
+    ``on_click(trace, index)`` with the clicked trace and the point's index in it.
+    """
     from IPython.display import display
 
+    if on_click is not None:
+        import plotly.graph_objects as go
+
+        figure = go.FigureWidget(figure)
+        for trace in figure.data:
+            trace.on_click(_first_point(on_click))
     with output:
         output.clear_output(wait=True)
         display(figure)
+    return figure
+
+
+def _first_point(on_click):
+    def clicked(trace, points, state) -> None:
+        if points.point_inds:
+            on_click(trace, points.point_inds[0])
+
+    return clicked

@@ -37,8 +37,9 @@ def point_colours(bench: Workbench, by: str) -> pd.Series:
 
 
 class OpinionPanel:
-    """The opinion map: groups named by their words and typical answer; a group leads to
-    its answers (when it is not small)."""
+    """The opinion map: groups named by their words and typical answer; a group, chosen
+    from the list or by clicking one of its dots, leads to its answers (when it is not
+    small)."""
 
     def __init__(self, bench: Workbench):
         self.bench = bench
@@ -92,8 +93,20 @@ class OpinionPanel:
         title = "分類" if self.colour.value == "category" else "圏域"
         by = self.colour.value
         order = self.bench.labels if by == "category" else [*self.bench.run.areas, SMALL_AREAS]
-        self.figure = opinion_figure(self.chart, point_colours(self.bench, by), title, order)
-        show_figure(self.output, self.figure)
+        figure = opinion_figure(self.chart, point_colours(self.bench, by), title, order)
+        self.figure = show_figure(self.output, figure, on_click=self._point_clicked)
+
+    def _point_clicked(self, trace, index: int) -> None:
+        """A dot on the map: its group's answers, as when the group is chosen from the list
+        (none under the threshold), and that answer shown whole when they are listed."""
+        doc = int(trace.customdata[index])
+        group = int(self.chart.points.set_index("doc").at[doc, "group"])
+        if self.choose.value == group:
+            self._group_chosen({"new": group})
+        else:
+            self.choose.value = group
+        if doc in [value for _, value in self.answers.select.options]:
+            self.answers.select.value = doc
 
     def _group_chosen(self, change) -> None:
         if change["new"] is None or self.chart is None:

@@ -7,7 +7,12 @@ from html import escape
 
 import ipywidgets as widgets
 
-from needs_analysis.lab.networks import PARTS_OF_SPEECH, group_network, with_parts_of_speech
+from needs_analysis.lab.networks import (
+    GROUP_NODES,
+    PARTS_OF_SPEECH,
+    group_network,
+    with_parts_of_speech,
+)
 from needs_analysis.lab.search import (
     ATTRIBUTES,
     MODES,
@@ -179,7 +184,8 @@ class CharacteristicPanel:
 
 
 class NetworkPanel:
-    """The co-occurrence network with its filters; a node leads to its answers."""
+    """The co-occurrence network with its filters; a node, clicked or chosen from the
+    list, leads to its answers."""
 
     NODES = {
         "": "語だけ",
@@ -239,7 +245,18 @@ class NetworkPanel:
             self.figure = network_figure(network)
             words = list(network.nodes["word"])
         self.node_list.options = sorted(words)
-        show_figure(self.output, self.figure)
+        self.figure = show_figure(self.output, self.figure, on_click=self._node_clicked)
+
+    def _node_clicked(self, trace, index: int) -> None:
+        """A word's node on the chart: chosen as from the list (a group's node, or the
+        middle of a line, leads nowhere)."""
+        if trace.name == GROUP_NODES or trace.text is None:
+            return
+        word = trace.text[index]
+        if self.node_list.value == word:
+            self.search.show_word(word)
+        elif word in self.node_list.options:
+            self.node_list.value = word
 
     def _node_chosen(self, change) -> None:
         if change["new"]:
