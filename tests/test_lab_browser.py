@@ -9,6 +9,7 @@ and that a correction lands in the corrections file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -108,9 +109,15 @@ class LabProcess:
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                _kill_session(self.process.pid)
                 self.process.wait()
                 raise AssertionError("needs-analysis lab did not stop on Ctrl+C") from None
+        _kill_session(self.process.pid)  # nothing it started outlives the test
+
+
+def _kill_session(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _restore_ctrl_c() -> None:
