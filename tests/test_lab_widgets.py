@@ -76,14 +76,14 @@ def test_a_network_node_leads_to_its_answers(bench):
     assert "描ける語がありません" in network.figure.layout.title.text
 
 
-def _click(figure, text: str | None = None, doc: int | None = None) -> None:
-    """A click on the point showing ``text`` (or answer ``doc``), sent to the figure widget
-    as plotly.js sends it from the browser."""
+def _click(figure, value, field: str = "text") -> None:
+    """A click on the point whose ``field`` (its text, or the answer in its customdata) is
+    ``value``, sent to the figure widget as plotly.js sends it from the browser."""
     for number, trace in enumerate(figure.data):
-        values = trace.text if doc is None else trace.customdata
+        values = getattr(trace, field)
         values = [] if values is None or isinstance(values, str) else list(values)
-        if (text if doc is None else doc) in values:
-            index = values.index(text if doc is None else doc)
+        if value in values:
+            index = values.index(value)
             event = {
                 "trace_indexes": [number],
                 "point_indexes": [index],
@@ -94,7 +94,7 @@ def _click(figure, text: str | None = None, doc: int | None = None) -> None:
                 {"new": {"event_type": "plotly_click", "points": event, "selector": None}}
             )
             return
-    raise AssertionError(f"no point {text or doc} on the chart")
+    raise AssertionError(f"no point {value} on the chart")
 
 
 def test_a_correction_from_the_viewer_lands_in_the_corrections_file(bench):
@@ -171,12 +171,12 @@ def test_opinion_panel_names_groups_and_hides_small_ones(bench, monkeypatch):
     points = panel.chart.points
     large = points[points["group"] != small]
     doc = int(large["doc"].iloc[0])
-    _click(panel.figure, doc=doc)
+    _click(panel.figure, doc, "customdata")
     assert panel.choose.value == large["group"].iloc[0]
     assert panel.answers.select.value == doc
     assert bench.documents.at[doc, "text"] in panel.viewer.text.value
     hidden = int(points.loc[points["group"] == small, "doc"].iloc[0])
-    _click(panel.figure, doc=hidden)
+    _click(panel.figure, hidden, "customdata")
     assert panel.choose.value == small and panel.answers.select.options == ()
     assert bench.documents.at[hidden, "text"] not in panel.viewer.text.value
     panel.colour.value = "area"

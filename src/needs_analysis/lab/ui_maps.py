@@ -102,16 +102,19 @@ class OpinionPanel:
         doc = int(trace.customdata[index])
         group = int(self.chart.points.set_index("doc").at[doc, "group"])
         if self.choose.value == group:
-            self._group_chosen({"new": group})
+            self.show_group(group)
         else:
-            self.choose.value = group
+            self.choose.value = group  # shows it
         if doc in [value for _, value in self.answers.select.options]:
             self.answers.select.value = doc
 
     def _group_chosen(self, change) -> None:
-        if change["new"] is None or self.chart is None:
-            return
-        members = self.chart.points[self.chart.points["group"] == change["new"]]["doc"]
+        if change["new"] is not None and self.chart is not None:
+            self.show_group(change["new"])
+
+    def show_group(self, group: int) -> None:
+        """A group's answers in the list, none when the group is under the threshold."""
+        members = self.chart.points[self.chart.points["group"] == group]["doc"]
         rule = self.bench.disclosure
         docs = self.bench.documents.loc[members]
         hidden = rule.is_small(len(docs))
@@ -128,7 +131,7 @@ class OpinionPanel:
         )
         self.answers.show(
             Found(len(docs), rule.label(len(docs)), answers, hidden, notes),
-            f"まとまり{change['new']}の回答",
+            f"まとまり{group}の回答",
         )
 
 
